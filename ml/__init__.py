@@ -1,0 +1,1 @@
+"""Pure PyTorch/OpenCV handwriting recognition: no Django here (see DESIGN.md)."""

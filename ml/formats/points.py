@@ -1,0 +1,26 @@
+"""Point-list parsing shared by the readers."""
+from __future__ import annotations
+
+from ml.layout import Point
+
+
+def parse_page_points(text: str | None) -> list[Point]:
+    """PAGE style: "x1,y1 x2,y2 ..."."""
+    points: list[Point] = []
+    for pair in (text or "").split():
+        x, _, y = pair.partition(",")
+        points.append((round(float(x)), round(float(y))))
+    return points
+
+
+def parse_alto_points(text: str | None) -> list[Point]:
+    """ALTO style: "x1 y1 x2 y2 ..." (commas between pairs tolerated)."""
+    values = [round(float(v)) for v in (text or "").replace(",", " ").split()]
+    if len(values) % 2:
+        raise ValueError("odd number of coordinates")
+    return list(zip(values[0::2], values[1::2]))
+
+
+def clip_points(points: list[Point], width: int, height: int) -> list[Point]:
+    """Clamp to the page: real exports contain slightly negative coordinates."""
+    return [(min(max(x, 0), width - 1), min(max(y, 0), height - 1)) for x, y in points]
