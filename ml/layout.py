@@ -4,7 +4,7 @@ Coordinates are in pixels of the page image, (x, y) with the origin top-left.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 Point = tuple[int, int]
 
@@ -66,3 +66,23 @@ class LinePrediction:
     def confidence(self) -> float:
         """The line's confidence: that of its least certain character (1.0 when empty)."""
         return min(self.confidences, default=1.0)
+
+
+def rescale(layout: PageLayout, width: int, height: int) -> PageLayout:
+    """The same layout in the coordinates of an image of ``width`` x ``height``.
+
+    For XML whose page size differs from its image (a downscaled scan, ALTO in mm10).
+    """
+    sx, sy = width / layout.width, height / layout.height
+
+    def scale(points: list[Point]) -> list[Point]:
+        return [(round(x * sx), round(y * sy)) for x, y in points]
+
+    return replace(
+        layout,
+        width=width,
+        height=height,
+        regions=[replace(r, polygon=scale(r.polygon)) for r in layout.regions],
+        lines=[replace(l, polygon=scale(l.polygon), baseline=scale(l.baseline)) for l in layout.lines],
+        warnings=list(layout.warnings),
+    )

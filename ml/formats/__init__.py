@@ -1,14 +1,16 @@
-"""Page formats exchanged by HTR tools: PAGE XML and ALTO, read into ``ml.layout``."""
+"""Page formats exchanged by HTR tools: PAGE XML and ALTO, read into and written from ``ml.layout``."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from ml.formats.alto import parse_alto
+from ml.formats.alto_writer import write_alto
 from ml.formats.page_xml import parse_page_xml
+from ml.formats.page_xml_writer import write_page_xml
 from ml.formats.safe_xml import LayoutFormatError, parse_xml
 from ml.layout import PageLayout
 
-__all__ = ["LayoutFormatError", "read_layout", "parse_layout"]
+__all__ = ["LayoutFormatError", "read_layout", "parse_layout", "write_alto", "write_page_xml"]
 
 
 def parse_layout(data: bytes) -> PageLayout:

@@ -10,6 +10,7 @@ from ml.formats.safe_xml import LayoutFormatError, children, descendants, first_
 from ml.layout import PageLayout, TextLine, TextRegion
 
 _STRUCTURE_TYPE = re.compile(r"structure\s*\{[^}]*type:([^;}]+)")
+_READING_ORDER = re.compile(r"readingOrder\s*\{[^}]*index:\s*(\d+)")
 
 
 def parse_page_xml(root: etree._Element) -> PageLayout:
@@ -17,36 +18,52 @@ def parse_page_xml(root: etree._Element) -> PageLayout:
     if page is None:
         raise LayoutFormatError("PAGE XML without a <Page> element")
     try:
-        width, height = int(page.get("imageWidth")), int(page.get("imageHeight"))
+        width, height = round(float(page.get("imageWidth"))), round(float(page.get("imageHeight")))
     except (TypeError, ValueError) as exc:
         raise LayoutFormatError("PAGE XML <Page> lacks imageWidth/imageHeight") from exc
     layout = PageLayout(width=width, height=height, image_filename=page.get("imageFilename", ""))
 
-    regions = {region.get("id", ""): region for region in descendants(page, "TextRegion")}
-    for region_id in _ordered_region_ids(page, list(regions)):
-        region = regions[region_id]
+    for region in _ordered_regions(page):
+        region_id = region.get("id", "")
         coords = first_child(region, "Coords")
         layout.regions.append(
             TextRegion(
                 id=region_id,
                 polygon=_coords(coords, layout),
-                region_type=region.get("type", "text"),
+                region_type=_structure_type(region) or region.get("type", "text"),
             )
         )
-        for line in children(region, "TextLine"):
+        for line in _ordered_lines(children(region, "TextLine")):
             parsed = _parse_line(line, region_id, layout)
             if parsed is not None:
                 layout.lines.append(parsed)
     return layout
 
 
-def _ordered_region_ids(page: etree._Element, document_order: list[str]) -> list[str]:
-    indexed = [
-        (int(ref.get("index", 0)), ref.get("regionRef"))
-        for ref in descendants(page, "RegionRefIndexed")
-    ]
-    ordered = [ref for _, ref in sorted(indexed) if ref in document_order]
-    return ordered + [rid for rid in document_order if rid not in ordered]
+def _ordered_regions(page: etree._Element) -> list[etree._Element]:
+    """Text regions in the ReadingOrder's index order; those it does not list follow in document order."""
+    index = {}
+    for ref in descendants(page, "RegionRefIndexed"):
+        try:
+            index.setdefault(ref.get("regionRef"), int(ref.get("index", "")))
+        except ValueError:
+            continue
+    regions = descendants(page, "TextRegion")
+    listed = sorted((r for r in regions if r.get("id") in index), key=lambda r: index[r.get("id")])
+    return listed + [r for r in regions if r.get("id") not in index]
+
+
+def _ordered_lines(lines: list[etree._Element]) -> list[etree._Element]:
+    """Document order, unless every line has a Transkribus ``readingOrder {index:n;}``."""
+    indices = [_READING_ORDER.search(line.get("custom", "")) for line in lines]
+    if not all(indices):
+        return lines
+    return [line for _, line in sorted(zip((int(m.group(1)) for m in indices), lines), key=lambda p: p[0])]
+
+
+def _structure_type(element: etree._Element) -> str:
+    match = _STRUCTURE_TYPE.search(element.get("custom", ""))
+    return match.group(1).strip() if match else ""
 
 
 def _coords(element: etree._Element | None, layout: PageLayout) -> list[tuple[int, int]]:
@@ -67,30 +84,46 @@ def _parse_line(line: etree._Element, region_id: str, layout: PageLayout) -> Tex
     if len(polygon) < 3 and len(baseline) < 2:
         layout.warnings.append(f"line {line_id!r} has no coordinates; skipped")
         return None
-    text, confidences = _line_text(line)
-    match = _STRUCTURE_TYPE.search(line.get("custom", ""))
+    text, confidences = _line_text(line, layout)
     return TextLine(
         id=line_id,
         polygon=polygon if len(polygon) >= 3 else [],
         baseline=baseline,
         text=text,
         confidences=confidences,
-        line_type=match.group(1).strip() if match else "default",
+        line_type=_structure_type(line) or "default",
         region_id=region_id,
     )
 
 
-def _line_text(line: etree._Element) -> tuple[str, list[float]]:
-    """The line's own TextEquiv (not its words'), preferring index 0 / the first one."""
-    equivs = children(line, "TextEquiv")
+def _line_text(line: etree._Element, layout: PageLayout) -> tuple[str, list[float]]:
+    """The line's own TextEquiv, else its Words' joined by spaces; the line @conf for every character."""
+    equiv = _first_text_equiv(line)
+    if equiv is None:
+        words = [_first_text_equiv(word) for word in children(line, "Word")]
+        text = " ".join(_unicode(e) for e in words if e is not None)
+        return text, []
+    text = _unicode(equiv)
+    try:
+        conf = float(equiv.get("conf"))
+    except (TypeError, ValueError):
+        if equiv.get("conf") is not None:
+            layout.warnings.append(f"unreadable conf in line {line.get('id')!r}")
+        return text, []
+    return text, [min(max(conf, 0.0), 1.0)] * len(text) if text and conf == conf else []
+
+
+def _first_text_equiv(element: etree._Element) -> etree._Element | None:
+    """PAGE: of several TextEquiv, the one with the lowest index comes first."""
+    equivs = children(element, "TextEquiv")
     if not equivs:
-        return "", []
-    equiv = sorted(equivs, key=lambda e: int(e.get("index", 0) or 0))[0]
+        return None
+    return min(equivs, key=lambda e: int(e.get("index")) if (e.get("index") or "").isdigit() else 0)
+
+
+def _unicode(equiv: etree._Element) -> str:
     unicode = first_child(equiv, "Unicode")
-    text = (unicode.text or "") if unicode is not None else ""
-    conf = equiv.get("conf")
-    confidences = [float(conf)] * len(text) if conf is not None else []
-    return text, confidences
+    return (unicode.text or "") if unicode is not None else ""
 
 
 __all__ = ["parse_page_xml", "local_name"]

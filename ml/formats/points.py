@@ -9,13 +9,13 @@ def parse_page_points(text: str | None) -> list[Point]:
     points: list[Point] = []
     for pair in (text or "").split():
         x, _, y = pair.partition(",")
-        points.append((round(float(x)), round(float(y))))
+        points.append((_integer(x), _integer(y)))
     return points
 
 
 def parse_alto_points(text: str | None) -> list[Point]:
     """ALTO style: "x1 y1 x2 y2 ..." (commas between pairs tolerated)."""
-    values = [round(float(v)) for v in (text or "").replace(",", " ").split()]
+    values = [_integer(v) for v in (text or "").replace(",", " ").split()]
     if len(values) % 2:
         raise ValueError("odd number of coordinates")
     return list(zip(values[0::2], values[1::2]))
@@ -24,3 +24,11 @@ def parse_alto_points(text: str | None) -> list[Point]:
 def clip_points(points: list[Point], width: int, height: int) -> list[Point]:
     """Clamp to the page: real exports contain slightly negative coordinates."""
     return [(min(max(x, 0), width - 1), min(max(y, 0), height - 1)) for x, y in points]
+
+
+def _integer(value: str) -> int:
+    """A coordinate, rounded; ValueError for text, NaN and infinities alike."""
+    try:
+        return round(float(value))
+    except OverflowError as exc:
+        raise ValueError(f"coordinate out of range: {value!r}") from exc
