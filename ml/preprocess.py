@@ -1,0 +1,58 @@
+"""Line image normalization shared by training and inference."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    height: int = 32  # network input height in pixels
+    pad: int = 4  # horizontal white margin added at each end, in output pixels
+    min_width: int = 16
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 3:
+        code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+        image = cv2.cvtColor(image, code)
+    if image.dtype != np.uint8:
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    return image
+
+
+def ink_map(gray: np.ndarray) -> np.ndarray:
+    """Contrast-normalized ink intensity in [0, 1] (1 = darkest ink, 0 = paper)."""
+    image = gray.astype(np.float32)
+    paper = np.percentile(image, 90)
+    ink = np.percentile(image, 2)
+    span = max(paper - ink, 16.0)
+    return np.clip((paper - image) / span, 0.0, 1.0)
+
+
+def crop_to_ink(ink: np.ndarray, threshold: float = 0.35, margin: int = 2) -> np.ndarray:
+    rows = np.flatnonzero((ink > threshold).sum(axis=1) > 0)
+    cols = np.flatnonzero((ink > threshold).sum(axis=0) > 0)
+    if rows.size == 0 or cols.size == 0:
+        return ink
+    y0, y1 = max(rows[0] - margin, 0), rows[-1] + margin + 1
+    x0, x1 = max(cols[0] - margin, 0), cols[-1] + margin + 1
+    return ink[y0:y1, x0:x1]
+
+
+def normalize_line(image: np.ndarray, config: PreprocessConfig = PreprocessConfig()) -> np.ndarray:
+    """Any line crop (gray or BGR uint8) -> float32 [height, width] ink map, aspect kept."""
+    ink = crop_to_ink(ink_map(to_gray(image)))
+    return resize_to_height(ink, config)
+
+
+def resize_to_height(ink: np.ndarray, config: PreprocessConfig) -> np.ndarray:
+    h, w = ink.shape
+    width = max(round(w * config.height / max(h, 1)), config.min_width)
+    resized = cv2.resize(ink, (width, config.height), interpolation=cv2.INTER_AREA)
+    return np.pad(resized, ((0, 0), (config.pad, config.pad))).astype(np.float32)
