@@ -1,0 +1,195 @@
+"""Train the CRNN-CTC recognizer: ``python -m ml.train --train DIR... --val DIR... --out DIR``."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from ml.codec import Codec
+from ml.data import LineDataset, LineSample, WidthBucketSampler, collate, load_cached, report_unknown
+from ml.evaluate import evaluate_samples
+from ml.model import CRNN, CRNNConfig
+from ml.model_file import ModelBundle, load_model, load_payload, save_model
+from ml.plot import plot_history
+from ml.preprocess import PreprocessConfig
+
+log = logging.getLogger("ml.train")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", nargs="+", required=True, help="training folders (pages+XML or line pairs)")
+    parser.add_argument("--val", nargs="+", required=True, help="validation folders: select the model on these")
+    parser.add_argument("--out", type=Path, required=True, help="folder for checkpoints, best.pt, curve.png")
+    parser.add_argument("--init", type=Path, help="fine-tune from this model file (alphabet is extended)")
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--max-minutes", type=float, default=0, help="stop (resumably) after this long")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=1.5e-3)
+    parser.add_argument("--patience", type=int, default=6, help="epochs without improvement before stopping")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--cache", type=Path, default=Path("cache"))
+    return parser.parse_args(argv)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def load_samples(folders: list[str], cache: Path) -> list[LineSample]:
+    samples = []
+    for folder in folders:
+        found = load_cached(folder, cache)
+        log.info("%s: %d lines", folder, len(found))
+        samples += found
+    return samples
+
+
+def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[ModelBundle, dict]:
+    """A fresh model, or the --init / resumed one with its alphabet extended to the data."""
+    resume = args.out / "last.pt"
+    if resume.is_file():
+        payload = load_payload(resume)
+        bundle = load_model(resume)
+        log.info("resuming from %s (epoch %d)", resume, payload["epoch"])
+        return bundle, payload
+    if args.init:
+        bundle = load_model(args.init)
+        codec = bundle.codec.extended(s.text for s in train)
+        if codec.num_classes != bundle.codec.num_classes:
+            log.info("alphabet extended by %r", codec.alphabet[len(bundle.codec.alphabet):])
+            bundle.model = _widen_head(bundle.model, codec.num_classes)
+            bundle.codec = codec
+        return bundle, {}
+    codec = Codec.from_texts((s.text for s in train), min_count=2)
+    unknown = report_unknown(train, codec)
+    if unknown:
+        log.warning("characters seen once are left out of the alphabet (their lines too): %s", unknown)
+    preprocess = PreprocessConfig()
+    model = CRNN(CRNNConfig(num_classes=codec.num_classes, height=preprocess.height))
+    return ModelBundle(model=model, codec=codec, preprocess=preprocess), {}
+
+
+def _widen_head(model: CRNN, num_classes: int) -> CRNN:
+    """Copy a model into one with more output classes; new classes start untrained."""
+    config = model.config
+    config.num_classes = num_classes
+    wider = CRNN(config)
+    state = model.state_dict()
+    for key in ("head.weight", "head.bias"):
+        grown = wider.state_dict()[key].clone()
+        grown[: state[key].shape[0]] = state[key]
+        state[key] = grown
+    wider.load_state_dict(state)
+    return wider
+
+
+def ctc_step(model: CRNN, batch: dict, device: torch.device, criterion) -> torch.Tensor:
+    images = batch["images"].to(device, non_blocking=True)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        log_probs = model(images)
+    lengths = model.output_lengths(batch["widths"])
+    return criterion(log_probs.float(), batch["targets"], lengths, batch["target_lengths"])
+
+
+def train(args: argparse.Namespace) -> Path:
+    seed_everything(args.seed)
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    train_samples = load_samples(args.train, args.cache)
+    val_samples = load_samples(args.val, args.cache)
+    bundle, state = build_bundle(args, train_samples)
+    model = bundle.model.to(device).train()
+    dataset = LineDataset(train_samples, bundle.codec, bundle.preprocess, augment=True, seed=args.seed)
+    dataset = _drop_too_short(dataset, model)
+    sampler = WidthBucketSampler([dataset.width(i) for i in range(len(dataset))], args.batch_size, seed=args.seed)
+    loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=args.workers,
+                        persistent_workers=args.workers > 0, pin_memory=device.type == "cuda")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    total_steps = args.epochs * len(loader)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=args.lr, total_steps=total_steps, pct_start=min(0.05, 1500 / total_steps)
+    )
+    if state.get("optimizer"):
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+    criterion = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    history: list[dict] = state.get("history", [])
+    start_epoch = state.get("epoch", 0)
+    best_cer = min((h["val_cer"] for h in history), default=math.inf)
+    started = time.monotonic()
+
+    for epoch in range(start_epoch, args.epochs):
+        dataset.epoch = sampler.epoch = epoch
+        model.train()
+        losses = []
+        for batch in tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", mininterval=30):
+            loss = ctc_step(model, batch, device, criterion)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            scheduler.step()
+            losses.append(loss.item())
+        report = evaluate_samples(bundle, val_samples, device=device)
+        history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "val_cer": report.cer,
+                        "val_wer": report.wer, "per_source": report.per_source})
+        log.info("epoch %d loss %.3f val CER %.4f WER %.4f %s", epoch + 1, history[-1]["train_loss"],
+                 report.cer, report.wer, json.dumps(report.per_source))
+        bundle.training = {"train": args.train, "val": args.val, "epochs": epoch + 1, "seed": args.seed,
+                           "train_lines": len(dataset), "history": history}
+        if report.cer < best_cer:
+            best_cer = report.cer
+            bundle.metrics = {"val_cer": report.cer, "val_wer": report.wer, "per_source": report.per_source,
+                              "epoch": epoch + 1}
+            save_model(args.out / "best.pt", bundle)
+        save_model(args.out / "last.pt", bundle, extra={
+            "epoch": epoch + 1, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+            "history": history})
+        plot_history(history, args.out / "curve.png")
+        since_best = epoch + 1 - min(history, key=lambda h: h["val_cer"])["epoch"]
+        if since_best >= args.patience:
+            log.info("no improvement for %d epochs: stopping early", since_best)
+            break
+        if args.max_minutes and (time.monotonic() - started) / 60 > args.max_minutes:
+            log.info("time budget reached after epoch %d; run again to resume", epoch + 1)
+            break
+    return args.out / "best.pt"
+
+
+def _drop_too_short(dataset: LineDataset, model: CRNN) -> LineDataset:
+    """CTC needs at least one frame per label (plus one per repeated pair)."""
+    keep = []
+    for i, sample in enumerate(dataset.samples):
+        frames = dataset.width(i) // model.config.width_reduction
+        repeats = sum(a == b for a, b in zip(sample.text, sample.text[1:]))
+        if frames >= len(sample.text) + repeats:
+            keep.append(sample)
+    if len(keep) < len(dataset.samples):
+        log.warning("dropped %d lines too short for their text", len(dataset.samples) - len(keep))
+    dataset.samples = keep
+    return dataset
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    torch.set_num_threads(max(torch.get_num_threads(), 1))
+    print(train(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()
