@@ -1,0 +1,134 @@
+"""REST API for documents: upload, import, pages, lines, text corrections and exports."""
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from documents import selectors, services
+from documents.exports import export_response
+from documents.forms import uploaded
+from documents.serializers import (
+    DocumentImportSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    LineSavedSerializer,
+    LineSerializer,
+    LineTextSaveSerializer,
+    PageSerializer,
+    StaleRevisionSerializer,
+)
+from documents.uploads import UploadError
+
+
+class DocumentListApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses=DocumentSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        documents = selectors.document_list(user=request.user).select_related("owner")
+        return Response(DocumentSerializer(documents, many=True).data)
+
+    @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
+    def post(self, request: Request) -> Response:
+        """Upload scans (PDF, TIFF, JPEG, PNG) as one document; processing starts at once."""
+        data = _validated(DocumentUploadSerializer, request)
+        try:
+            document = services.document_upload(
+                owner=request.user, kind=data["kind"], title=data["title"], files=uploaded(data["files"])
+            )
+        except UploadError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentImportApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request=DocumentImportSerializer, responses={201: DocumentSerializer})
+    def post(self, request: Request) -> Response:
+        """Import page images with their ALTO or PAGE XML; the XML's text becomes verified text."""
+        data = _validated(DocumentImportSerializer, request)
+        try:
+            document = services.document_import(
+                owner=request.user,
+                kind=data["kind"],
+                title=data["title"],
+                images=uploaded(data["images"]),
+                layouts=uploaded(data["layouts"]),
+            )
+        except UploadError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+def _validated(serializer_class, request: Request) -> dict:
+    # Lists of files arrive as repeated multipart fields.
+    data = {key: request.data.get(key) for key in ("title", "kind")}
+    data.update({key: request.data.getlist(key) for key in ("files", "images", "layouts") if key in request.data})
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class DocumentDetailApi(APIView):
+    @extend_schema(responses=DocumentSerializer)
+    def get(self, request: Request, document_id: UUID) -> Response:
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        return Response(DocumentSerializer(document).data)
+
+
+class DocumentPagesApi(APIView):
+    @extend_schema(responses=PageSerializer(many=True))
+    def get(self, request: Request, document_id: UUID) -> Response:
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        return Response(PageSerializer(selectors.document_pages(document=document), many=True).data)
+
+
+class PageLinesApi(APIView):
+    @extend_schema(responses=LineSerializer(many=True))
+    def get(self, request: Request, page_id: UUID) -> Response:
+        page = selectors.page_get(user=request.user, page_id=page_id)
+        return Response(LineSerializer(selectors.page_lines(page=page), many=True).data)
+
+
+class LineDetailApi(APIView):
+    @extend_schema(responses=LineSerializer)
+    def get(self, request: Request, line_id: UUID) -> Response:
+        line = selectors.line_get(user=request.user, line_id=line_id)
+        return Response(LineSerializer(selectors.line_view(line=line)).data)
+
+    @extend_schema(
+        request=LineTextSaveSerializer, responses={200: LineSavedSerializer, 409: StaleRevisionSerializer}
+    )
+    def patch(self, request: Request, line_id: UUID) -> Response:
+        """Save a corrected text, naming the revision it was edited from; 409 if the line changed since."""
+        line = selectors.line_get(user=request.user, line_id=line_id)
+        serializer = LineTextSaveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            version = services.line_text_save(line=line, author=request.user, **serializer.validated_data)
+        except services.StaleRevision as stale:
+            body = {
+                "detail": str(stale),
+                "current_revision": stale.line.revision,
+                "current_text": stale.current.text if stale.current else "",
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        body = {"id": line.id, "text": version.text, "revision": line.revision, "author": request.user.get_username()}
+        return Response(LineSavedSerializer(body).data)
+
+
+class DocumentExportApi(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, document_id: UUID, fmt: str) -> HttpResponse:
+        """Download the document as txt, json, alto (zip) or page (zip), with the current text."""
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        return export_response(document=document, fmt=fmt)

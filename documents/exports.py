@@ -1,0 +1,139 @@
+"""Export a document's current text: plain text, JSON, and ALTO or PAGE XML zipped with the images.
+
+Each line's current text is used: the newest human version, else the newest model version.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import PurePosixPath
+from typing import Any, Callable
+
+from django.http import Http404, HttpResponse
+
+import ml.formats as formats
+from documents.models import Document, LineText, Page
+from documents.selectors import LineView, document_lines
+from ml.layout import PageLayout, TextLine, TextRegion
+
+# format name -> (file extension, content type)
+EXPORT_FORMATS = {
+    "txt": ("txt", "text/plain; charset=utf-8"),
+    "json": ("json", "application/json"),
+    "alto": ("zip", "application/zip"),
+    "page": ("zip", "application/zip"),
+}
+
+
+def document_export(*, document: Document, fmt: str) -> bytes:
+    if fmt == "txt":
+        return export_text(document).encode("utf-8")
+    if fmt == "json":
+        return json.dumps(export_json(document), ensure_ascii=False, indent=2).encode("utf-8")
+    if fmt == "alto":
+        return export_layout_zip(document, formats.write_alto)
+    if fmt == "page":
+        return export_layout_zip(document, formats.write_page_xml)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def export_response(*, document: Document, fmt: str) -> HttpResponse:
+    """The export as a download; 404 for an unknown format."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404("No such export format: use txt, json, alto or page.")
+    response = HttpResponse(document_export(document=document, fmt=fmt), content_type=EXPORT_FORMATS[fmt][1])
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(document, fmt)}"'
+    return response
+
+
+def export_filename(document: Document, fmt: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in document.title).strip("_")
+    suffix = "-alto" if fmt == "alto" else "-page" if fmt == "page" else ""
+    return f"{safe or 'document'}{suffix}.{EXPORT_FORMATS[fmt][0]}"
+
+
+def export_text(document: Document) -> str:
+    """Lines in reading order, one per line of text; pages separated by a blank line."""
+    pages = document_lines(document=document)
+    return "\n\n".join("\n".join(view.text for view in views) for _, views in pages) + "\n"
+
+
+def export_json(document: Document) -> dict[str, Any]:
+    return {
+        "id": str(document.id),
+        "title": document.title,
+        "kind": document.kind,
+        "pages": [
+            {
+                "id": str(page.id),
+                "number": page.number,
+                "width": page.width,
+                "height": page.height,
+                "lines": [_line_json(view) for view in views],
+            }
+            for page, views in document_lines(document=document)
+        ],
+    }
+
+
+def _line_json(view: LineView) -> dict[str, Any]:
+    current = view.current
+    return {
+        "id": str(view.line.id),
+        "order": view.line.order,
+        "polygon": view.line.polygon,
+        "baseline": view.line.baseline,
+        "revision": view.line.revision,
+        "text": view.text,
+        "confidences": view.confidences,
+        "source": current.source if current else None,
+        "versions": [_version_json(version) for version in view.versions],
+    }
+
+
+def _version_json(version: LineText) -> dict[str, Any]:
+    return {
+        "text": version.text,
+        "confidences": version.confidences,
+        "source": version.source,
+        "author": version.author.get_username() if version.author else None,
+        "model_version": version.model_version,
+        "created": version.created.isoformat(),
+    }
+
+
+def export_layout_zip(document: Document, write: Callable[[PageLayout], bytes]) -> bytes:
+    """A zip with each page's image and its XML side by side (page-0001.jpg, page-0001.xml)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for page, views in document_lines(document=document):
+            stem = f"page-{page.number:04d}"
+            image_name = stem + PurePosixPath(page.image.name).suffix
+            with page.image.open("rb") as image:
+                archive.writestr(image_name, image.read(), compress_type=zipfile.ZIP_STORED)
+            xml = write(page_layout(page, views, image_name))
+            archive.writestr(stem + ".xml", xml, compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def page_layout(page: Page, views: list[LineView], image_filename: str) -> PageLayout:
+    """The page as ml's PageLayout: one region holding every line, with the current texts."""
+    region = TextRegion(
+        id="r1", polygon=[(0, 0), (page.width, 0), (page.width, page.height), (0, page.height)]
+    )
+    lines = [
+        TextLine(
+            id=f"l{view.line.order + 1}",
+            polygon=[tuple(p) for p in view.line.polygon],
+            baseline=[tuple(p) for p in view.line.baseline],
+            text=view.text,
+            confidences=list(view.confidences),
+            line_type=view.line.line_type,
+            region_id=region.id,
+        )
+        for view in views
+    ]
+    return PageLayout(
+        width=page.width, height=page.height, image_filename=image_filename, regions=[region], lines=lines
+    )

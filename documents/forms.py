@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django import forms
+
+from documents.models import DocumentKind
+from documents.uploads import UploadedFile
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files if f] or super().clean(None)
+
+
+class UploadForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=DocumentKind.choices)
+    files = MultipleFileField(
+        help_text="A PDF, a multi-page TIFF, or several JPEG/PNG pages (in the order chosen)."
+    )
+
+
+class ImportForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=DocumentKind.choices)
+    images = MultipleFileField(help_text="One image per page.")
+    layouts = MultipleFileField(
+        label="ALTO or PAGE XML", help_text="One XML file per page, named like its image."
+    )
+
+
+def uploaded(files: list) -> list[UploadedFile]:
+    """Django's uploaded files as the platform's plain UploadedFile."""
+    return [UploadedFile(name=f.name, file=f, size=f.size) for f in files]

@@ -1,0 +1,55 @@
+"""Pair uploaded page images with their ALTO or PAGE XML files, for an import."""
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from documents.layouts import layout_fitted
+from documents.uploads import PageImage, UploadError, UploadedFile, check_upload_size, read_pages
+from ml.formats import LayoutFormatError, parse_layout
+from ml.layout import PageLayout
+
+
+def match_layouts(
+    *, images: list[UploadedFile], layouts: list[UploadedFile]
+) -> list[tuple[PageImage, PageLayout]]:
+    """Each XML file with the image it describes, in the order of the XML files' names.
+
+    An XML file names its image (PAGE imageFilename, ALTO sourceImageInformation);
+    otherwise the image with the same name stem is taken. Coordinates are scaled
+    when the image was resized since the XML was written.
+    """
+    if not layouts:
+        raise UploadError("Choose at least one ALTO or PAGE XML file.")
+    check_upload_size(images + layouts)
+    decoded = {_stem(f.name): (f.name, _single_page(f)) for f in images}
+    pairs = []
+    for xml in sorted(layouts, key=lambda f: f.name):
+        layout = _parse(xml)
+        key = _stem(layout.image_filename) if _stem(layout.image_filename) in decoded else _stem(xml.name)
+        if key not in decoded:
+            wanted = layout.image_filename or f"{_stem(xml.name)}.jpg"
+            raise UploadError(f"{xml.name}: its image {wanted} was not uploaded.")
+        image_name, image = decoded.pop(key)
+        pairs.append((image, layout_fitted(layout, image.width, image.height)))
+    if decoded:
+        names = ", ".join(name for name, _ in decoded.values())
+        raise UploadError(f"No ALTO or PAGE XML file describes {names}.")
+    return pairs
+
+
+def _single_page(uploaded: UploadedFile) -> PageImage:
+    pages = read_pages([uploaded])
+    if len(pages) != 1:
+        raise UploadError(f"{uploaded.name}: give one image per XML file, not {len(pages)} pages.")
+    return pages[0]
+
+
+def _parse(uploaded: UploadedFile) -> PageLayout:
+    try:
+        return parse_layout(uploaded.file.read())
+    except LayoutFormatError as error:
+        raise UploadError(f"{uploaded.name}: {error}") from None
+
+
+def _stem(name: str) -> str:
+    return PurePath(name.replace("\\", "/")).stem.lower() if name else ""

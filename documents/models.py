@@ -1,0 +1,128 @@
+"""Documents, their pages, the text lines found on them and the versions of each line's text."""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class DocumentKind(models.TextChoices):
+    LECTURE_NOTES = "lecture_notes", "Lecture notes"
+    PRESCRIPTION = "prescription", "Prescription"
+
+
+# Characters read with less confidence than this are highlighted for review.
+# Prescriptions are stricter: a misread dose is dangerous.
+LOW_CONFIDENCE = {DocumentKind.LECTURE_NOTES: 0.7, DocumentKind.PRESCRIPTION: 0.9}
+
+
+class Document(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="documents")
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="shared_documents"
+    )
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    title = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def low_confidence(self) -> float:
+        return LOW_CONFIDENCE[DocumentKind(self.kind)]
+
+
+def page_image_path(page: "Page", filename: str) -> str:
+    return f"pages/{page.document_id}/{filename}"
+
+
+class Page(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="pages")
+    number = models.PositiveIntegerField()  # 1-based, in document order
+    image = models.FileField(upload_to=page_image_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="unique_page_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} p. {self.number}"
+
+
+class Line(models.Model):
+    """A text line on a page. ``revision`` counts text versions; a save names the one it saw."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="lines")
+    order = models.PositiveIntegerField()  # reading order, 0-based
+    polygon = models.JSONField()  # [[x, y], ...] in page pixels
+    baseline = models.JSONField(default=list)
+    line_type = models.CharField(max_length=50, default="default")
+    revision = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["page", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "order"], name="unique_line_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page} line {self.order + 1}"
+
+
+class TextSource(models.TextChoices):
+    MODEL = "model", "Model"
+    HUMAN = "human", "Person"
+    IMPORT = "import", "Imported (verified)"
+
+
+# Sources a person vouched for: they win over any model reading.
+HUMAN_SOURCES = (TextSource.HUMAN, TextSource.IMPORT)
+
+
+class LineText(models.Model):
+    """One version of a line's text. Versions are only ever added."""
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="versions")
+    text = models.TextField(blank=True)
+    confidences = models.JSONField(default=list)  # one per character of text; empty when unknown
+    source = models.CharField(max_length=10, choices=TextSource.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    model_version = models.CharField(max_length=100, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["line", "created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.text[:40]}"
+
+    @property
+    def is_human(self) -> bool:
+        return self.source in HUMAN_SOURCES
+
+    @property
+    def confidence(self) -> float | None:
+        """The least certain character's confidence, or None when unknown."""
+        return min(self.confidences) if self.confidences else None
+
+
+def current_version(versions: list[LineText]) -> LineText | None:
+    """The newest human version, else the newest model version (versions oldest first)."""
+    for version in reversed(versions):
+        if version.is_human:
+            return version
+    return versions[-1] if versions else None

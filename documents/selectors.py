@@ -1,0 +1,82 @@
+"""Everything that reads documents for views, the API and exports.
+
+Every lookup by id goes through the user's documents, so someone else's
+document, page or line is a 404, never a 403 that confirms it exists.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from documents.models import Document, Line, LineText, Page, current_version
+
+
+@dataclass
+class LineView:
+    """A line with its versions (oldest first) and the one that counts now."""
+
+    line: Line
+    versions: list[LineText]
+
+    @property
+    def current(self) -> LineText | None:
+        return current_version(self.versions)
+
+    @property
+    def text(self) -> str:
+        return self.current.text if self.current else ""
+
+    @property
+    def confidences(self) -> list[float]:
+        return self.current.confidences if self.current else []
+
+
+def document_list(*, user: AbstractBaseUser) -> QuerySet[Document]:
+    return Document.objects.filter(Q(owner=user) | Q(collaborators=user)).distinct()
+
+
+def document_get(*, user: AbstractBaseUser, document_id: UUID) -> Document:
+    return get_object_or_404(document_list(user=user), pk=document_id)
+
+
+def page_get(*, user: AbstractBaseUser, page_id: UUID) -> Page:
+    pages = Page.objects.select_related("document").filter(document__in=document_list(user=user))
+    return get_object_or_404(pages, pk=page_id)
+
+
+def line_get(*, user: AbstractBaseUser, line_id: UUID) -> Line:
+    lines = Line.objects.select_related("page__document").filter(
+        page__document__in=document_list(user=user)
+    )
+    return get_object_or_404(lines, pk=line_id)
+
+
+def document_pages(*, document: Document) -> QuerySet[Page]:
+    return document.pages.order_by("number")
+
+
+def _with_versions(lines: QuerySet[Line]) -> QuerySet[Line]:
+    versions = LineText.objects.select_related("author").order_by("created", "id")
+    return lines.prefetch_related(Prefetch("versions", queryset=versions))
+
+
+def page_lines(*, page: Page) -> list[LineView]:
+    lines = _with_versions(page.lines.order_by("order"))
+    return [LineView(line, list(line.versions.all())) for line in lines]
+
+
+def line_view(*, line: Line) -> LineView:
+    return LineView(line, list(line.versions.select_related("author").order_by("created", "id")))
+
+
+def document_lines(*, document: Document) -> list[tuple[Page, list[LineView]]]:
+    """Every page with its lines, in order, read in three queries."""
+    lines = _with_versions(Line.objects.filter(page__document=document).order_by("page__number", "order"))
+    by_page: dict[UUID, list[LineView]] = {}
+    for line in lines:
+        by_page.setdefault(line.page_id, []).append(LineView(line, list(line.versions.all())))
+    return [(page, by_page.get(page.id, [])) for page in document_pages(document=document)]

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from documents.models import Document, DocumentKind, LineText, Page
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.get_username", read_only=True)
+    pages = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "title", "kind", "owner", "created", "pages"]
+
+    def get_pages(self, document: Document) -> str:
+        return reverse("api-document-pages", args=[document.id])
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+
+
+class DocumentImportSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    images = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+    layouts = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+
+
+class PageSerializer(serializers.ModelSerializer):
+    image = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Page
+        fields = ["id", "number", "width", "height", "image", "lines"]
+
+    def get_image(self, page: Page) -> str:
+        return reverse("page-image", args=[page.id])
+
+    def get_lines(self, page: Page) -> str:
+        return reverse("api-page-lines", args=[page.id])
+
+
+class LineTextSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.get_username", default=None, read_only=True)
+
+    class Meta:
+        model = LineText
+        fields = ["text", "confidences", "source", "author", "model_version", "created"]
+
+
+class LineSerializer(serializers.Serializer):
+    """A line with its current text and every version (oldest first)."""
+
+    id = serializers.UUIDField(source="line.id")
+    order = serializers.IntegerField(source="line.order")
+    polygon = serializers.JSONField(source="line.polygon")
+    baseline = serializers.JSONField(source="line.baseline")
+    revision = serializers.IntegerField(source="line.revision")
+    text = serializers.CharField()
+    confidences = serializers.ListField(child=serializers.FloatField())
+    source = serializers.CharField(source="current.source", default=None)
+    versions = LineTextSerializer(many=True)
+
+
+class LineTextSaveSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=10_000)
+    revision = serializers.IntegerField(min_value=0, help_text="The line's revision the text was edited from.")
+
+
+class LineSavedSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    text = serializers.CharField()
+    revision = serializers.IntegerField()
+    author = serializers.CharField()
+
+
+class StaleRevisionSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current_revision = serializers.IntegerField()
+    current_text = serializers.CharField()

@@ -1,0 +1,191 @@
+"""Everything that writes documents, pages, lines and text versions."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+
+from documents.layouts import line_polygon
+from documents.models import Document, Line, LineText, Page, TextSource, current_version
+from documents.signals import document_uploaded
+from documents.imports import match_layouts
+from documents.uploads import PageImage, UploadedFile, read_pages
+from ml.layout import LinePrediction, PageLayout
+
+
+class StaleRevision(Exception):
+    """A save named a revision that is no longer the line's; nothing was written."""
+
+    def __init__(self, line: Line, current: LineText | None) -> None:
+        self.line = line
+        self.current = current
+        super().__init__(
+            "This line was changed by someone else while you were editing it. "
+            "Your text was not saved and is still in the box; compare it with the newer text, "
+            "then save again."
+        )
+
+
+def document_upload(
+    *, owner: AbstractBaseUser, kind: str, title: str, files: list[UploadedFile]
+) -> Document:
+    """Create a document from uploaded scans and start processing it.
+
+    Every file is decoded before anything is written (raises UploadError);
+    the rows are written in one transaction and stored images are removed
+    again if it fails.
+    """
+    pages = read_pages(files)
+    with _stored_files_removed_on_error() as stored, transaction.atomic():
+        document = Document.objects.create(owner=owner, kind=kind, title=title)
+        for number, image in enumerate(pages, start=1):
+            stored.append(_page_create(document=document, number=number, image=image).image.name)
+        # Recognition listens and queues its jobs once this transaction commits.
+        document_uploaded.send(sender=Document, document=document)
+    return document
+
+
+def _page_create(*, document: Document, number: int, image: PageImage) -> Page:
+    page = Page(document=document, number=number, width=image.width, height=image.height)
+    page.image.save(f"page-{number:04d}.{image.extension}", ContentFile(image.content), save=False)
+    page.save()
+    return page
+
+
+@contextmanager
+def _stored_files_removed_on_error() -> Iterator[list[str]]:
+    """Collects the names of stored files and deletes them if the block raises."""
+    names: list[str] = []
+    try:
+        yield names
+    except BaseException:
+        for name in names:
+            default_storage.delete(name)
+        raise
+
+
+def document_share(*, document: Document, user: AbstractBaseUser) -> None:
+    if user.pk != document.owner_id:
+        document.collaborators.add(user)
+
+
+def page_lines_create(*, page: Page, layout: PageLayout) -> int:
+    """Store the segmenter's lines for a page that has none; returns how many the page has.
+
+    Running it again (a re-delivered task) changes nothing.
+    """
+    with transaction.atomic():
+        locked = Page.objects.select_for_update().get(pk=page.pk)
+        existing = locked.lines.count()
+        if existing:
+            return existing
+        Line.objects.bulk_create(
+            Line(
+                page=locked,
+                order=order,
+                polygon=[list(p) for p in line_polygon(line, layout)],
+                baseline=[list(p) for p in line.baseline],
+                line_type=line.line_type or "default",
+            )
+            for order, line in enumerate(layout.lines)
+        )
+        return len(layout.lines)
+
+
+def line_texts_add_model(
+    *, predictions: dict[object, LinePrediction], model_version: str
+) -> int:
+    """Add one model version per line (keyed by line id); lines that already have one
+    from this model version are left alone. A person's text is never replaced: it
+    stays the current text because human versions win. Returns how many were added."""
+    with transaction.atomic():
+        done = set(
+            LineText.objects.filter(
+                line_id__in=predictions.keys(), source=TextSource.MODEL, model_version=model_version
+            ).values_list("line_id", flat=True)
+        )
+        new = {line_id: p for line_id, p in predictions.items() if line_id not in done}
+        LineText.objects.bulk_create(
+            LineText(
+                line_id=line_id,
+                text=p.text,
+                confidences=[round(c, 4) for c in p.confidences],
+                source=TextSource.MODEL,
+                model_version=model_version,
+            )
+            for line_id, p in new.items()
+        )
+        Line.objects.filter(id__in=new.keys()).update(revision=F("revision") + 1)
+    return len(new)
+
+
+def line_text_save(*, line: Line, author: AbstractBaseUser, text: str, revision: int) -> LineText:
+    """Save a person's text as a new version, if the line is still at ``revision``.
+
+    Raises StaleRevision when another version was added since; nothing is written then.
+    """
+    with transaction.atomic():
+        changed = Line.objects.filter(pk=line.pk, revision=revision).update(
+            revision=F("revision") + 1
+        )
+        if not changed:
+            line.refresh_from_db()
+            raise StaleRevision(line, current_version(list(line.versions.all())))
+        version = LineText.objects.create(
+            line=line, text=text, source=TextSource.HUMAN, author=author
+        )
+    line.revision = revision + 1
+    return version
+
+
+def document_import(
+    *,
+    owner: AbstractBaseUser,
+    kind: str,
+    title: str,
+    images: list[UploadedFile],
+    layouts: list[UploadedFile],
+) -> Document:
+    """Create a document from page images and their ALTO or PAGE XML.
+
+    The XML's lines and text become the lines and a verified (imported) text
+    version of each; no recognition runs. Raises UploadError naming the file
+    at fault; nothing is kept when it does.
+    """
+    pairs = match_layouts(images=images, layouts=layouts)
+    with _stored_files_removed_on_error() as stored, transaction.atomic():
+        document = Document.objects.create(owner=owner, kind=kind, title=title)
+        for number, (image, layout) in enumerate(pairs, start=1):
+            page = _page_create(document=document, number=number, image=image)
+            stored.append(page.image.name)
+            _imported_lines_create(page=page, layout=layout, author=owner)
+    return document
+
+
+def _imported_lines_create(*, page: Page, layout: PageLayout, author: AbstractBaseUser) -> None:
+    lines = Line.objects.bulk_create(
+        Line(
+            page=page,
+            order=order,
+            polygon=[list(p) for p in line_polygon(line, layout)],
+            baseline=[list(p) for p in line.baseline],
+            line_type=line.line_type or "default",
+            revision=1,
+        )
+        for order, line in enumerate(layout.lines)
+    )
+    LineText.objects.bulk_create(
+        LineText(
+            line=row,
+            text=line.text,
+            confidences=line.confidences if len(line.confidences) == len(line.text) else [],
+            source=TextSource.IMPORT,
+            author=author,
+        )
+        for row, line in zip(lines, layout.lines)
+    )

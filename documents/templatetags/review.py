@@ -1,0 +1,28 @@
+"""Template helpers that show how sure the model was, character by character."""
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@register.simple_tag
+def confidence_marked(text: str, confidences: list[float], threshold: float) -> SafeString:
+    """The text with every character read below ``threshold`` marked, its confidence in the title."""
+    if len(confidences) != len(text):
+        return format_html("{}", text)
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html('<mark class="low" title="{}% sure">{}</mark>', round(c * 100), ch) if c < threshold else ch,)
+            for ch, c in zip(text, confidences)
+        ),
+    )
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from documents import views
+from recognition.views import document_status_json
+
+urlpatterns = [
+    path("", views.document_list, name="document-list"),
+    path("import/", views.document_import, name="document-import"),
+    path("<uuid:document_id>/", views.document_detail, name="document-detail"),
+    path("<uuid:document_id>/status.json", document_status_json, name="document-status"),
+    path("<uuid:document_id>/export/<str:fmt>/", views.document_download, name="document-download"),
+    path("pages/<uuid:page_id>/", views.page_review, name="page-review"),
+    path("pages/<uuid:page_id>/image/", views.page_image, name="page-image"),
+]

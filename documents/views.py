@@ -1,0 +1,112 @@
+"""Web pages: the document list with upload and import, a document, a page to review, exports."""
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from documents import selectors, services
+from documents.exports import export_response
+from documents.forms import ImportForm, UploadForm, uploaded
+from documents.uploads import UploadError
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_list(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.document_upload(
+                owner=request.user,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                files=uploaded(form.cleaned_data["files"]),
+            )
+        except UploadError as error:
+            form.add_error("files", str(error))
+        else:
+            return redirect("document-detail", document_id=document.id)
+    documents = selectors.document_list(user=request.user).select_related("owner")
+    return render(request, "documents/document_list.html", {"form": form, "documents": documents})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_import(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = services.document_import(
+                owner=request.user,
+                kind=form.cleaned_data["kind"],
+                title=form.cleaned_data["title"],
+                images=uploaded(form.cleaned_data["images"]),
+                layouts=uploaded(form.cleaned_data["layouts"]),
+            )
+        except UploadError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Imported: the XML's text is kept as verified text.")
+            return redirect("document-detail", document_id=document.id)
+    return render(request, "documents/document_import.html", {"form": form})
+
+
+@login_required
+@require_GET
+def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    document = selectors.document_get(user=request.user, document_id=document_id)
+    pages = selectors.document_pages(document=document)
+    return render(request, "documents/document_detail.html", {"document": document, "pages": pages})
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, document_id: UUID, fmt: str) -> HttpResponse:
+    document = selectors.document_get(user=request.user, document_id=document_id)
+    return export_response(document=document, fmt=fmt)
+
+
+@login_required
+@require_GET
+def page_review(request: HttpRequest, page_id: UUID) -> HttpResponse:
+    page = selectors.page_get(user=request.user, page_id=page_id)
+    lines = selectors.page_lines(page=page)
+    pages = list(selectors.document_pages(document=page.document).values_list("id", "number"))
+    return render(
+        request,
+        "documents/page_review.html",
+        {
+            "page": page,
+            "document": page.document,
+            "lines": lines,
+            "pages": pages,
+            "lines_json": json.dumps([_line_for_review(view) for view in lines]),
+        },
+    )
+
+
+def _line_for_review(view: selectors.LineView) -> dict:
+    current = view.current
+    return {
+        "id": str(view.line.id),
+        "polygon": view.line.polygon,
+        "revision": view.line.revision,
+        "text": view.text,
+        "confidences": view.confidences,
+        "source": current.source if current else None,
+    }
+
+
+@login_required
+@require_GET
+def page_image(request: HttpRequest, page_id: UUID) -> FileResponse:
+    page = selectors.page_get(user=request.user, page_id=page_id)
+    response = FileResponse(page.image.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,25 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from documents import api
+from recognition.views import DocumentJobsApi, JobDetailApi
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("documents/", api.DocumentListApi.as_view(), name="api-documents"),
+    path("documents/import/", api.DocumentImportApi.as_view(), name="api-document-import"),
+    path("documents/<uuid:document_id>/", api.DocumentDetailApi.as_view(), name="api-document-detail"),
+    path("documents/<uuid:document_id>/pages/", api.DocumentPagesApi.as_view(), name="api-document-pages"),
+    path("documents/<uuid:document_id>/jobs/", DocumentJobsApi.as_view(), name="api-document-jobs"),
+    path(
+        "documents/<uuid:document_id>/export/<str:fmt>/",
+        api.DocumentExportApi.as_view(),
+        name="api-document-export",
+    ),
+    path("pages/<uuid:page_id>/lines/", api.PageLinesApi.as_view(), name="api-page-lines"),
+    path("lines/<uuid:line_id>/", api.LineDetailApi.as_view(), name="api-line-detail"),
+    path("jobs/<uuid:job_id>/", JobDetailApi.as_view(), name="api-job-detail"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,14 @@
+from django.contrib import admin
+
+from recognition.models import Job, RecognitionModel
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["id", "document", "page", "stage", "state", "progress", "attempts", "heartbeat"]
+    list_filter = ["state", "stage"]
+
+
+@admin.register(RecognitionModel)
+class RecognitionModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "is_current", "created"]

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class RecognitionConfig(AppConfig):
+    name = "recognition"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from documents.signals import document_uploaded
+        from recognition.receivers import process_uploaded_document
+
+        document_uploaded.connect(process_uploaded_document, dispatch_uid="recognition-process-upload")

@@ -1,0 +1,67 @@
+"""The registry of recognition models and the jobs that run the pipeline."""
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from documents.models import Document, Page
+
+
+class RecognitionModel(models.Model):
+    """A model file the platform can use, with the metrics measured when it was made."""
+
+    name = models.CharField(max_length=100)
+    version = models.CharField(max_length=100, unique=True)
+    file_path = models.CharField(max_length=500)
+    metrics = models.JSONField(default=dict)
+    is_current = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=models.Q(is_current=True), name="one_current_model"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+class JobStage(models.TextChoices):
+    SEGMENT = "segment", "Find lines"
+    RECOGNIZE = "recognize", "Read lines"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Job(models.Model):
+    """One stage of the pipeline for one page. Its state only moves forward through services."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="jobs")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="jobs")
+    stage = models.CharField(max_length=20, choices=JobStage.choices)
+    state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED)
+    progress = models.FloatField(default=0.0)  # 0..1 within this job
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    model = models.ForeignKey(RecognitionModel, null=True, blank=True, on_delete=models.PROTECT)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created"]
+        indexes = [models.Index(fields=["state", "heartbeat"])]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.page} ({self.state})"

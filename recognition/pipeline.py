@@ -1,0 +1,75 @@
+"""The work of each job: find the lines of a page, read them. Computes first, then writes briefly."""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+from documents.models import Line, LineText, Page, TextSource
+from documents.services import line_texts_add_model, page_lines_create
+from ml.layout import TextLine
+from ml.line_image import extract_line
+from ml.segmentation import segment_page
+from recognition.models import Job, RecognitionModel
+from recognition.recognizers import recognizer_load
+from recognition.services import job_progress, model_current
+
+
+def page_gray(page: Page) -> np.ndarray:
+    """The page image as gray uint8, read once per stage."""
+    with page.image.open("rb") as file, Image.open(file) as image:
+        return np.asarray(image.convert("L"))
+
+
+def page_segment(*, page: Page) -> int:
+    """Find the page's lines and store them; a page that has lines already is left as it is."""
+    existing = page.lines.count()
+    if existing:
+        return existing
+    layout = segment_page(page_gray(page))
+    return page_lines_create(page=page, layout=layout)
+
+
+def page_recognize(
+    *, page: Page, model: RecognitionModel, on_progress: Callable[[float], None] = lambda _: None
+) -> int:
+    """Read every line of the page not yet read by this model, in one batched call.
+
+    Adds model versions only: a person's text stays the line's current text.
+    """
+    read = LineText.objects.filter(source=TextSource.MODEL, model_version=model.version)
+    lines = list(page.lines.exclude(id__in=read.values("line_id")).order_by("order"))
+    if not lines:
+        return 0
+    recognizer = recognizer_load(model.file_path)
+    gray = page_gray(page)
+    images = [extract_line(gray, _text_line(line)) for line in lines]
+    on_progress(0.2)
+    predictions = recognizer.recognize(images, batch_size=settings.RECOGNITION_BATCH_SIZE)
+    on_progress(0.9)
+    return line_texts_add_model(
+        predictions={line.id: p for line, p in zip(lines, predictions)}, model_version=model.version
+    )
+
+
+def _text_line(line: Line) -> TextLine:
+    return TextLine(
+        id=str(line.id),
+        polygon=[(x, y) for x, y in line.polygon],
+        baseline=[(x, y) for x, y in line.baseline],
+    )
+
+
+def job_segment(*, job: Job) -> int:
+    return page_segment(page=job.page)
+
+
+def job_recognize(*, job: Job) -> int:
+    """Read the job's page with the current model, recording on the job which model it was."""
+    model = model_current()
+    Job.objects.filter(pk=job.pk).update(model=model)
+    return page_recognize(
+        page=job.page, model=model, on_progress=lambda p: job_progress(job=job, progress=p)
+    )

@@ -1,0 +1,37 @@
+"""Recognizers loaded once per worker process and kept for its lifetime."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from recognition.errors import ModelFileMissing
+
+if TYPE_CHECKING:
+    from ml.recognizer import Recognizer
+
+_loaded: dict[str, "Recognizer"] = {}
+_lock = threading.Lock()
+
+
+def default_model_path() -> str:
+    if settings.HTR_MODEL_PATH:
+        return settings.HTR_MODEL_PATH
+    from ml.recognizer import DEFAULT_MODEL_PATH
+
+    return str(DEFAULT_MODEL_PATH)
+
+
+def recognizer_load(path: str) -> "Recognizer":
+    """The recognizer for a model file, loaded on first use (on the GPU when there is one)."""
+    with _lock:
+        if path not in _loaded:
+            if not Path(path).is_file():
+                raise ModelFileMissing(f"The recognition model file {path} is missing.")
+            # Imported here so that torch is loaded by workers only, not by the web process.
+            from ml.recognizer import Recognizer
+
+            _loaded[path] = Recognizer.load(path)
+        return _loaded[path]

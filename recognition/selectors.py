@@ -1,0 +1,52 @@
+"""What the document page and the API read about jobs."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from documents.models import Document
+from recognition.models import Job, JobStage, JobState
+
+_STAGE_ORDER = Case(
+    When(stage=JobStage.SEGMENT, then=Value(0)), default=Value(1), output_field=IntegerField()
+)
+
+
+def document_jobs(*, document: Document) -> QuerySet[Job]:
+    return (
+        Job.objects.filter(document=document)
+        .select_related("page", "model")
+        .order_by("page__number", _STAGE_ORDER)
+    )
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    return {
+        "id": str(job.id),
+        "page": str(job.page_id),
+        "page_number": job.page.number,
+        "stage": job.stage,
+        "state": job.state,
+        "progress": round(job.progress, 3),
+        "error": job.error,
+        "attempts": job.attempts,
+        "model_version": job.model.version if job.model else None,
+        "created": job.created.isoformat(),
+        "started": job.started.isoformat() if job.started else None,
+        "finished": job.finished.isoformat() if job.finished else None,
+    }
+
+
+def document_status(*, document: Document) -> dict[str, Any]:
+    """The document's jobs and overall progress (0..1), as the document page polls it."""
+    jobs = list(document_jobs(document=document))
+    finished = {JobState.DONE, JobState.FAILED}
+    progress = sum(1.0 if job.state in finished else job.progress for job in jobs) / len(jobs) if jobs else 1.0
+    return {
+        "document": str(document.id),
+        "progress": round(progress, 3),
+        "finished": all(job.state in finished for job in jobs),
+        "failed": sum(job.state == JobState.FAILED for job in jobs),
+        "jobs": [job_json(job) for job in jobs],
+    }

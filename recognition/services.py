@@ -1,0 +1,155 @@
+"""Jobs and models: create, claim, finish, fail and recover jobs; register recognition models.
+
+Job state only moves through conditional updates here, so a re-delivered or
+retried task message can never run a job twice at the same time.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from documents.models import Document
+from htr_platform.celery import app as celery_app
+from recognition.models import Job, JobStage, JobState, RecognitionModel
+from recognition.errors import PermanentJobError
+from recognition.recognizers import default_model_path, recognizer_load
+
+# A job is tried at most this many times when its worker dies under it.
+MAX_ATTEMPTS = 3
+
+
+def document_process(*, document: Document) -> list[Job]:
+    """Queue a segment and a recognize job for every page; segmentation starts after commit."""
+    jobs = []
+    for page in document.pages.order_by("number"):
+        jobs.append(Job(document=document, page=page, stage=JobStage.SEGMENT))
+        jobs.append(Job(document=document, page=page, stage=JobStage.RECOGNIZE))
+    Job.objects.bulk_create(jobs)
+    _enqueue_after_commit([job for job in jobs if job.stage == JobStage.SEGMENT])
+    return jobs
+
+
+# Tasks are sent by name: the web process never imports the workers' code (and torch).
+TASK_FOR_STAGE = {
+    JobStage.SEGMENT: "recognition.tasks.segment_page",
+    JobStage.RECOGNIZE: "recognition.tasks.recognize_page",
+}
+
+
+def _enqueue_after_commit(jobs: list[Job]) -> None:
+    messages = [(TASK_FOR_STAGE[JobStage(job.stage)], str(job.id)) for job in jobs]
+    if messages:
+        transaction.on_commit(lambda: [celery_app.send_task(name, args=[job_id]) for name, job_id in messages])
+
+
+def job_claim(*, job_id: UUID | str) -> Job | None:
+    """Move a queued job to running; None when it is not queued (done, failed or taken)."""
+    now = timezone.now()
+    claimed = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+        state=JobState.RUNNING, started=now, heartbeat=now, attempts=F("attempts") + 1, error=""
+    )
+    if not claimed:
+        return None
+    return Job.objects.select_related("page", "document", "model").get(pk=job_id)
+
+
+def job_progress(*, job: Job, progress: float) -> None:
+    Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        progress=progress, heartbeat=timezone.now()
+    )
+
+
+def job_finish(*, job: Job) -> None:
+    """Mark the job done; a page whose lines are found goes on to be read."""
+    Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        state=JobState.DONE, progress=1.0, finished=timezone.now(), heartbeat=timezone.now()
+    )
+    if job.stage == JobStage.SEGMENT:
+        _enqueue_after_commit(list(_queued_recognition(job)))
+
+
+def _queued_recognition(job: Job):
+    return Job.objects.filter(page_id=job.page_id, stage=JobStage.RECOGNIZE, state=JobState.QUEUED)
+
+
+def job_requeue(*, job: Job, error: str) -> None:
+    """Put a running job back in the queue before its task retries."""
+    Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        state=JobState.QUEUED, error=f"Retrying after: {error}"
+    )
+
+
+def job_fail(*, job_id: UUID | str, error: str) -> None:
+    """Fail a job that has not finished; reading a page whose lines were not found fails too."""
+    now = timezone.now()
+    active = (JobState.QUEUED, JobState.RUNNING)
+    with transaction.atomic():
+        failed = Job.objects.filter(pk=job_id, state__in=active).update(
+            state=JobState.FAILED, error=error, finished=now
+        )
+        job = Job.objects.filter(pk=job_id).first()
+        if failed and job and job.stage == JobStage.SEGMENT:
+            _queued_recognition(job).update(
+                state=JobState.FAILED,
+                finished=now,
+                error="Not started: the lines of this page could not be found.",
+            )
+
+
+def jobs_recover_stale(*, now=None) -> tuple[int, int]:
+    """Jobs left running by a dead worker: queue them again, or fail them after MAX_ATTEMPTS.
+
+    A job is known dead when its heartbeat is older than the task hard time
+    limit (plus a margin): no live task can run that long. Returns (requeued, failed).
+    """
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    stale = Job.objects.filter(state=JobState.RUNNING, heartbeat__lt=cutoff)
+    requeued: list[Job] = []
+    failed = 0
+    for job in stale:
+        if job.attempts >= MAX_ATTEMPTS:
+            message = f"The worker stopped while running this job, {job.attempts} times; giving up."
+            job_fail(job_id=job.id, error=message)
+            failed += 1
+        elif Job.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat__lt=cutoff).update(
+            state=JobState.QUEUED, error="The worker stopped while running this job; queued again."
+        ):
+            requeued.append(job)
+    _enqueue_after_commit(requeued)
+    return len(requeued), failed
+
+
+def model_current() -> RecognitionModel:
+    """The model new recognition uses; the shipped model file is registered on first use."""
+    model = RecognitionModel.objects.filter(is_current=True).first()
+    return model or model_register(path=default_model_path(), make_current=True)
+
+
+def model_register(*, path: str, make_current: bool) -> RecognitionModel:
+    """Add a model file to the registry with the name, version and metrics it carries."""
+    info = recognizer_load(path).info
+    with transaction.atomic():
+        model, _ = RecognitionModel.objects.get_or_create(
+            version=info.version,
+            defaults={"name": info.name, "file_path": path, "metrics": dict(info.metrics)},
+        )
+        if make_current and not model.is_current:
+            RecognitionModel.objects.filter(is_current=True).update(is_current=False)
+            model.is_current = True
+            model.save(update_fields=["is_current"])
+    return model
+
+
+def error_message(error: BaseException) -> str:
+    """What a person reading the job's status should be told."""
+    if isinstance(error, PermanentJobError):
+        return str(error)
+    if isinstance(error, SoftTimeLimitExceeded):
+        return f"The page took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds; stopped."
+    return f"Unexpected error ({type(error).__name__}): {error}"

@@ -1,0 +1,50 @@
+"""Thin Celery tasks: take a job id, claim the job, run one pipeline step, record the outcome."""
+from __future__ import annotations
+
+from typing import Callable
+
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
+
+from recognition import pipeline, services
+
+# Worth another try: the database or broker was briefly unreachable.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+class JobTask(Task):
+    max_retries = 3
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        services.job_fail(job_id=args[0], error=services.error_message(exc))
+
+
+def _run(task: Task, job_id: str, step: Callable[..., int]) -> None:
+    job = None
+    try:
+        job = services.job_claim(job_id=job_id)
+        if job is None:
+            return  # already done, failed, or running elsewhere: a re-delivered message
+        step(job=job)
+    except TRANSIENT_ERRORS as error:
+        if task.request.retries >= task.max_retries:
+            raise
+        if job is not None:
+            services.job_requeue(job=job, error=str(error))
+        raise task.retry(exc=error, countdown=5 * 2**task.request.retries)
+    services.job_finish(job=job)
+
+
+@shared_task(bind=True, base=JobTask)
+def segment_page(self: Task, job_id: str) -> None:
+    _run(self, job_id, pipeline.job_segment)
+
+
+@shared_task(bind=True, base=JobTask)
+def recognize_page(self: Task, job_id: str) -> None:
+    _run(self, job_id, pipeline.job_recognize)
+
+
+@shared_task
+def recover_stale_jobs() -> None:
+    services.jobs_recover_stale()

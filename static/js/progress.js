@@ -1,0 +1,45 @@
+// Polls the document's job status and redraws the progress panel, without reloading the page.
+(function () {
+  const panel = document.getElementById("progress");
+  if (!panel) return;
+  const fill = document.getElementById("progress-fill");
+  const text = document.getElementById("progress-text");
+  const body = document.querySelector("#jobs tbody");
+  const STEP = { segment: "Find lines", recognize: "Read lines" };
+
+  function row(job) {
+    const tr = document.createElement("tr");
+    tr.className = "job " + job.state;
+    for (const value of [job.page_number, STEP[job.stage] || job.stage, job.state,
+                         Math.round(job.progress * 100) + "%", job.error]) {
+      const td = document.createElement("td");
+      td.textContent = value;
+      tr.appendChild(td);
+    }
+    return tr;
+  }
+
+  function show(status) {
+    const percent = Math.round(status.progress * 100);
+    fill.style.width = percent + "%";
+    body.replaceChildren(...status.jobs.map(row));
+    if (!status.jobs.length) text.textContent = "Nothing to process: the text was imported.";
+    else if (!status.finished) text.textContent = "Processing: " + percent + "% done.";
+    else if (status.failed) text.textContent = "Finished, but " + status.failed + " step(s) failed; see the messages below.";
+    else text.textContent = "All pages are read. Open a page to review its lines.";
+    panel.dataset.finished = status.finished;
+    return status.finished;
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(panel.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      if (show(await response.json())) return;
+    } catch (error) {
+      text.textContent = "Could not get the progress (" + error.message + "); trying again…";
+    }
+    setTimeout(poll, 1500);
+  }
+  poll();
+})();

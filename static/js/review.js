@@ -1,0 +1,96 @@
+// Review a page: move through lines (click, Enter, Tab), save with the revision seen, refuse stale saves.
+(function () {
+  const list = document.getElementById("line-list");
+  if (!list) return;
+  const svg = document.getElementById("scan");
+  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const items = Array.from(list.querySelectorAll("li.line"));
+  const shapeOf = (id) => svg.querySelector('polygon[data-line-id="' + id + '"]');
+  const apiUrl = (id) => window.LINE_API.replace("00000000-0000-0000-0000-000000000000", id);
+
+  function activate(item) {
+    items.forEach((other) => {
+      other.classList.toggle("active", other === item);
+      shapeOf(other.dataset.lineId).classList.toggle("active", other === item);
+    });
+    item.scrollIntoView({ block: "nearest" });
+    shapeOf(item.dataset.lineId).scrollIntoView({ block: "nearest" });
+  }
+
+  function focusItem(item) {
+    if (!item) return;
+    const input = item.querySelector("input.line-text");
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  function setStatus(item, message, kind) {
+    const status = item.querySelector(".status");
+    status.replaceChildren(document.createTextNode(message));
+    status.className = "status " + (kind || "");
+    return status;
+  }
+
+  async function save(item, revision) {
+    const input = item.querySelector("input.line-text");
+    setStatus(item, "Saving…");
+    let response;
+    try {
+      response = await fetch(apiUrl(item.dataset.lineId), {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+        body: JSON.stringify({ text: input.value, revision: Number(revision) }),
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      setStatus(item, "Not saved: the server could not be reached. Your text is still here; press Enter to try again.", "error");
+      return false;
+    }
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      item.dataset.revision = body.revision;
+      item.querySelector(".source").textContent = "Person · " + (body.author || "you");
+      item.classList.add("saved");
+      setStatus(item, "Saved (version " + body.revision + ").", "ok");
+      return true;
+    }
+    if (response.status === 409) {
+      showConflict(item, body);
+    } else {
+      setStatus(item, "Not saved: " + (body.detail || "error " + response.status) + " Your text is still here.", "error");
+    }
+    return false;
+  }
+
+  function showConflict(item, body) {
+    const status = setStatus(item, body.detail + " Newer text: “" + body.current_text + "”. ", "error");
+    const keep = document.createElement("button");
+    keep.type = "button";
+    keep.textContent = "Save mine over it";
+    keep.addEventListener("click", () => save(item, body.current_revision));
+    const take = document.createElement("button");
+    take.type = "button";
+    take.textContent = "Use the newer text";
+    take.addEventListener("click", () => {
+      item.querySelector("input.line-text").value = body.current_text;
+      item.dataset.revision = body.current_revision;
+      setStatus(item, "Showing the newer text.", "ok");
+    });
+    status.append(keep, " ", take);
+  }
+
+  items.forEach((item, index) => {
+    const input = item.querySelector("input.line-text");
+    input.addEventListener("focus", () => activate(item));
+    input.addEventListener("keydown", async (event) => {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      if (await save(item, item.dataset.revision)) focusItem(items[index + 1]);
+    });
+    item.addEventListener("click", (event) => {
+      if (event.target !== input && event.target.tagName !== "BUTTON") focusItem(item);
+    });
+    shapeOf(item.dataset.lineId).addEventListener("click", () => focusItem(item));
+  });
+  focusItem(items[0]);
+})();

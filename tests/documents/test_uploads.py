@@ -1,0 +1,107 @@
+import io
+
+import pytest
+from PIL import Image
+
+from documents.uploads import UploadError, read_pages, sniff_type
+from tests import scans
+from tests.conftest import upload_file
+
+
+def pages_of(name: str, data: bytes):
+    return read_pages([upload_file(name, data)])
+
+
+def test_type_is_sniffed_from_content_not_name():
+    page = scans.handwritten_page()
+    assert sniff_type(scans.png_bytes(page)) == "png"
+    assert sniff_type(scans.jpeg_bytes(page)) == "jpeg"
+    assert sniff_type(scans.pdf_bytes([page])) == "pdf"
+    assert sniff_type(scans.tiff_bytes([page])) == "tiff"
+    pages = pages_of("scan.pdf", scans.png_bytes(page))  # a PNG named .pdf is read as the PNG it is
+    assert [(p.extension, p.width, p.height) for p in pages] == [("png", *scans.PAGE_SIZE)]
+
+
+def test_pdf_pages_are_rasterized_in_order(settings):
+    settings.PDF_RENDER_DPI = 100
+    images = [scans.handwritten_page(first=n) for n in range(3)]
+    pages = pages_of("notes.pdf", scans.pdf_bytes(images, dpi=200))
+    assert len(pages) == 3
+    assert {(p.width, p.height) for p in pages} == {(750, 500)}  # half the size at half the dpi
+    assert all(p.extension == "jpg" for p in pages)
+
+
+def test_multipage_tiff_gives_one_page_per_frame():
+    images = [scans.handwritten_page(first=n) for n in range(2)]
+    pages = pages_of("scan.tif", scans.tiff_bytes(images))
+    assert [p.extension for p in pages] == ["png", "png"]
+
+
+def test_several_images_become_pages_in_the_order_given():
+    first, second = scans.handwritten_page(count=1), scans.handwritten_page(count=2).resize((700, 500))
+    pages = read_pages([upload_file("b.png", scans.png_bytes(first)), upload_file("a.jpg", scans.jpeg_bytes(second))])
+    assert [(p.width, p.extension) for p in pages] == [(1500, "png"), (700, "jpg")]
+
+
+def test_jpeg_bytes_are_kept_unless_exif_rotates_them():
+    data = scans.jpeg_bytes(scans.handwritten_page())
+    assert pages_of("a.jpg", data)[0].content == data
+
+    rotated = Image.new("L", (300, 100), 200)
+    exif = rotated.getexif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    buffer = io.BytesIO()
+    rotated.save(buffer, format="JPEG", exif=exif)
+    page = pages_of("b.jpg", buffer.getvalue())[0]
+    assert (page.width, page.height, page.extension) == (100, 300, "png")
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("notes.docx", b"PK\x03\x04 not a scan", "not a PDF, TIFF, JPEG or PNG"),
+        ("cut.png", scans.png_bytes(scans.handwritten_page())[:400], "damaged or incomplete"),
+        ("broken.pdf", b"%PDF-1.4\n garbage", "damaged or incomplete"),
+        ("empty.jpg", b"", "not a PDF, TIFF, JPEG or PNG"),
+    ],
+)
+def test_unreadable_files_are_refused_with_their_name(name, data, message):
+    with pytest.raises(UploadError, match=message) as error:
+        pages_of(name, data)
+    assert name in str(error.value)
+
+
+def test_too_many_pixels_is_refused(settings):
+    settings.UPLOAD_MAX_PIXELS = 1_000_000
+    original, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, settings.UPLOAD_MAX_PIXELS
+    try:
+        big = Image.new("L", (1500, 1000), 255)  # 1.5 M pixels: inside Pillow's warning band
+        with pytest.raises(UploadError, match="more than 1 million pixels"):
+            pages_of("big.png", scans.png_bytes(big))
+        huge = Image.new("L", (3000, 1000), 255)  # beyond twice the limit: Pillow's own error
+        with pytest.raises(UploadError, match="more than 1 million pixels"):
+            pages_of("huge.png", scans.png_bytes(huge))
+    finally:
+        Image.MAX_IMAGE_PIXELS = original
+
+
+def test_pdf_page_too_large_to_render_is_refused(settings):
+    settings.UPLOAD_MAX_PIXELS = 100_000
+    with pytest.raises(UploadError, match="page 1 is too large"):
+        pages_of("big.pdf", scans.pdf_bytes([scans.handwritten_page()]))
+
+
+def test_upload_size_and_page_limits(settings):
+    data = scans.png_bytes(scans.handwritten_page(count=1))
+    settings.UPLOAD_MAX_BYTES = len(data) * 2 - 1
+    with pytest.raises(UploadError, match="the limit is"):
+        read_pages([upload_file("a.png", data), upload_file("b.png", data)])
+    settings.UPLOAD_MAX_BYTES = 10**9
+    settings.UPLOAD_MAX_PAGES = 2
+    with pytest.raises(UploadError, match="at most 2 pages"):
+        read_pages([upload_file(f"{n}.png", data) for n in range(3)])
+
+
+def test_no_file_is_refused():
+    with pytest.raises(UploadError, match="at least one file"):
+        read_pages([])

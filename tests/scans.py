@@ -1,0 +1,51 @@
+"""Scans made in the tests: pages of real handwritten lines (tests/fixtures/cremma_lines), encoded as files."""
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+
+from PIL import Image
+
+LINES_DIR = Path(__file__).parent / "fixtures" / "cremma_lines"
+PAGE_SIZE = (1500, 1000)
+LINE_PITCH = 120
+
+
+@cache
+def line_crops() -> tuple[Image.Image, ...]:
+    return tuple(Image.open(path).convert("L") for path in sorted(LINES_DIR.glob("*.png")))
+
+
+def handwritten_page(*, first: int = 0, count: int = 4) -> Image.Image:
+    """A gray page with ``count`` real handwritten lines, well apart, starting at crop ``first``."""
+    crops = line_crops()
+    page = Image.new("L", PAGE_SIZE, 236)
+    for index in range(count):
+        crop = crops[(first + index) % len(crops)]
+        page.paste(crop, (60, 80 + index * LINE_PITCH))
+    return page
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    return _encoded(image, "PNG")
+
+
+def jpeg_bytes(image: Image.Image) -> bytes:
+    return _encoded(image, "JPEG", quality=90)
+
+
+def tiff_bytes(images: list[Image.Image]) -> bytes:
+    return _encoded(images[0], "TIFF", save_all=True, append_images=images[1:])
+
+
+def pdf_bytes(images: list[Image.Image], dpi: int = 200) -> bytes:
+    """A PDF whose pages are these images at ``dpi`` (rendered back at the same dpi, same size)."""
+    rgb = [image.convert("RGB") for image in images]
+    return _encoded(rgb[0], "PDF", save_all=True, append_images=rgb[1:], resolution=dpi)
+
+
+def _encoded(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
