@@ -59,3 +59,4 @@ if not MISSING_SERVICES:
 
 MEDIA_ROOT = VAR_DIR / "media"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise wants it to exist)

@@ -1,0 +1,98 @@
+"""The REST API: upload, pages, lines, corrections with revisions, jobs, exports, token auth."""
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from documents.models import Document
+from tests import scans
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(owner) -> APIClient:
+    client = APIClient()
+    token = Token.objects.create(user=owner)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def test_token_is_given_for_a_username_and_password(owner):
+    response = APIClient().post(reverse("api-token"), {"username": "owner", "password": "owner-password-1"})
+    assert response.status_code == 200 and response.json()["token"]
+    wrong = APIClient().post(reverse("api-token"), {"username": "owner", "password": "nope"})
+    assert wrong.status_code == 400
+
+
+def test_upload_creates_a_document_with_its_pages(api):
+    pdf = scans.pdf_bytes([scans.handwritten_page(first=n) for n in range(2)])
+    response = api.post(
+        reverse("api-documents"),
+        {"title": "Lecture 3", "kind": "lecture_notes", "files": [SimpleUploadedFile("l3.pdf", pdf)]},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    document = Document.objects.get(pk=response.json()["id"])
+    pages = api.get(response.json()["pages"]).json()
+    assert [p["number"] for p in pages] == [1, 2]
+    jobs = api.get(reverse("api-document-jobs", args=[document.id])).json()
+    assert [(j["page_number"], j["stage"], j["state"]) for j in jobs["jobs"]] == [
+        (1, "segment", "queued"), (1, "recognize", "queued"), (2, "segment", "queued"), (2, "recognize", "queued")
+    ]
+    assert jobs["finished"] is False
+
+
+def test_a_bad_upload_is_a_clear_400(api):
+    response = api.post(
+        reverse("api-documents"),
+        {"title": "x", "kind": "prescription", "files": [SimpleUploadedFile("rx.pdf", b"%PDF-1.7 broken")]},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "rx.pdf: the file is damaged" in response.json()["detail"]
+    assert not Document.objects.exists()
+
+
+def test_lines_are_listed_and_corrected_with_their_revision(api, document_with_lines):
+    page = document_with_lines.pages.get()
+    lines = api.get(reverse("api-page-lines", args=[page.id])).json()
+    assert [line["text"] for line in lines] == ["line 0", "line 1", "line 2"]
+    first = lines[0]
+    assert (first["revision"], first["source"], len(first["confidences"])) == (1, "model", 6)
+
+    url = reverse("api-line-detail", args=[first["id"]])
+    saved = api.patch(url, {"text": "Line zero", "revision": 1}, format="json")
+    assert saved.status_code == 200
+    assert saved.json()["revision"] == 2
+
+    stale = api.patch(url, {"text": "older edit", "revision": 1}, format="json")
+    assert stale.status_code == 409
+    assert stale.json()["current_text"] == "Line zero" and stale.json()["current_revision"] == 2
+    assert "changed by someone else" in stale.json()["detail"]
+
+    line = api.get(url).json()
+    assert line["text"] == "Line zero"
+    assert [(v["source"], v["author"]) for v in line["versions"]] == [("model", None), ("human", "owner")]
+
+
+def test_a_save_without_revision_is_refused(api, document_with_lines):
+    line = document_with_lines.pages.get().lines.first()
+    response = api.patch(reverse("api-line-detail", args=[line.id]), {"text": "x"}, format="json")
+    assert response.status_code == 400 and "revision" in response.json()
+
+
+def test_exports_download_with_the_current_text(api, document_with_lines):
+    response = api.get(reverse("api-document-export", args=[document_with_lines.id, "txt"]))
+    assert response.status_code == 200
+    assert response.content.decode() == "line 0\nline 1\nline 2\n"
+    assert 'filename="Notes.txt"' in response["Content-Disposition"]
+    assert api.get(reverse("api-document-export", args=[document_with_lines.id, "docx"])).status_code == 404
+
+
+def test_the_schema_describes_the_api(api):
+    response = api.get(reverse("api-schema"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "/api/lines/{line_id}/" in body and "/api/documents/" in body

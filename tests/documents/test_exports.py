@@ -1,0 +1,119 @@
+"""Exports (txt, json, ALTO and PAGE zips) and import from images with ALTO or PAGE XML."""
+import io
+import json
+import zipfile
+
+import pytest
+from PIL import Image
+
+from documents.exports import document_export
+from documents.models import Document, Line, Page, TextSource
+from documents.selectors import page_lines
+from documents.services import document_import, line_text_save
+from documents.uploads import UploadError
+from ml.formats import parse_layout
+from tests import scans
+from tests.conftest import upload_file
+
+pytestmark = pytest.mark.django_db
+
+
+def correct_first_line(document, user, text="Line zero"):
+    line = Line.objects.get(page__document=document, order=0)
+    line_text_save(line=line, author=user, text=text, revision=line.revision)
+
+
+def test_text_export_has_the_current_text_of_every_line(document_with_lines, owner):
+    correct_first_line(document_with_lines, owner)
+    assert document_export(document=document_with_lines, fmt="txt").decode() == "Line zero\nline 1\nline 2\n"
+
+
+def test_json_export_has_coordinates_confidences_and_versions(document_with_lines, owner):
+    correct_first_line(document_with_lines, owner)
+    data = json.loads(document_export(document=document_with_lines, fmt="json"))
+    (page,) = data["pages"]
+    first, second = page["lines"][:2]
+    assert (page["width"], page["height"]) == (1500, 1000)
+    assert first["polygon"][0] == [10, 10] and first["baseline"] == [[10, 45], [200, 45]]
+    assert (first["text"], first["source"], first["confidences"]) == ("Line zero", "human", [])
+    assert [(v["source"], v["author"], v["model_version"]) for v in first["versions"]] == [
+        ("model", None, "test-model-1"), ("human", "owner", "")
+    ]
+    assert second["confidences"] == [0.99, 0.95, 0.5, 0.9, 0.97, 0.8]
+
+
+@pytest.mark.parametrize("fmt", ["alto", "page"])
+def test_xml_exports_zip_each_page_image_with_its_xml(document_with_lines, owner, fmt):
+    correct_first_line(document_with_lines, owner)
+    archive = zipfile.ZipFile(io.BytesIO(document_export(document=document_with_lines, fmt=fmt)))
+    assert sorted(archive.namelist()) == ["page-0001.png", "page-0001.xml"]
+    assert Image.open(io.BytesIO(archive.read("page-0001.png"))).size == (1500, 1000)
+    layout = parse_layout(archive.read("page-0001.xml"))
+    assert (layout.width, layout.height) == (1500, 1000)
+    assert [line.text for line in layout.lines] == ["Line zero", "line 1", "line 2"]
+    assert layout.lines[1].polygon == [(10, 60), (200, 60), (200, 100), (10, 100)]
+    confidences = [0.99, 0.95, 0.5, 0.9, 0.97, 0.8]
+    if fmt == "page":  # PAGE keeps the line's confidence: its least certain character's
+        confidences = [0.5] * 6
+    # ALTO's CC attribute keeps one digit per character, so compare loosely.
+    assert layout.lines[1].confidences == pytest.approx(confidences, abs=0.12)
+
+
+@pytest.mark.parametrize("fmt", ["alto", "page"])
+def test_an_exported_zip_imports_back_as_the_same_lines(document_with_lines, owner, fmt):
+    archive = zipfile.ZipFile(io.BytesIO(document_export(document=document_with_lines, fmt=fmt)))
+    document = document_import(
+        owner=owner, kind="lecture_notes", title="Back",
+        images=[upload_file("page-0001.png", archive.read("page-0001.png"))],
+        layouts=[upload_file("page-0001.xml", archive.read("page-0001.xml"))],
+    )
+    views = page_lines(page=document.pages.get())
+    original = page_lines(page=document_with_lines.pages.get())
+    assert [v.text for v in views] == [v.text for v in original]
+    assert [v.line.polygon for v in views] == [v.line.polygon for v in original]
+    assert {v.current.source for v in views} == {TextSource.IMPORT}
+    assert views[0].current.author == owner
+
+
+PAGE_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15">
+  <Page imageFilename="{image}" imageWidth="{w}" imageHeight="{h}">
+    <TextRegion id="r1"><Coords points="0,0 {w},0 {w},{h} 0,{h}"/>
+      <TextLine id="l1"><Coords points="100,100 900,100 900,180 100,180"/><Baseline points="100,170 900,170"/>
+        <TextEquiv><Unicode>Amoxicillin 500 mg</Unicode></TextEquiv></TextLine>
+      <TextLine id="l2"><Baseline points="100,290 900,290"/>
+        <TextEquiv><Unicode>1 tab. 3x daily</Unicode></TextEquiv></TextLine>
+    </TextRegion>
+  </Page>
+</PcGts>"""
+
+
+def test_import_scales_coordinates_to_a_resized_image(owner):
+    image = scans.png_bytes(scans.handwritten_page().resize((750, 500)))
+    xml = PAGE_XML.format(image="scan-7.jpg", w=1500, h=1000).encode()
+    document = document_import(
+        owner=owner, kind="prescription", title="Rx",
+        images=[upload_file("scan-7.png", image)], layouts=[upload_file("rx.xml", xml)],
+    )
+    first, second = page_lines(page=document.pages.get())
+    assert first.line.polygon == [[50, 50], [450, 50], [450, 90], [50, 90]]
+    assert (first.text, second.text) == ("Amoxicillin 500 mg", "1 tab. 3x daily")
+    assert second.line.polygon  # a baseline-only line is drawn as a band around it
+
+
+@pytest.mark.parametrize(
+    "images, xml, message",
+    [
+        ([("other.png", True)], PAGE_XML.format(image="scan.png", w=1500, h=1000), "its image scan.png was not uploaded"),
+        ([("scan.png", True), ("extra.png", True)], PAGE_XML.format(image="scan.png", w=1500, h=1000), "No ALTO or PAGE XML file describes extra.png"),
+        ([("scan.png", True)], "<PcGts><Page>", "scan.xml: "),
+        ([("scan.png", True)], '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><alto>&e;</alto>', "scan.xml: "),
+        ([("scan.png", False)], PAGE_XML.format(image="scan.png", w=1500, h=1000), "scan.png: not a PDF"),
+    ],
+)
+def test_a_bad_import_is_refused_and_leaves_nothing(owner, images, xml, message):
+    files = [upload_file(name, scans.png_bytes(scans.handwritten_page()) if ok else b"junk") for name, ok in images]
+    with pytest.raises(UploadError, match=message):
+        document_import(owner=owner, kind="prescription", title="Rx", images=files,
+                        layouts=[upload_file("scan.xml", xml.encode())])
+    assert not Document.objects.exists() and not Page.objects.exists()

@@ -1,0 +1,43 @@
+"""The pipeline's steps on real scans, with the real segmenter and a small real model."""
+import pytest
+
+from documents.models import LineText, TextSource
+from documents.selectors import page_lines
+from documents.services import line_text_save
+from recognition import pipeline, services
+from recognition.models import RecognitionModel
+
+pytestmark = pytest.mark.django_db
+
+
+def test_segmentation_finds_the_lines_of_a_scan_once(make_document):
+    page = make_document(pages=1).pages.get()  # four handwritten lines
+    assert pipeline.page_segment(page=page) == 4
+    assert pipeline.page_segment(page=page) == 4
+    lines = list(page.lines.order_by("order"))
+    assert len(lines) == 4
+    tops = [min(y for _, y in line.polygon) for line in lines]
+    assert tops == sorted(tops)  # reading order, top to bottom
+    assert all(len(line.baseline) >= 2 for line in lines)
+
+
+def test_recognition_adds_model_versions_and_keeps_a_persons_text(make_document, tiny_model, owner):
+    page = make_document(pages=1).pages.get()
+    pipeline.page_segment(page=page)
+    model = services.model_current()
+    assert (model.file_path, model.name, model.is_current) == (tiny_model, "tiny", True)
+
+    first = page.lines.order_by("order").first()
+    line_text_save(line=first, author=owner, text="checked by a person", revision=0)
+    assert pipeline.page_recognize(page=page, model=model) == 4
+    assert pipeline.page_recognize(page=page, model=model) == 0  # already read by this model
+
+    versions = LineText.objects.filter(line__page=page, source=TextSource.MODEL)
+    assert versions.count() == 4
+    assert all(len(v.confidences) == len(v.text) and v.model_version == model.version for v in versions)
+    assert page_lines(page=page)[0].text == "checked by a person"
+
+
+def test_the_model_file_is_registered_once(tiny_model):
+    assert services.model_current() == services.model_current()
+    assert RecognitionModel.objects.count() == 1
