@@ -32,56 +32,69 @@ def greedy_decode(probs: np.ndarray, alphabet: str) -> LinePrediction:
 
 
 def beam_decode(probs: np.ndarray, alphabet: str, beam_width: int = 8, prune: float = 1e-4) -> LinePrediction:
-    """Prefix beam search over one line's posteriors [T, C].
+    """Prefix beam search over one line's posteriors [T, C], summing all paths of a prefix.
 
-    Each beam keeps, per character, the frame and posterior where it was emitted,
-    so the best prefix carries confidences and spans like the greedy path does.
+    Confidences and spans come from the best alignment of the chosen text, so they
+    mean the same as the greedy ones.
     """
     log = np.log(np.clip(probs, 1e-12, 1.0))
-    # prefix -> (log p ending in blank, log p ending in its last label)
-    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -math.inf)}
-    trace: dict[tuple[int, ...], list[tuple[int, float]]] = {(): []}
+    # prefix -> [log p of paths ending in blank, log p of paths ending in its last label]
+    beams: dict[tuple[int, ...], list[float]] = {(): [0.0, -math.inf]}
     for t in range(log.shape[0]):
-        candidates = np.flatnonzero(probs[t] > prune)
-        next_beams: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [-math.inf, -math.inf])
-        next_trace: dict[tuple[int, ...], list[tuple[int, float]]] = {}
+        candidates = [int(c) for c in np.flatnonzero(probs[t] > prune)]
+        grown: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [-math.inf, -math.inf])
         for prefix, (p_blank, p_label) in beams.items():
             total = np.logaddexp(p_blank, p_label)
             for label in candidates:
                 p = log[t, label]
                 if label == BLANK:
-                    entry = next_beams[prefix]
-                    entry[0] = np.logaddexp(entry[0], total + p)
-                    next_trace.setdefault(prefix, trace[prefix])
-                    continue
-                extended = prefix + (int(label),)
-                entry = next_beams[extended]
-                if prefix and prefix[-1] == label:
-                    # a repeated label needs a blank in between to count twice
-                    entry[1] = np.logaddexp(entry[1], p_blank + p)
-                    same = next_beams[prefix]
-                    same[1] = np.logaddexp(same[1], p_label + p)
-                    _extend_last(next_trace, trace, prefix, t, float(probs[t, label]))
+                    grown[prefix][0] = np.logaddexp(grown[prefix][0], total + p)
+                elif prefix and prefix[-1] == label:
+                    # the same label again: it continues the last character, or after a blank repeats it
+                    grown[prefix][1] = np.logaddexp(grown[prefix][1], p_label + p)
+                    extended = grown[prefix + (label,)]
+                    extended[1] = np.logaddexp(extended[1], p_blank + p)
                 else:
-                    entry[1] = np.logaddexp(entry[1], total + p)
-                if extended not in next_trace:
-                    next_trace[extended] = trace[prefix] + [(t, float(probs[t, label]), t)]
-        ranked = sorted(next_beams.items(), key=lambda kv: -np.logaddexp(*kv[1]))[:beam_width]
-        beams = {prefix: (v[0], v[1]) for prefix, v in ranked}
-        trace = {prefix: next_trace[prefix] for prefix in beams}
+                    extended = grown[prefix + (label,)]
+                    extended[1] = np.logaddexp(extended[1], total + p)
+        beams = dict(sorted(grown.items(), key=lambda kv: -np.logaddexp(*kv[1]))[:beam_width])
     best = max(beams, key=lambda prefix: np.logaddexp(*beams[prefix]))
-    emitted = trace[best]
-    return LinePrediction(
-        "".join(alphabet[label - 1] for label in best),
-        [conf for _, conf, _ in emitted],
-        [(start, end) for start, _, end in emitted],
-    )
+    return align(probs, list(best), alphabet)
 
 
-def _extend_last(next_trace, trace, prefix, frame: int, prob: float) -> None:
-    """The prefix's last character continues into ``frame``: widen its span, keep the best posterior."""
-    current = next_trace.get(prefix, trace[prefix])
-    if not current:
-        return
-    start, conf, _ = current[-1]
-    next_trace[prefix] = current[:-1] + [(start, max(conf, prob), frame)]
+def align(probs: np.ndarray, labels: list[int], alphabet: str) -> LinePrediction:
+    """Best CTC alignment (Viterbi) of ``labels`` to the posteriors: per-character spans and confidences."""
+    if not labels:
+        return LinePrediction("", [], [])
+    log = np.log(np.clip(probs, 1e-12, 1.0))
+    states = [BLANK]
+    for label in labels:
+        states += [label, BLANK]
+    n_frames, n_states = log.shape[0], len(states)
+    score = np.full((n_frames, n_states), -np.inf)
+    back = np.zeros((n_frames, n_states), dtype=np.int64)
+    score[0, :2] = log[0, states[:2]]
+    for t in range(1, n_frames):
+        for s in range(n_states):
+            options = [s, s - 1] if s >= 1 else [s]
+            if s >= 2 and states[s] != BLANK and states[s] != states[s - 2]:
+                options.append(s - 2)
+            prev = max(options, key=lambda o: score[t - 1, o])
+            score[t, s] = score[t - 1, prev] + log[t, states[s]]
+            back[t, s] = prev
+    s = n_states - 1 if n_states < 2 or score[-1, -1] >= score[-1, -2] else n_states - 2
+    path = [s]
+    for t in range(n_frames - 1, 0, -1):
+        s = back[t, s]
+        path.append(s)
+    path.reverse()
+    spans: dict[int, list[int]] = {}
+    for t, state in enumerate(path):
+        if state % 2 == 1:  # odd states are the labels
+            spans.setdefault(state // 2, []).append(t)
+    confidences, frame_spans = [], []
+    for index, label in enumerate(labels):
+        frames = spans.get(index, [])
+        confidences.append(float(max(probs[f, label] for f in frames)) if frames else 0.0)
+        frame_spans.append((frames[0], frames[-1]) if frames else (0, 0))
+    return LinePrediction("".join(alphabet[label - 1] for label in labels), confidences, frame_spans)
