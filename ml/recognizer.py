@@ -34,6 +34,7 @@ class Recognizer:
         self.device = torch.device(device) if device else default_device()
         self.model = bundle.model.to(self.device).eval()
         if self.device.type == "cpu":
+            torch.set_flush_denormal(True)  # denormal floats slow CPU math tenfold
             # Celery runs one recognizer per worker process; use the cores it may use.
             torch.set_num_threads(int(os.environ.get("HTR_TORCH_THREADS", os.cpu_count() or 1)))
         self.info = ModelInfo(bundle.name, bundle.version, bundle.metrics, bundle.codec.alphabet)
