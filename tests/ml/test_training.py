@@ -32,3 +32,26 @@ def test_tiny_model_learns_three_lines_to_zero_cer(text_line):
         if step % 50 == 49 and cer(TEXTS, [p.text for p in recognizer.recognize(images)]) == 0:
             break
     assert [p.text for p in recognizer.recognize(images)] == TEXTS
+
+
+def test_fine_tuning_with_new_characters_keeps_what_the_model_knew(tmp_path, text_line):
+    from ml.model_file import load_model, save_model
+    from ml.train import build_bundle, parse_args
+
+    seed_everything(0)
+    codec = Codec("abc ")
+    model = CRNN(CRNNConfig(num_classes=codec.num_classes, channels=[4, 8, 8, 8], lstm_hidden=8)).eval()
+    save_model(tmp_path / "base.pt", ModelBundle(model=model, codec=codec, preprocess=PreprocessConfig()))
+    args = parse_args(["--train", "x", "--val", "y", "--out", str(tmp_path / "run"), "--init", str(tmp_path / "base.pt")])
+    new_lines = [LineSample(_store(text_line("µg")), "5 µg", "prescriptions")]
+
+    bundle, _ = build_bundle(args, new_lines)
+
+    assert bundle.codec.alphabet.startswith("abc ")
+    assert set(bundle.codec.alphabet) == set("abc 5µg")
+    images = torch.rand(1, 1, 32, 64)
+    old, new = load_model(tmp_path / "base.pt").model(images), bundle.model.eval()(images)
+    # The old classes keep their scores; only the normalization over the wider output changes.
+    old_logits = old - old.logsumexp(-1, keepdim=True)
+    new_old_part = new[..., : codec.num_classes]
+    assert torch.allclose(new_old_part - new_old_part.logsumexp(-1, keepdim=True), old_logits, atol=1e-5)
