@@ -1,0 +1,168 @@
+"""Measure the segmenter on pages with ground truth: line detection, baselines, speed, end-to-end text.
+
+    python -m ml.evaluate_segmentation ../shared/data/copiste/val [more folders ...]
+
+Each folder holds page images and, beside each, its PAGE or ALTO file (same
+stem). Figures are summed over the pages of a folder (micro-averaged).
+End-to-end: the detected lines are read by the shipped recognizer and the page
+text (lines joined by newlines, in reading order) is compared with the ground
+truth page text; the same model reading the ground-truth lines gives the
+line-level reference.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ml.formats import read_layout
+from ml.layout import PageLayout, TextLine, rescale
+from ml.segmentation import segment_page
+from ml.segmentation_metrics import BaselineCounts, DetectionCounts, baseline_counts, detection_counts
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+
+# Reads line images; returns one string per image.
+ReadLines = Callable[[np.ndarray, list[TextLine]], list[str]]
+
+
+@dataclass
+class TextCounts:
+    char_errors: int = 0
+    chars: int = 0
+    word_errors: int = 0
+    words: int = 0
+
+    def add(self, counts: dict[str, int]) -> None:
+        self.char_errors += counts["char_errors"]
+        self.chars += counts["chars"]
+        self.word_errors += counts["word_errors"]
+        self.words += counts["words"]
+
+    @property
+    def cer(self) -> float:
+        return self.char_errors / max(self.chars, 1)
+
+    @property
+    def wer(self) -> float:
+        return self.word_errors / max(self.words, 1)
+
+
+@dataclass
+class FolderReport:
+    folder: str
+    pages: int = 0
+    seconds: float = 0.0
+    lines: DetectionCounts = field(default_factory=DetectionCounts)
+    baselines: BaselineCounts = field(default_factory=BaselineCounts)
+    page_text: TextCounts | None = None
+    line_text: TextCounts | None = None
+
+    @property
+    def seconds_per_page(self) -> float:
+        return self.seconds / max(self.pages, 1)
+
+    def summary(self) -> dict:
+        out = {
+            "folder": self.folder,
+            "pages": self.pages,
+            "truth_lines": self.lines.true_positives + self.lines.false_negatives,
+            "detected_lines": self.lines.true_positives + self.lines.false_positives,
+            "line_precision": round(self.lines.precision, 4),
+            "line_recall": round(self.lines.recall, 4),
+            "line_f1": round(self.lines.f1, 4),
+            "baseline_precision": round(self.baselines.precision, 4),
+            "baseline_recall": round(self.baselines.recall, 4),
+            "baseline_f1": round(self.baselines.f1, 4),
+            "seconds_per_page": round(self.seconds_per_page, 3),
+        }
+        for name, counts in (("page", self.page_text), ("line", self.line_text)):
+            if counts is not None:
+                out[f"{name}_cer"] = round(counts.cer, 4)
+                out[f"{name}_wer"] = round(counts.wer, 4)
+        return out
+
+
+def page_pairs(folder: Path) -> list[tuple[Path, Path]]:
+    """(image, XML) pairs of a folder, by shared file stem."""
+    pairs = []
+    for image in sorted(folder.iterdir()):
+        xml = image.with_suffix(".xml")
+        if image.suffix.lower() in IMAGE_SUFFIXES and xml.exists():
+            pairs.append((image, xml))
+    return pairs
+
+
+def load_truth(xml: Path, gray: np.ndarray) -> PageLayout:
+    truth = read_layout(xml)
+    if (truth.width, truth.height) != (gray.shape[1], gray.shape[0]):
+        truth = rescale(truth, gray.shape[1], gray.shape[0])
+    return truth
+
+
+def evaluate_folder(folder: Path, read_lines: ReadLines | None = None, limit: int = 0) -> FolderReport:
+    from ml.metrics import error_counts
+
+    report = FolderReport(folder=str(folder))
+    if read_lines is not None:
+        report.page_text, report.line_text = TextCounts(), TextCounts()
+    for image, xml in page_pairs(folder)[: limit or None]:
+        gray = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+        truth = load_truth(xml, gray)
+        start = time.perf_counter()
+        detected = segment_page(gray)
+        report.seconds += time.perf_counter() - start
+        report.pages += 1
+        report.lines = report.lines + detection_counts(truth.lines, detected.lines)
+        report.baselines = report.baselines + baseline_counts(truth.lines, detected.lines)
+        if read_lines is not None:
+            truth_text = [line.text for line in truth.lines]
+            page_text = "\n".join(read_lines(gray, detected.lines))
+            report.page_text.add(error_counts(["\n".join(truth_text)], [page_text]))
+            report.line_text.add(error_counts(truth_text, read_lines(gray, truth.lines)))
+    return report
+
+
+def recognizer_reader(model_path: str | None) -> ReadLines:
+    """Lines read by the shipped CRNN (greedy decoding), cut out by ml.line_image."""
+    from ml.line_image import extract_line
+    from ml.recognizer import DEFAULT_MODEL_PATH, Recognizer
+
+    recognizer = Recognizer.load(model_path or DEFAULT_MODEL_PATH, device="cpu")
+
+    def read(gray: np.ndarray, lines: list[TextLine]) -> list[str]:
+        if not lines:
+            return []
+        images = [extract_line(gray, line) for line in lines]
+        return [prediction.text for prediction in recognizer.recognize(images)]
+
+    return read
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folders", nargs="+", type=Path, help="folders of page images with PAGE/ALTO beside them")
+    parser.add_argument("--no-text", action="store_true", help="skip recognition (segmentation figures only)")
+    parser.add_argument("--model", help="recognizer model file (default: the shipped model)")
+    parser.add_argument("--limit", type=int, default=0, help="at most this many pages per folder")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+
+    read_lines = None if args.no_text else recognizer_reader(args.model)
+    summaries = []
+    for folder in args.folders:
+        summary = evaluate_folder(folder, read_lines, args.limit).summary()
+        summaries.append(summary)
+        print(json.dumps(summary))
+    if args.json:
+        args.json.write_text(json.dumps(summaries, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Find text lines in a deskewed ink mask: ridges of smeared ink, then ink assigned to them.
+
+All sizes scale with ``spacing``, the distance between consecutive baselines
+in pixels of the mask.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass
+class LineInk:
+    """One line found on the mask: its ridge (y for each x of its span) and its ink pixels."""
+
+    x0: int
+    ridge: np.ndarray  # [width] float32: y of the line's centre for x0 .. x0 + width - 1
+    xs: np.ndarray  # ink pixel columns
+    ys: np.ndarray  # ink pixel rows
+
+    @property
+    def x1(self) -> int:
+        return self.x0 + len(self.ridge) - 1
+
+    def ridge_at(self, x: np.ndarray) -> np.ndarray:
+        """The ridge's y at columns ``x``, held level beyond its ends."""
+        return self.ridge[np.clip(np.asarray(x) - self.x0, 0, len(self.ridge) - 1)]
+
+
+def smear(mask: np.ndarray, spacing: float) -> np.ndarray:
+    """Ink density blurred along the line much more than across it."""
+    return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigmaX=0.6 * spacing, sigmaY=0.18 * spacing)
+
+
+def find_ridges(density: np.ndarray, spacing: float) -> list[np.ndarray]:
+    """Polylines of local vertical maxima of the density, one array of (x, y) rows per ridge."""
+    peaks = np.zeros(density.shape, bool)
+    peaks[1:-1] = (density[1:-1] >= density[:-2]) & (density[1:-1] > density[2:])
+    strong = density[peaks]
+    if strong.size == 0:
+        return []
+    peaks &= density > 0.25 * np.percentile(strong, 95)
+    # Bridge one-pixel steps so that a slanted ridge stays one component.
+    joined = cv2.dilate(peaks.astype(np.uint8), np.ones((3, 3), np.uint8))
+    count, labels = cv2.connectedComponents(joined, connectivity=8)
+    ys, xs = np.nonzero(peaks)
+    ridge_labels = labels[ys, xs]
+    order = np.argsort(ridge_labels, kind="stable")
+    bounds = np.searchsorted(ridge_labels[order], np.arange(1, count + 1))
+    ridges = []
+    for start, stop in zip(bounds[:-1], bounds[1:]):
+        index = order[start:stop]
+        if len(index) and np.ptp(xs[index]) >= 0.5 * spacing:
+            ridges.append(_column_path(xs[index], ys[index], density))
+    return ridges
+
+
+def _column_path(xs: np.ndarray, ys: np.ndarray, density: np.ndarray) -> np.ndarray:
+    """One y per column: where two peaks share a column, the denser one."""
+    strength = density[ys, xs]
+    order = np.lexsort((-strength, xs))
+    xs, ys = xs[order], ys[order]
+    first = np.ones(len(xs), bool)
+    first[1:] = xs[1:] != xs[:-1]
+    return np.stack([xs[first], ys[first]], axis=1)
+
+
+def chain_ridges(ridges: list[np.ndarray], spacing: float) -> list[np.ndarray]:
+    """Join ridge pieces that continue one another (small horizontal gap, small vertical step)."""
+    pieces = sorted(ridges, key=lambda r: r[0, 0])
+    chains: list[np.ndarray] = []
+    for piece in pieces:
+        best, best_cost = None, None
+        for i, chain in enumerate(chains):
+            gap = piece[0, 0] - chain[-1, 0]
+            step = abs(float(piece[0, 1]) - float(chain[-1, 1]))
+            if -0.5 * spacing <= gap <= 2.5 * spacing and step <= 0.3 * spacing:
+                cost = step + 0.1 * max(gap, 0)
+                if best_cost is None or cost < best_cost:
+                    best, best_cost = i, cost
+        if best is None:
+            chains.append(piece)
+        else:
+            chain = chains[best]
+            chains[best] = np.concatenate([chain, piece[piece[:, 0] > chain[-1, 0]]])
+    return chains
+
+
+def dense_ridge(chain: np.ndarray) -> tuple[int, np.ndarray]:
+    """(first x, y for every column) from a chain's sparse (x, y) points, linearly filled."""
+    x0, x1 = int(chain[0, 0]), int(chain[-1, 0])
+    columns = np.arange(x0, x1 + 1)
+    return x0, np.interp(columns, chain[:, 0], chain[:, 1]).astype(np.float32)
+
+
+def assign_ink(mask: np.ndarray, chains: list[np.ndarray], spacing: float) -> list[LineInk]:
+    """Give every connected component of ink to the line whose ridge is nearest its centre.
+
+    A component much taller than a line (touching ascenders and descenders of
+    two lines) is cut pixel by pixel between the ridges it spans. Ink farther
+    than a line spacing from every ridge is left out.
+    """
+    lines = [LineInk(*dense_ridge(chain), np.zeros(0, int), np.zeros(0, int)) for chain in chains]
+    if not lines:
+        return []
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    ys, xs = np.nonzero(labels)
+    component = labels[ys, xs]
+    pixel_lists: list[list[np.ndarray]] = [[] for _ in lines]
+
+    cx, cy = centroids[1:, 0], centroids[1:, 1]
+    distances = np.stack([_distance(line, cx, cy, spacing) for line in lines], axis=1)
+    nearest = distances.argmin(axis=1)
+    near_enough = distances.min(axis=1) <= 0.8 * spacing
+    tall = stats[1:, cv2.CC_STAT_HEIGHT] > 1.2 * spacing
+
+    order = np.argsort(component, kind="stable")
+    bounds = np.searchsorted(component[order], np.arange(1, count + 1))
+    for c, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+        index = order[start:stop]
+        if tall[c]:
+            pixel_distances = np.stack([_distance(line, xs[index], ys[index], spacing) for line in lines], axis=1)
+            owner = pixel_distances.argmin(axis=1)
+            close = pixel_distances.min(axis=1) <= 0.8 * spacing
+            for j in np.unique(owner[close]):
+                pixel_lists[j].append(index[close & (owner == j)])
+        elif near_enough[c]:
+            pixel_lists[nearest[c]].append(index)
+    for line, parts in zip(lines, pixel_lists):
+        if parts:
+            index = np.concatenate(parts)
+            line.xs, line.ys = xs[index], ys[index]
+    return [line for line in lines if len(line.xs)]
+
+
+def _distance(line: LineInk, x: np.ndarray, y: np.ndarray, spacing: float) -> np.ndarray:
+    """Vertical distance to the ridge, plus the horizontal distance beyond its ends (weighted)."""
+    outside = np.maximum(line.x0 - x, 0) + np.maximum(x - line.x1, 0)
+    return np.abs(y - line.ridge_at(np.round(x).astype(int))) + 0.5 * outside

@@ -1,0 +1,71 @@
+"""A line's outline and baseline from its ink pixels (in the deskewed working frame)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ml.line_finding import LineInk
+
+
+def outline(line: LineInk, base: np.ndarray, spacing: float) -> np.ndarray:
+    """Closed polygon (float [N, 2]): a band along the baseline that follows the ink within limits.
+
+    Upper edge left to right, then lower edge back. In each stretch of half a
+    spacing the band reaches the highest and lowest ink nearby, but no less than
+    the x-height and no more than one ascender (or descender) from the
+    baseline, the shape that ground-truth line polygons have.
+    """
+    step = max(spacing / 2, 2.0)
+    x0, x1 = float(line.xs.min()), float(line.xs.max())
+    count = max(int(np.ceil((x1 - x0) / step)), 1)
+    xs = np.linspace(x0, x1, count + 1)
+    base_y = np.interp(xs, base[:, 0], base[:, 1])
+    bins = np.clip(np.round((line.xs - x0) / step).astype(int), 0, count)
+    top = np.full(count + 1, np.inf)
+    bottom = np.full(count + 1, -np.inf)
+    np.minimum.at(top, bins, line.ys)
+    np.maximum.at(bottom, bins, line.ys)
+    # Reach into the neighbouring stretches too, so the edge is an envelope, not a comb.
+    top = np.minimum(top, np.minimum(np.r_[top[1:], np.inf], np.r_[np.inf, top[:-1]]))
+    bottom = np.maximum(bottom, np.maximum(np.r_[bottom[1:], -np.inf], np.r_[-np.inf, bottom[:-1]]))
+    rise = np.clip(base_y - top, 0.35 * spacing, 0.75 * spacing)
+    drop = np.clip(bottom - base_y, 0.1 * spacing, 0.35 * spacing)
+    rise[~np.isfinite(top)] = 0.5 * spacing
+    drop[~np.isfinite(bottom)] = 0.15 * spacing
+    upper = np.stack([xs, base_y - rise], axis=1)
+    lower = np.stack([xs, base_y + drop], axis=1)
+    return np.concatenate([upper, lower[::-1]])
+
+
+def baseline(line: LineInk, spacing: float) -> np.ndarray:
+    """Polyline (float [N, 2]) under the line's core, the band of its densest ink.
+
+    The ink's rows are measured relative to the ridge; the baseline lies where
+    the density below the ridge falls under 40% of its peak, in segments about
+    three spacings long so that curved lines are followed.
+    """
+    offsets = line.ys - line.ridge_at(line.xs)
+    x0, x1 = int(line.xs.min()), int(line.xs.max())
+    below = _core_bottom(offsets, spacing)
+    segment = 3 * spacing
+    count = max(int(round((x1 - x0) / segment)), 1)
+    knots = np.linspace(x0, x1, count + 1)
+    points = []
+    for a, b in zip(knots[:-1], knots[1:]):
+        inside = (line.xs >= a) & (line.xs <= b)
+        local = _core_bottom(offsets[inside], spacing) if inside.sum() > spacing else below
+        for x in (a, b) if not points else (b,):
+            points.append((x, float(line.ridge_at(np.array([int(round(x))]))[0]) + local))
+    return np.array(points, np.float64)
+
+
+def _core_bottom(offsets: np.ndarray, spacing: float) -> float:
+    """Offset below the ridge where the row histogram of ink drops under 40% of its peak."""
+    limit = int(np.ceil(spacing))
+    rows = np.clip(np.round(offsets).astype(int) + limit, 0, 2 * limit)
+    histogram = np.convolve(np.bincount(rows, minlength=2 * limit + 1), np.ones(3) / 3, mode="same")
+    peak = int(np.argmax(histogram[limit // 2 : limit + limit // 2 + 1])) + limit // 2
+    level = 0.4 * histogram[peak]
+    below = peak
+    while below + 1 < len(histogram) and histogram[below + 1] >= level:
+        below += 1
+    return float(below - limit)

@@ -1,0 +1,171 @@
+"""Classical page segmentation: text lines with polygon and baseline, in reading order.
+
+    page ─► working scale ─► ink mask ─► deskew ─► rulings out ─► line spacing
+         ─► ridges of smeared ink ─► ink given to the nearest ridge
+         ─► outline + baseline per line ─► back to page pixels ─► reading order
+
+Runs in a fraction of a second on one CPU core for a 2-3 megapixel page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ml.layout import PageLayout, Point, TextLine, TextRegion
+from ml.line_finding import LineInk, assign_ink, chain_ridges, find_ridges, smear
+from ml.line_geometry import baseline, outline
+from ml.page_ink import flatten_background, ink_mask, remove_rulings
+from ml.reading_order import reading_order
+
+
+@dataclass
+class SegmenterConfig:
+    # The page's longer side is brought to this many pixels for the work.
+    working_size: int = 1100
+    # Largest page skew corrected, in degrees.
+    max_skew: float = 6.0
+
+
+def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> PageLayout:
+    """Text lines of a grayscale (uint8) page image, in reading order, in the image's pixels."""
+    config = config or SegmenterConfig()
+    if gray.ndim != 2:
+        raise ValueError(f"segment_page expects a 2-D grayscale image, got shape {gray.shape}")
+    height, width = gray.shape
+    layout = PageLayout(width=width, height=height)
+    scale = config.working_size / max(height, width)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    mask = ink_mask(flatten_background(small))
+    angle = estimate_skew(mask, config.max_skew)
+    rotation = cv2.getRotationMatrix2D((small.shape[1] / 2, small.shape[0] / 2), angle, 1.0)
+    mask = cv2.warpAffine(mask, rotation, (small.shape[1], small.shape[0]), flags=cv2.INTER_NEAREST)
+    mask = drop_specks(remove_rulings(mask, max(small.shape[1] // 8, 20)))
+
+    spacing = estimate_spacing(mask)
+    mask = drop_rules(mask, spacing)
+    lines = _find_lines(mask, spacing)
+    spacing = measured_spacing(lines) or spacing
+    lines = _find_lines(mask, spacing)
+    lines = [line for line in lines if _is_text(line, spacing)]
+
+    to_page = _inverse(rotation, scale)
+    text_lines = []
+    for n, line in enumerate(lines):
+        base = baseline(line, spacing)
+        text_lines.append(
+            TextLine(
+                id=f"line_{n + 1}",
+                polygon=_to_page(outline(line, base, spacing), to_page, width, height),
+                baseline=_to_page(base, to_page, width, height),
+            )
+        )
+    boxes = [(float(l.xs.min()), float(l.ys.min()), float(l.xs.max()), float(l.ys.max())) for l in lines]
+    for b, block in enumerate(reading_order(boxes, min_column_gap=1.5 * spacing, min_block_gap=2.5 * spacing)):
+        region = TextRegion(id=f"region_{b + 1}")
+        for i in block:
+            text_lines[i].region_id = region.id
+            layout.lines.append(text_lines[i])
+        region.polygon = _hull([p for i in block for p in text_lines[i].polygon])
+        layout.regions.append(region)
+    for n, line in enumerate(layout.lines):
+        line.id = f"line_{n + 1}"
+    return layout
+
+
+def estimate_skew(mask: np.ndarray, max_angle: float) -> float:
+    """Page skew in degrees: the shear that makes the row profile of the ink most peaked."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) < 100:
+        return 0.0
+    height = mask.shape[0]
+    offset = height + int(np.ceil(mask.shape[1] * np.tan(np.radians(max_angle + 1))))
+
+    def peakedness(angle: float) -> float:
+        rows = np.round(ys - (xs - mask.shape[1] / 2) * np.tan(np.radians(angle))).astype(int) + offset
+        return float((np.bincount(rows).astype(np.float64) ** 2).sum())
+
+    coarse = np.arange(-max_angle, max_angle + 1e-6, 0.5)
+    best = max(coarse, key=peakedness)
+    fine = np.arange(best - 0.4, best + 0.41, 0.1)
+    # Ink rows falling to the right (a positive shear) are undone by OpenCV's
+    # counter-clockwise rotation by the same positive angle.
+    return float(max(fine, key=peakedness))
+
+
+def drop_specks(mask: np.ndarray) -> np.ndarray:
+    """Remove dust, and flat slivers left where a ruling crossed."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    area = stats[:, cv2.CC_STAT_AREA]
+    height, width = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    keep = (area >= 4) & ~((height <= 2) & (width >= 4 * height))
+    keep[0] = False
+    return keep[labels].astype(np.uint8)
+
+
+def drop_rules(mask: np.ndarray, spacing: float) -> np.ndarray:
+    """Remove thin components much taller than a line: pieces of margin rules, folds, frames."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    height, width = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    rule = (height > 1.8 * spacing) & (width < 0.15 * height)
+    rule[0] = True
+    return (~rule)[labels].astype(np.uint8)
+
+
+def estimate_spacing(mask: np.ndarray) -> float:
+    """A first guess of the line spacing: words (letters joined) are about 0.6 spacing high."""
+    words = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(words, connectivity=8)
+    height, width, area = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_AREA]
+    keep = (area >= 10) & (height >= 3)
+    if not keep.any():
+        return 30.0
+    return float(np.clip(np.average(height[keep], weights=width[keep]) / 0.6, 12, mask.shape[0] / 4))
+
+
+def measured_spacing(lines: list[LineInk]) -> float | None:
+    """Median distance between each line and the nearest line below it that overlaps it horizontally."""
+    gaps = []
+    for line in lines:
+        middle = (line.x0 + line.x1) // 2
+        y = float(line.ridge_at(np.array([middle]))[0])
+        below = [
+            float(other.ridge_at(np.array([middle]))[0]) - y
+            for other in lines
+            if other.x0 <= middle <= other.x1 and other.ridge_at(np.array([middle]))[0] > y
+        ]
+        if below:
+            gaps.append(min(below))
+    return float(np.median(gaps)) if len(gaps) >= 3 else None
+
+
+def _find_lines(mask: np.ndarray, spacing: float) -> list[LineInk]:
+    chains = chain_ridges(find_ridges(smear(mask, spacing), spacing), spacing)
+    return assign_ink(mask, chains, spacing)
+
+
+def _is_text(line: LineInk, spacing: float) -> bool:
+    """Enough ink over enough width to be writing, not a stray mark."""
+    width = line.xs.max() - line.xs.min()
+    return width >= 0.8 * spacing and len(line.xs) >= 0.5 * spacing**2 / 10
+
+
+def _inverse(rotation: np.ndarray, scale: float) -> np.ndarray:
+    """Affine map from the deskewed working frame to page pixels."""
+    back = cv2.invertAffineTransform(rotation)
+    return back / scale
+
+
+def _to_page(points: np.ndarray, transform: np.ndarray, width: int, height: int) -> list[Point]:
+    mapped = points @ transform[:, :2].T + transform[:, 2]
+    xs = np.clip(np.round(mapped[:, 0]), 0, width - 1).astype(int)
+    ys = np.clip(np.round(mapped[:, 1]), 0, height - 1).astype(int)
+    return list(zip(xs.tolist(), ys.tolist()))
+
+
+def _hull(points: list[Point]) -> list[Point]:
+    if len(points) < 3:
+        return points
+    hull = cv2.convexHull(np.array(points, np.int32)).reshape(-1, 2)
+    return [(int(x), int(y)) for x, y in hull]
