@@ -90,7 +90,26 @@
     item.addEventListener("click", (event) => {
       if (event.target !== input && event.target.tagName !== "BUTTON") focusItem(item);
     });
-    shapeOf(item.dataset.lineId).addEventListener("click", () => focusItem(item));
   });
+
+  // A click anywhere in a line's box on the scan selects it: polygons hug the ink,
+  // and a click between two words should not miss.
+  function itemAt(event) {
+    const point = svg.createSVGPoint();
+    point.x = event.clientX;
+    point.y = event.clientY;
+    const p = point.matrixTransform(svg.getScreenCTM().inverse());
+    let best = null, bestArea = Infinity;
+    for (const item of items) {
+      const box = shapeOf(item.dataset.lineId).getBBox();
+      const inside = p.x >= box.x && p.x <= box.x + box.width && p.y >= box.y && p.y <= box.y + box.height;
+      if (inside && box.width * box.height < bestArea) {
+        best = item;
+        bestArea = box.width * box.height;
+      }
+    }
+    return best;
+  }
+  svg.addEventListener("click", (event) => focusItem(itemAt(event)));
   focusItem(items[0]);
 })();

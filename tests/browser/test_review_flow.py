@@ -1,0 +1,62 @@
+"""A person in Chromium: log in, upload a PDF, watch it being read, correct lines, export."""
+import pytest
+from playwright.sync_api import expect
+
+from documents.models import Line
+from documents.services import line_text_save
+from tests import scans
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_upload_review_correct_and_export(live_server, celery_worker, browser, owner, collaborator, tmp_path):
+    pdf = tmp_path / "lecture.pdf"
+    pdf.write_bytes(scans.pdf_bytes([scans.handwritten_page(count=3), scans.handwritten_page(first=3, count=3)]))
+    page = browser.new_context(accept_downloads=True).new_page()
+    page.set_default_timeout(30_000)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "owner")
+    page.fill("input[name=password]", "owner-password-1")
+    page.click("button[type=submit]")
+
+    page.fill("input[name=title]", "Lecture 1")
+    page.select_option("select[name=kind]", "lecture_notes")
+    page.set_input_files("input[name=files]", str(pdf))
+    page.click("#upload-form button[type=submit]")
+
+    # Progress is polled into the page; no reload.
+    expect(page.locator("#progress-text")).to_have_text("All pages are read. Open a page to review its lines.", timeout=240_000)
+    expect(page.locator("#jobs tr.job.done")).to_have_count(4)
+
+    page.click("a.page-link >> nth=0")
+    expect(page.locator("polygon.line-shape")).to_have_count(3)
+    first, second = page.locator("input.line-text").nth(0), page.locator("input.line-text").nth(1)
+    expect(first).to_be_focused()
+    first.fill("Corrected first line")
+    first.press("Enter")
+    expect(page.locator("li.line >> nth=0").locator(".status")).to_have_text("Saved (version 2).")
+    expect(second).to_be_focused()  # Enter moved on
+
+    # Someone else saves line 2 while it is open here: the save is refused, the typed text stays.
+    line = Line.objects.get(page__document__title="Lecture 1", page__number=1, order=1)
+    line.page.document.collaborators.add(collaborator)
+    line_text_save(line=line, author=collaborator, text="Their version", revision=line.revision)
+    second.fill("My version")
+    second.press("Enter")
+    status = page.locator("li.line >> nth=1").locator(".status")
+    expect(status).to_contain_text("changed by someone else")
+    expect(status).to_contain_text("Their version")
+    expect(second).to_have_value("My version")
+
+    box = page.locator("polygon.line-shape >> nth=2").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a click on the scan
+    expect(page.locator("input.line-text").nth(2)).to_be_focused()
+
+    page.click("text=Lecture 1")
+    with page.expect_download() as download:
+        page.click("text=Plain text")
+    text = (tmp_path / "export.txt")
+    download.value.save_as(text)
+    exported = text.read_text().splitlines()
+    assert exported[:2] == ["Corrected first line", "Their version"]

@@ -1,0 +1,71 @@
+"""The web pages as a person meets them: sign-up, log-in, upload, review."""
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from documents.models import Document
+from tests import scans
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_logs_the_new_user_in(client):
+    response = client.post(
+        reverse("signup"), {"username": "pharma", "password1": "a-long-passphrase-7", "password2": "a-long-passphrase-7"}
+    )
+    assert response.status_code == 302 and response.url == reverse("document-list")
+    assert client.get(reverse("document-list")).context["user"].username == "pharma"
+
+
+def test_a_wrong_password_says_so(client, owner):
+    response = client.post(reverse("login"), {"username": "owner", "password": "wrong"})
+    assert response.status_code == 200
+    assert "That username and password do not match" in response.content.decode()
+
+
+def test_upload_form_creates_a_document_and_opens_it(client, owner):
+    client.force_login(owner)
+    tiff = scans.tiff_bytes([scans.handwritten_page(first=n) for n in range(2)])
+    response = client.post(
+        reverse("document-list"),
+        {"title": "Week 1", "kind": "lecture_notes", "files": [SimpleUploadedFile("week1.tif", tiff)]},
+    )
+    document = Document.objects.get()
+    assert response.status_code == 302 and response.url == reverse("document-detail", args=[document.id])
+    assert document.pages.count() == 2
+    page = client.get(response.url).content.decode()
+    assert reverse("document-status", args=[document.id]) in page
+
+
+def test_a_corrupt_upload_shows_its_error_and_keeps_the_form(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("document-list"),
+        {"title": "Week 2", "kind": "lecture_notes", "files": [SimpleUploadedFile("week2.png", b"\x89PNG\r\n\x1a\nxx")]},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "week2.png: the file is damaged or incomplete" in body
+    assert 'value="Week 2"' in body
+    assert not Document.objects.exists()
+
+
+def test_review_page_draws_every_line_and_marks_unsure_characters(client, owner, document_with_lines):
+    client.force_login(owner)
+    page = document_with_lines.pages.get()
+    body = client.get(reverse("page-review", args=[page.id])).content.decode()
+    assert body.count('<polygon class="line-shape') == 3
+    assert 'points="10,10 200,10 200,50 10,50 "' in body
+    # "line 0" read with 0.5 on its third character: marked, and the line shows 50% sure.
+    assert '<mark class="low" title="50% sure">n</mark>' in body
+    assert "50% sure</span>" in body
+    assert reverse("page-image", args=[page.id]) in body
+
+
+def test_page_image_is_served_to_its_owner(client, owner, document_with_lines):
+    client.force_login(owner)
+    page = document_with_lines.pages.get()
+    response = client.get(reverse("page-image", args=[page.id]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert response["Cache-Control"] == "private, max-age=3600"

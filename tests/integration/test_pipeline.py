@@ -1,0 +1,72 @@
+"""The whole pipeline through a real Celery worker, PostgreSQL and Redis, on a PDF made here."""
+import time
+
+import pytest
+
+from documents.models import Line, LineText, TextSource
+from documents.selectors import page_lines
+from documents.services import document_upload, line_text_save
+from htr_platform.celery import app as celery_app
+from recognition.models import Job, JobStage, JobState, RecognitionModel
+from recognition.selectors import document_status
+from tests import scans
+from tests.conftest import upload_file
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def wait_until_finished(document, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = document_status(document=document)
+        if status["finished"]:
+            return status
+        time.sleep(0.5)
+    pytest.fail(f"the pipeline did not finish in {timeout} s: {document_status(document=document)}")
+
+
+def upload_pdf(owner, pages: int):
+    pdf = scans.pdf_bytes([scans.handwritten_page(first=2 * n, count=3) for n in range(pages)])
+    return document_upload(owner=owner, kind="lecture_notes", title="Lecture", files=[upload_file("lecture.pdf", pdf)])
+
+
+def test_an_uploaded_pdf_is_segmented_and_read(celery_worker, owner):
+    document = upload_pdf(owner, pages=3)
+    status = wait_until_finished(document)
+    assert [(j["page_number"], j["stage"], j["state"]) for j in status["jobs"]] == [
+        (n, stage, "done") for n in (1, 2, 3) for stage in ("segment", "recognize")
+    ]
+    model = RecognitionModel.objects.get(is_current=True)
+    for page in document.pages.all():
+        views = page_lines(page=page)
+        assert len(views) == 3
+        for view in views:
+            assert view.current.source == TextSource.MODEL
+            assert view.current.model_version == model.version
+            assert view.text and len(view.confidences) == len(view.text)
+    assert Job.objects.filter(document=document, stage=JobStage.RECOGNIZE, model=model).count() == 3
+
+
+def test_redelivered_messages_change_nothing(celery_worker, owner):
+    document = upload_pdf(owner, pages=1)
+    wait_until_finished(document)
+    line = Line.objects.filter(page__document=document).order_by("order").first()
+    line_text_save(line=line, author=owner, text="a person's reading", revision=line.revision)
+
+    def counts():
+        return (
+            Line.objects.filter(page__document=document).count(),
+            LineText.objects.filter(line__page__document=document).count(),
+        )
+
+    before = counts()
+
+    for job in Job.objects.filter(document=document):  # as if the broker delivered each again
+        job_name = {JobStage.SEGMENT: "segment_page", JobStage.RECOGNIZE: "recognize_page"}[job.stage]
+        celery_app.send_task(f"recognition.tasks.{job_name}", args=[str(job.id)])
+    # Each queue is worked in order, so once a later document is done the duplicates were handled.
+    wait_until_finished(upload_pdf(owner, pages=1))
+
+    assert counts() == before
+    assert page_lines(page=document.pages.get())[0].text == "a person's reading"
+    assert set(Job.objects.filter(document=document).values_list("state", flat=True)) == {JobState.DONE}
