@@ -7,6 +7,7 @@ upload with a message that names it.
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
@@ -14,6 +15,8 @@ from typing import BinaryIO, Iterator
 import pypdfium2 as pdfium
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
 
 
 class UploadError(ValueError):
@@ -93,7 +96,8 @@ def _read_file(uploaded: UploadedFile) -> Iterator[PageImage]:
     except Image.DecompressionBombError:
         raise UploadError(_too_large(uploaded.name)) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, pdfium.PdfiumError) as error:
-        raise UploadError(f"{uploaded.name}: the file is damaged or incomplete ({error}).") from None
+        logger.info("unreadable upload %s: %r", uploaded.name, error)
+        raise UploadError(f"{uploaded.name}: the file is damaged or incomplete and cannot be read.") from None
 
 
 def _image_pages(name: str, data: bytes, kind: str) -> Iterator[PageImage]:
