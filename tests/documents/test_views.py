@@ -69,3 +69,28 @@ def test_page_image_is_served_to_its_owner(client, owner, document_with_lines):
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
     assert response["Cache-Control"] == "private, max-age=3600"
+
+
+def test_import_form_creates_a_document_with_verified_text(client, owner):
+    from tests.documents.test_exports import PAGE_XML
+
+    client.force_login(owner)
+    image = SimpleUploadedFile("rx-1.png", scans.png_bytes(scans.handwritten_page()))
+    xml = SimpleUploadedFile("rx-1.xml", PAGE_XML.format(image="rx-1.png", w=1500, h=1000).encode())
+    response = client.post(
+        reverse("document-import"), {"title": "Rx", "kind": "prescription", "images": [image], "layouts": [xml]}
+    )
+    document = Document.objects.get()
+    assert response.url == reverse("document-detail", args=[document.id])
+    page = client.get(reverse("page-review", args=[document.pages.get().id])).content.decode()
+    assert 'value="Amoxicillin 500 mg"' in page and "Imported (verified)" in page
+
+
+def test_a_bad_import_says_which_file(client, owner):
+    client.force_login(owner)
+    image = SimpleUploadedFile("rx-1.png", scans.png_bytes(scans.handwritten_page()))
+    xml = SimpleUploadedFile("rx-1.xml", b"<not-xml")
+    body = client.post(
+        reverse("document-import"), {"title": "Rx", "kind": "prescription", "images": [image], "layouts": [xml]}
+    ).content.decode()
+    assert "rx-1.xml: " in body and not Document.objects.exists()

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from ml.codec import Codec
@@ -6,14 +8,17 @@ from ml.model_file import ModelBundle, save_model
 from ml.preprocess import PreprocessConfig
 
 
-@pytest.fixture
-def tiny_model(tmp_path, settings) -> str:
-    """A small untrained model file, made current through HTR_MODEL_PATH: the real
+def save_tiny_model(path: Path) -> str:
+    """A small untrained model file (fresh random weights, so its own version): the real
     loading and recognition code, at a size that runs in milliseconds."""
     codec = Codec("abcdefghijklmnopqrstuvwxyz ")
     model = CRNN(CRNNConfig(num_classes=codec.num_classes, channels=[4, 8, 8, 8], lstm_hidden=8))
-    bundle = ModelBundle(model=model, codec=codec, preprocess=PreprocessConfig(), name="tiny")
-    path = tmp_path / "tiny.pt"
-    save_model(path, bundle)
-    settings.HTR_MODEL_PATH = str(path)
+    save_model(path, ModelBundle(model=model, codec=codec, preprocess=PreprocessConfig(), name="tiny"))
     return str(path)
+
+
+@pytest.fixture
+def tiny_model(tmp_path, settings) -> str:
+    """A tiny model file made the one registered on first use (HTR_MODEL_PATH)."""
+    settings.HTR_MODEL_PATH = save_tiny_model(tmp_path / "tiny.pt")
+    return settings.HTR_MODEL_PATH

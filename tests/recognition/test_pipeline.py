@@ -1,11 +1,14 @@
 """The pipeline's steps on real scans, with the real segmenter and a small real model."""
 import pytest
+from django.core.management import call_command
 
 from documents.models import LineText, TextSource
 from documents.selectors import page_lines
 from documents.services import line_text_save
 from recognition import pipeline, services
+from recognition.errors import PermanentJobError
 from recognition.models import RecognitionModel
+from tests.recognition.conftest import save_tiny_model
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +44,13 @@ def test_recognition_adds_model_versions_and_keeps_a_persons_text(make_document,
 def test_the_model_file_is_registered_once(tiny_model):
     assert services.model_current() == services.model_current()
     assert RecognitionModel.objects.count() == 1
+
+
+def test_a_new_model_file_can_be_registered_and_made_current(tiny_model, tmp_path):
+    first = services.model_current()
+    call_command("register_model", save_tiny_model(tmp_path / "better.pt"))
+    current = RecognitionModel.objects.get(is_current=True)
+    assert current != first and current.file_path.endswith("better.pt")
+    assert services.model_current() == current
+    with pytest.raises(PermanentJobError, match="absent.pt is missing"):
+        call_command("register_model", str(tmp_path / "absent.pt"))
