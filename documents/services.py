@@ -84,17 +84,23 @@ def page_lines_create(*, page: Page, layout: PageLayout) -> int:
         existing = locked.lines.count()
         if existing:
             return existing
-        Line.objects.bulk_create(
-            Line(
-                page=locked,
-                order=order,
-                polygon=[list(p) for p in line_polygon(line, layout)],
-                baseline=[list(p) for p in line.baseline],
-                line_type=line.line_type or "default",
-            )
-            for order, line in enumerate(layout.lines)
-        )
+        Line.objects.bulk_create(_line_rows(page=locked, layout=layout))
         return len(layout.lines)
+
+
+def _line_rows(*, page: Page, layout: PageLayout, revision: int = 0) -> list[Line]:
+    """Unsaved Line rows for the layout's lines, in its reading order."""
+    return [
+        Line(
+            page=page,
+            order=order,
+            polygon=[list(p) for p in line_polygon(line, layout)],
+            baseline=[list(p) for p in line.baseline],
+            line_type=line.line_type or "default",
+            revision=revision,
+        )
+        for order, line in enumerate(layout.lines)
+    ]
 
 
 def line_texts_add_model(
@@ -168,17 +174,7 @@ def document_import(
 
 
 def _imported_lines_create(*, page: Page, layout: PageLayout, author: AbstractBaseUser) -> None:
-    lines = Line.objects.bulk_create(
-        Line(
-            page=page,
-            order=order,
-            polygon=[list(p) for p in line_polygon(line, layout)],
-            baseline=[list(p) for p in line.baseline],
-            line_type=line.line_type or "default",
-            revision=1,
-        )
-        for order, line in enumerate(layout.lines)
-    )
+    lines = Line.objects.bulk_create(_line_rows(page=page, layout=layout, revision=1))
     LineText.objects.bulk_create(
         LineText(
             line=row,

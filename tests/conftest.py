@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from documents.models import Document, DocumentKind, Line, LineText, TextSource
-from documents.services import document_upload
+from documents.services import document_share, document_upload
 from documents.uploads import UploadedFile
 from tests import scans
 
@@ -56,7 +56,7 @@ def make_document(owner) -> Callable[..., Document]:
 def document_with_lines(make_document, collaborator) -> Document:
     """A shared one-page document with three lines read by a model (no segmentation run)."""
     document = make_document(pages=1)
-    document.collaborators.add(collaborator)
+    document_share(document=document, user=collaborator)
     page = document.pages.get()
     for order in range(3):
         line = Line.objects.create(

@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from documents.models import Line
-from documents.services import line_text_save
+from documents.services import document_share, line_text_save
 from tests import scans
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,7 +40,7 @@ def test_upload_review_correct_and_export(live_server, celery_worker, browser, o
 
     # Someone else saves line 2 while it is open here: the save is refused, the typed text stays.
     line = Line.objects.get(page__document__title="Lecture 1", page__number=1, order=1)
-    line.page.document.collaborators.add(collaborator)
+    document_share(document=line.page.document, user=collaborator)
     line_text_save(line=line, author=collaborator, text="Their version", revision=line.revision)
     second.fill("My version")
     second.press("Enter")
