@@ -25,6 +25,9 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 # Lines are stored at a higher resolution than the network's input so that
 # augmentation works on detail that resizing then removes.
 STORE_HEIGHT = 48
+# A line wider than this per character (at STORE_HEIGHT) has a broken polygon:
+# some ground-truth lines are a pixel high, which stretches them to 60,000 px.
+MAX_WIDTH_PER_CHAR = 100
 
 
 @dataclass
@@ -77,7 +80,11 @@ def load_folder(folder: str | Path, workers: int = 2) -> list[LineSample]:
     jobs = [(_page_samples, path) for path in xmls] + [(_pair_sample, path) for path in pairs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = pool.map(_call, [(fn, path, source) for fn, path in jobs])
-        return [sample for chunk in results for sample in chunk]
+        samples = [sample for chunk in results for sample in chunk]
+    plausible = [s for s in samples if s.ink.shape[1] <= MAX_WIDTH_PER_CHAR * len(s.text)]
+    if len(plausible) < len(samples):
+        log.warning("%s: %d lines with broken geometry left out", folder, len(samples) - len(plausible))
+    return plausible
 
 
 def _call(job):
