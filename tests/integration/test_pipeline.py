@@ -1,7 +1,10 @@
 """The whole pipeline through a real Celery worker, PostgreSQL and Redis, on a PDF made here."""
+import io
+import re
 import time
 
 import pytest
+from django.core.management import call_command
 
 from documents.models import Line, LineText, TextSource
 from documents.selectors import page_lines
@@ -70,3 +73,11 @@ def test_redelivered_messages_change_nothing(celery_worker, owner):
     assert counts() == before
     assert page_lines(page=document.pages.get())[0].text == "a person's reading"
     assert set(Job.objects.filter(document=document).values_list("state", flat=True)) == {JobState.DONE}
+
+
+def test_time_pipeline_reports_the_time_to_the_first_line(celery_worker, tmp_path):
+    pdf = tmp_path / "two.pdf"
+    pdf.write_bytes(scans.pdf_bytes([scans.handwritten_page(count=2), scans.handwritten_page(first=2, count=2)]))
+    out = io.StringIO()
+    call_command("time_pipeline", str(pdf), stdout=out)
+    assert re.fullmatch(r"2 pages: first recognized line after [\d.]+ s, all done after [\d.]+ s \(0 failed jobs\)\n", out.getvalue())
