@@ -96,3 +96,9 @@ def test_the_schema_describes_the_api(api):
     assert response.status_code == 200
     body = response.content.decode()
     assert "/api/lines/{line_id}/" in body and "/api/documents/" in body
+
+
+def test_the_api_docs_are_served_from_the_project(client, owner):
+    client.force_login(owner)
+    body = client.get(reverse("api-docs")).content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in body
