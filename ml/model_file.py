@@ -30,8 +30,12 @@ class ModelBundle:
     version: str = ""
 
 
-def save_model(path: str | Path, bundle: ModelBundle, extra: dict | None = None) -> None:
-    """Write the model file; ``extra`` (optimizer state, epoch) is kept for resuming."""
+def save_model(path: str | Path, bundle: ModelBundle, extra: dict | None = None, half: bool = False) -> None:
+    """Write the model file; ``extra`` (optimizer state, epoch) is kept for resuming.
+
+    ``half`` stores float weights as float16 (half the size, same readings); they
+    are loaded back as float32.
+    """
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -41,7 +45,7 @@ def save_model(path: str | Path, bundle: ModelBundle, extra: dict | None = None)
         "preprocess": bundle.preprocess.to_dict(),
         "metrics": bundle.metrics,
         "training": bundle.training,
-        "state_dict": {k: v.detach().cpu() for k, v in bundle.model.state_dict().items()},
+        "state_dict": {k: _stored(v, half) for k, v in bundle.model.state_dict().items()},
         **(extra or {}),
     }
     path = Path(path)
@@ -49,6 +53,11 @@ def save_model(path: str | Path, bundle: ModelBundle, extra: dict | None = None)
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(payload, tmp)
     tmp.replace(path)  # never leave a half-written model file behind
+
+
+def _stored(tensor: torch.Tensor, half: bool) -> torch.Tensor:
+    tensor = tensor.detach().cpu()
+    return tensor.half() if half and tensor.is_floating_point() else tensor
 
 
 def load_payload(path: str | Path) -> dict:
@@ -76,7 +85,8 @@ def load_model(path: str | Path) -> ModelBundle:
         raise ModelFileError(f"{path}: alphabet and output layer disagree")
     model = CRNN(config)
     try:
-        model.load_state_dict(payload["state_dict"])
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v
+                               for k, v in payload["state_dict"].items()})
     except RuntimeError as exc:
         raise ModelFileError(f"{path}: weights do not fit the architecture: {exc}") from exc
     model.eval()
@@ -93,3 +103,22 @@ def load_model(path: str | Path) -> ModelBundle:
 
 def file_digest(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m ml.model_file BEST.pt OUT.pt --name NAME``: the slim file to ship (no optimizer, float16)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("source", type=Path)
+    parser.add_argument("target", type=Path)
+    parser.add_argument("--name", default="crnn-default")
+    args = parser.parse_args(argv)
+    bundle = load_model(args.source)
+    bundle.name = args.name
+    save_model(args.target, bundle, half=True)
+    print(f"{args.target}: {args.target.stat().st_size / 2**20:.1f} MiB, version {file_digest(args.target)}")
+
+
+if __name__ == "__main__":
+    main()
