@@ -1,5 +1,6 @@
 """A person in Chromium: log in, upload a PDF, watch it being read, correct lines, export."""
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from documents.models import Line
@@ -7,6 +8,16 @@ from documents.services import document_share, line_text_save
 from tests import scans
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def save_as(user, text: str, line_order: int) -> None:
+    """Someone else saves a line of page 1, as if from another browser."""
+    line = Line.objects.get(page__document__title="Lecture 1", page__number=1, order=line_order)
+    document_share(document=line.page.document, user=user)
+    line_text_save(line=line, author=user, text=text, revision=line.revision)
+    # Under Playwright's event loop these queries ran on a connection of their own; close it
+    # here, or the test database cannot be dropped at the end of the run.
+    connections.close_all()
 
 
 def test_upload_review_correct_and_export(live_server, celery_worker, browser, owner, collaborator, tmp_path):
@@ -39,9 +50,7 @@ def test_upload_review_correct_and_export(live_server, celery_worker, browser, o
     expect(second).to_be_focused()  # Enter moved on
 
     # Someone else saves line 2 while it is open here: the save is refused, the typed text stays.
-    line = Line.objects.get(page__document__title="Lecture 1", page__number=1, order=1)
-    document_share(document=line.page.document, user=collaborator)
-    line_text_save(line=line, author=collaborator, text="Their version", revision=line.revision)
+    save_as(collaborator, "Their version", line_order=1)
     second.fill("My version")
     second.press("Enter")
     status = page.locator("li.line >> nth=1").locator(".status")
