@@ -68,23 +68,34 @@ def _column_path(xs: np.ndarray, ys: np.ndarray, density: np.ndarray) -> np.ndar
 
 
 def chain_ridges(ridges: list[np.ndarray], spacing: float) -> list[np.ndarray]:
-    """Join ridge pieces that continue one another (small horizontal gap, small vertical step)."""
-    pieces = sorted(ridges, key=lambda r: r[0, 0])
-    chains: list[np.ndarray] = []
-    for piece in pieces:
-        best, best_cost = None, None
-        for i, chain in enumerate(chains):
-            gap = piece[0, 0] - chain[-1, 0]
-            step = abs(float(piece[0, 1]) - float(chain[-1, 1]))
-            if -0.5 * spacing <= gap <= 2.5 * spacing and step <= 0.3 * spacing:
-                cost = step + 0.1 * max(gap, 0)
-                if best_cost is None or cost < best_cost:
-                    best, best_cost = i, cost
-        if best is None:
-            chains.append(piece)
-        else:
-            chain = chains[best]
-            chains[best] = np.concatenate([chain, piece[piece[:, 0] > chain[-1, 0]]])
+    """Join ridge pieces that continue one another into whole lines.
+
+    Piece A continues into piece B when B starts to the right of A's end, not
+    far away and at nearly the same height, and when each is the other's best
+    such partner: an insertion squeezed between two lines then stays a line of
+    its own instead of bending the line it interrupts.
+    """
+    count = len(ridges)
+    cost = np.full((count, count), np.inf)
+    for i, left in enumerate(ridges):
+        for j, right in enumerate(ridges):
+            gap = float(right[0, 0] - left[-1, 0])
+            step = abs(float(right[0, 1]) - float(left[-1, 1]))
+            if i != j and -0.5 * spacing <= gap <= 4 * spacing and step <= 0.3 * spacing:
+                cost[i, j] = step / (0.3 * spacing) + max(gap, 0.0) / (4 * spacing)
+    successor = {}
+    for i in range(count):
+        j = int(np.argmin(cost[i])) if count else 0
+        if np.isfinite(cost[i, j]) and int(np.argmin(cost[:, j])) == i:
+            successor[i] = j
+    starts = set(range(count)) - set(successor.values())
+    chains = []
+    for start in sorted(starts):
+        chain, i = ridges[start], start
+        while i in successor:
+            i = successor[i]
+            chain = np.concatenate([chain, ridges[i][ridges[i][:, 0] > chain[-1, 0]]])
+        chains.append(chain)
     return chains
 
 
@@ -115,6 +126,8 @@ def assign_ink(mask: np.ndarray, chains: list[np.ndarray], spacing: float) -> li
     nearest = distances.argmin(axis=1)
     near_enough = distances.min(axis=1) <= 0.8 * spacing
     tall = stats[1:, cv2.CC_STAT_HEIGHT] > 1.2 * spacing
+    speck = stats[1:, cv2.CC_STAT_AREA] < 0.008 * spacing**2
+    speck_lists: list[list[np.ndarray]] = [[] for _ in lines]
 
     order = np.argsort(component, kind="stable")
     bounds = np.searchsorted(component[order], np.arange(1, count + 1))
@@ -127,12 +140,40 @@ def assign_ink(mask: np.ndarray, chains: list[np.ndarray], spacing: float) -> li
             for j in np.unique(owner[close]):
                 pixel_lists[j].append(index[close & (owner == j)])
         elif near_enough[c]:
-            pixel_lists[nearest[c]].append(index)
-    for line, parts in zip(lines, pixel_lists):
+            (speck_lists if speck[c] else pixel_lists)[nearest[c]].append(index)
+    found = []
+    for line, parts, specks in zip(lines, pixel_lists, speck_lists):
         if parts:
             index = np.concatenate(parts)
             line.xs, line.ys = xs[index], ys[index]
-    return [line for line in lines if len(line.xs)]
+            if specks:  # dots and accents within the writing, not dust beyond its ends
+                index = np.concatenate(specks)
+                within = (xs[index] >= line.xs.min() - 0.5 * spacing) & (xs[index] <= line.xs.max() + 0.5 * spacing)
+                line.xs = np.concatenate([line.xs, xs[index[within]]])
+                line.ys = np.concatenate([line.ys, ys[index[within]]])
+            found += split_at_gaps(line, 2 * spacing)
+    return found
+
+
+def split_at_gaps(line: LineInk, max_gap: float) -> list[LineInk]:
+    """The line cut wherever its ink leaves a horizontal gap wider than ``max_gap``.
+
+    A ridge can run on across empty paper into specks at the page edge or into
+    a note standing apart; those become lines of their own (and specks are
+    then dropped for being too small).
+    """
+    columns = np.unique(line.xs)
+    cuts = columns[1:][np.diff(columns) > max_gap]
+    if not len(cuts):
+        return [line]
+    pieces = []
+    edges = [line.xs.min(), *cuts, line.xs.max() + 1]
+    for a, b in zip(edges[:-1], edges[1:]):
+        inside = (line.xs >= a) & (line.xs < b)
+        x0, x1 = int(line.xs[inside].min()), int(line.xs[inside].max())
+        ridge = line.ridge_at(np.arange(x0, x1 + 1))
+        pieces.append(LineInk(x0, ridge, line.xs[inside], line.ys[inside]))
+    return pieces
 
 
 def _distance(line: LineInk, x: np.ndarray, y: np.ndarray, spacing: float) -> np.ndarray:

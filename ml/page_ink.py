@@ -1,4 +1,4 @@
-"""From a grayscale page to a clean ink mask: background flattening, threshold, rulings removed."""
+"""From a grayscale page to a clean, deskewed ink mask: paper flattened, rulings and frames out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,31 +6,90 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+# Darkness (relative to the local paper) below which a pixel is paper.
+PAPER_NOISE = 0.12
+
 
 @dataclass
 class PageInk:
-    """Ink of a page at working scale (1 = ink), with the rulings and frames taken out."""
+    """Ink of a page at working scale, turned upright."""
 
-    mask: np.ndarray  # [H, W] uint8 in {0, 1}
-    darkness: np.ndarray  # [H, W] float32, 0 = paper .. 1 = black relative to the local paper
+    mask: np.ndarray  # [H, W] uint8: 1 = ink
+    rotation: np.ndarray  # [2, 3] affine map from the working image to ``mask``'s frame
+    angle: float  # the skew corrected, in degrees
+
+
+def page_ink(gray: np.ndarray, max_skew: float) -> PageInk:
+    """Deskewed ink of a working-scale grayscale page, without rulings, frames and shine-through."""
+    darkness = flatten_background(gray)
+    angle = estimate_skew(darkness > PAPER_NOISE, max_skew)
+    height, width = gray.shape
+    rotation = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    darkness = cv2.warpAffine(darkness, rotation, (width, height), flags=cv2.INTER_LINEAR)
+    rulings = find_rulings((darkness > PAPER_NOISE).astype(np.uint8), max(width // 4, 20))
+    darkness[rulings > 0] = 0.0
+    return PageInk(mask=ink_mask(darkness), rotation=rotation, angle=angle)
 
 
 def flatten_background(gray: np.ndarray) -> np.ndarray:
     """Darkness relative to the local paper colour: 0 = paper, 1 = black.
 
     The paper is estimated by a max filter wider than any stroke on a
-    quarter-size copy, so stains, shadows and uneven scans cancel out.
+    quarter-size copy, so stains, shadows and uneven scans cancel out. Where
+    that "paper" is far darker than the page's own (the scanner bed or table
+    around the sheet) nothing counts as ink.
     """
     small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
     paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7)))
     paper = cv2.GaussianBlur(paper, (0, 0), 2)
-    paper = cv2.resize(paper, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
+    off_page = (paper < 0.6 * np.median(paper)).astype(np.uint8)
+    off_page = cv2.dilate(off_page, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    size = (gray.shape[1], gray.shape[0])
+    paper = cv2.resize(paper, size, interpolation=cv2.INTER_LINEAR)
+    off_page = cv2.resize(off_page, size, interpolation=cv2.INTER_NEAREST)
     darkness = 1.0 - gray.astype(np.float32) / np.maximum(paper.astype(np.float32), 1.0)
+    darkness[off_page > 0] = 0.0
     return np.clip(darkness, 0.0, 1.0)
 
 
-def ink_mask(darkness: np.ndarray, floor: float = 0.12, relative: float = 0.45) -> np.ndarray:
-    """Pixels darker than ``floor`` and than ``relative`` times the darkest ink around them.
+def estimate_skew(mask: np.ndarray, max_angle: float) -> float:
+    """Page skew in degrees: the shear that makes the row profile of the ink most peaked."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) < 100:
+        return 0.0
+    if len(xs) > 200_000:  # a sample ranks the angles just as well
+        keep = np.random.default_rng(0).choice(len(xs), 200_000, replace=False)
+        ys, xs = ys[keep], xs[keep]
+    offset = mask.shape[0] + int(np.ceil(mask.shape[1] * np.tan(np.radians(max_angle + 1))))
+
+    def peakedness(angle: float) -> float:
+        rows = np.round(ys - (xs - mask.shape[1] / 2) * np.tan(np.radians(angle))).astype(int) + offset
+        return float((np.bincount(rows).astype(np.float64) ** 2).sum())
+
+    coarse = np.arange(-max_angle, max_angle + 1e-6, 0.5)
+    best = max(coarse, key=peakedness)
+    fine = np.arange(best - 0.4, best + 0.41, 0.1)
+    # Ink rows falling to the right (a positive shear) are undone by OpenCV's
+    # counter-clockwise rotation by the same positive angle.
+    return float(max(fine, key=peakedness))
+
+
+def find_rulings(mask: np.ndarray, min_length: int) -> np.ndarray:
+    """Straight horizontal and vertical runs longer than ``min_length``, dashed ones included.
+
+    Ruled and squared paper, margins and frame edges are longer and straighter
+    than any handwritten stroke; a short closing first joins the dashes of a
+    dotted ruling.
+    """
+    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((1, 9), np.uint8))
+    horizontal = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((1, min_length), np.uint8))
+    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 1), np.uint8))
+    vertical = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((min_length, 1), np.uint8))
+    return cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+
+
+def ink_mask(darkness: np.ndarray, relative: float = 0.45) -> np.ndarray:
+    """Pixels darker than paper noise and than ``relative`` times the darkest ink around them.
 
     The local reference (a max filter some 60 pixels wide) keeps faint pens and
     pencil on a page of their own, and drops ink shining through from the back
@@ -38,16 +97,4 @@ def ink_mask(darkness: np.ndarray, floor: float = 0.12, relative: float = 0.45) 
     """
     strongest = cv2.dilate(darkness, cv2.getStructuringElement(cv2.MORPH_RECT, (61, 61)))
     strongest = cv2.blur(strongest, (31, 31))
-    return (darkness > np.maximum(floor, relative * strongest)).astype(np.uint8)
-
-
-def remove_rulings(mask: np.ndarray, min_length: int) -> np.ndarray:
-    """Take out straight horizontal and vertical runs longer than ``min_length``.
-
-    Ruled and squared paper, margins and frame edges are longer and straighter
-    than any handwritten stroke; opening with a long thin kernel finds them.
-    """
-    horizontal = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (min_length, 1)))
-    vertical = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_length)))
-    rulings = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
-    return mask & (1 - rulings)
+    return (darkness > np.maximum(PAPER_NOISE, relative * strongest)).astype(np.uint8)

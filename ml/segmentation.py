@@ -16,7 +16,7 @@ import numpy as np
 from ml.layout import PageLayout, Point, TextLine, TextRegion
 from ml.line_finding import LineInk, assign_ink, chain_ridges, find_ridges, smear
 from ml.line_geometry import baseline, outline
-from ml.page_ink import flatten_background, ink_mask, remove_rulings
+from ml.page_ink import page_ink
 from ml.reading_order import reading_order
 
 
@@ -28,40 +28,25 @@ class SegmenterConfig:
     max_skew: float = 6.0
 
 
+@dataclass
+class DetectedLines:
+    """Lines found in the deskewed working frame, with what maps them back to the page."""
+
+    lines: list[LineInk]
+    spacing: float  # baseline to baseline, in working pixels
+    to_page: np.ndarray  # [2, 3] affine map from the working frame to page pixels
+
+
 def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> PageLayout:
     """Text lines of a grayscale (uint8) page image, in reading order, in the image's pixels."""
-    config = config or SegmenterConfig()
     if gray.ndim != 2:
         raise ValueError(f"segment_page expects a 2-D grayscale image, got shape {gray.shape}")
     height, width = gray.shape
+    found = detect_lines(gray, config or SegmenterConfig())
+    text_lines = [page_line(line, found, width, height) for line in found.lines]
     layout = PageLayout(width=width, height=height)
-    scale = config.working_size / max(height, width)
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    mask = ink_mask(flatten_background(small))
-    angle = estimate_skew(mask, config.max_skew)
-    rotation = cv2.getRotationMatrix2D((small.shape[1] / 2, small.shape[0] / 2), angle, 1.0)
-    mask = cv2.warpAffine(mask, rotation, (small.shape[1], small.shape[0]), flags=cv2.INTER_NEAREST)
-    mask = drop_specks(remove_rulings(mask, max(small.shape[1] // 8, 20)))
-
-    spacing = estimate_spacing(mask)
-    mask = drop_rules(mask, spacing)
-    lines = _find_lines(mask, spacing)
-    spacing = measured_spacing(lines) or spacing
-    lines = _find_lines(mask, spacing)
-    lines = [line for line in lines if _is_text(line, spacing)]
-
-    to_page = _inverse(rotation, scale)
-    text_lines = []
-    for n, line in enumerate(lines):
-        base = baseline(line, spacing)
-        text_lines.append(
-            TextLine(
-                id=f"line_{n + 1}",
-                polygon=_to_page(outline(line, base, spacing), to_page, width, height),
-                baseline=_to_page(base, to_page, width, height),
-            )
-        )
-    boxes = [(float(l.xs.min()), float(l.ys.min()), float(l.xs.max()), float(l.ys.max())) for l in lines]
+    spacing = found.spacing
+    boxes = [(float(l.xs.min()), float(l.ys.min()), float(l.xs.max()), float(l.ys.max())) for l in found.lines]
     for b, block in enumerate(reading_order(boxes, min_column_gap=1.5 * spacing, min_block_gap=2.5 * spacing)):
         region = TextRegion(id=f"region_{b + 1}")
         for i in block:
@@ -74,24 +59,28 @@ def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> Pag
     return layout
 
 
-def estimate_skew(mask: np.ndarray, max_angle: float) -> float:
-    """Page skew in degrees: the shear that makes the row profile of the ink most peaked."""
-    ys, xs = np.nonzero(mask)
-    if len(xs) < 100:
-        return 0.0
-    height = mask.shape[0]
-    offset = height + int(np.ceil(mask.shape[1] * np.tan(np.radians(max_angle + 1))))
+def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
+    """The text lines of a page, unordered, in the deskewed working frame."""
+    scale = config.working_size / max(gray.shape)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ink = page_ink(small, config.max_skew)
+    mask = drop_specks(ink.mask)
+    spacing = estimate_spacing(mask)
+    mask = drop_rules(mask, spacing)
+    lines = _find_lines(mask, spacing)
+    spacing = measured_spacing(lines) or spacing
+    lines = [line for line in _find_lines(mask, spacing) if _is_text(line, spacing)]
+    return DetectedLines(lines, spacing, _inverse(ink.rotation, scale))
 
-    def peakedness(angle: float) -> float:
-        rows = np.round(ys - (xs - mask.shape[1] / 2) * np.tan(np.radians(angle))).astype(int) + offset
-        return float((np.bincount(rows).astype(np.float64) ** 2).sum())
 
-    coarse = np.arange(-max_angle, max_angle + 1e-6, 0.5)
-    best = max(coarse, key=peakedness)
-    fine = np.arange(best - 0.4, best + 0.41, 0.1)
-    # Ink rows falling to the right (a positive shear) are undone by OpenCV's
-    # counter-clockwise rotation by the same positive angle.
-    return float(max(fine, key=peakedness))
+def page_line(line: LineInk, found: DetectedLines, width: int, height: int) -> TextLine:
+    """A detected line's polygon and baseline in page pixels."""
+    base = baseline(line, found.spacing)
+    return TextLine(
+        id="",
+        polygon=_to_page(outline(line, base, found.spacing), found.to_page, width, height),
+        baseline=_to_page(base, found.to_page, width, height),
+    )
 
 
 def drop_specks(mask: np.ndarray) -> np.ndarray:
@@ -148,7 +137,7 @@ def _find_lines(mask: np.ndarray, spacing: float) -> list[LineInk]:
 def _is_text(line: LineInk, spacing: float) -> bool:
     """Enough ink over enough width to be writing, not a stray mark."""
     width = line.xs.max() - line.xs.min()
-    return width >= 0.8 * spacing and len(line.xs) >= 0.5 * spacing**2 / 10
+    return width >= 0.8 * spacing and len(line.xs) >= 0.12 * spacing**2
 
 
 def _inverse(rotation: np.ndarray, scale: float) -> np.ndarray:
