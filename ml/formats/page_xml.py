@@ -54,11 +54,13 @@ def _ordered_regions(page: etree._Element) -> list[etree._Element]:
 
 
 def _ordered_lines(lines: list[etree._Element]) -> list[etree._Element]:
-    """Document order, unless every line has a Transkribus ``readingOrder {index:n;}``."""
-    indices = [_READING_ORDER.search(line.get("custom", "")) for line in lines]
-    if not all(indices):
-        return lines
-    return [line for _, line in sorted(zip((int(m.group(1)) for m in indices), lines), key=lambda p: p[0])]
+    """By Transkribus' ``readingOrder {index:n;}`` where given; lines without one follow, in document order."""
+
+    def index(line: etree._Element) -> float:
+        match = _READING_ORDER.search(line.get("custom", ""))
+        return int(match.group(1)) if match else float("inf")
+
+    return sorted(lines, key=index)
 
 
 def _structure_type(element: etree._Element) -> str:

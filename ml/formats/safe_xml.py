@@ -13,10 +13,16 @@ _PARSER = etree.XMLParser(
 )
 
 
+_DOCTYPE = b"<!DOCTYPE"
+
+
 def parse_xml(data: bytes) -> etree._Element:
     try:
         tree = etree.fromstring(data, _PARSER).getroottree()
     except etree.XMLSyntaxError as exc:
+        if _DOCTYPE in data[:4096].upper():
+            # Entity bombs and external entities fail inside the parser already.
+            raise LayoutFormatError("XML with a DOCTYPE declaration is refused") from exc
         raise LayoutFormatError(f"malformed XML: {exc}") from exc
     # Real PAGE and ALTO exports never carry a DTD; one that does is refused
     # outright, which rules out entity expansion attacks of every kind.
