@@ -180,3 +180,43 @@ def _distance(line: LineInk, x: np.ndarray, y: np.ndarray, spacing: float) -> np
     """Vertical distance to the ridge, plus the horizontal distance beyond its ends (weighted)."""
     outside = np.maximum(line.x0 - x, 0) + np.maximum(x - line.x1, 0)
     return np.abs(y - line.ridge_at(np.round(x).astype(int))) + 0.5 * outside
+
+
+def split_at_gutters(lines: list[LineInk], spacing: float, width: int) -> list[LineInk]:
+    """Cut lines that run across the gutter between two columns of text.
+
+    A gutter is a band at least ``0.6 * spacing`` wide that lies inside the
+    span of five or more lines yet holds ink of at most a tenth of them.
+    """
+    spanning = np.zeros(width, np.int32)
+    inked = np.zeros(width, np.int32)
+    for line in lines:
+        spanning[max(line.x0, 0) : line.x1 + 1] += 1
+        inked[np.unique(line.xs)] += 1
+    gutter = (spanning >= 5) & (inked <= 0.1 * spanning)
+    runs = _runs(gutter, min_length=int(0.6 * spacing))
+    if not runs:
+        return lines
+    pieces = []
+    for line in lines:
+        for a, b in runs:
+            if line.x0 < a and line.x1 > b and not ((line.xs >= a) & (line.xs <= b)).any():
+                left, right = line.xs < a, line.xs > b
+                if left.any() and right.any():
+                    pieces += _cut(line, left) + _cut(line, right)
+                    break
+        else:
+            pieces.append(line)
+    return pieces
+
+
+def _runs(flags: np.ndarray, min_length: int) -> list[tuple[int, int]]:
+    """(first, last) index of each run of True at least ``min_length`` long."""
+    padded = np.concatenate([[False], flags, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b) - 1) for a, b in zip(edges[0::2], edges[1::2]) if b - a >= min_length]
+
+
+def _cut(line: LineInk, keep: np.ndarray) -> list[LineInk]:
+    x0, x1 = int(line.xs[keep].min()), int(line.xs[keep].max())
+    return [LineInk(x0, line.ridge_at(np.arange(x0, x1 + 1)), line.xs[keep], line.ys[keep])]

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from ml.layout import PageLayout, Point, TextLine, TextRegion
-from ml.line_finding import LineInk, assign_ink, chain_ridges, find_ridges, smear
+from ml.line_finding import LineInk, assign_ink, chain_ridges, find_ridges, smear, split_at_gutters
 from ml.line_geometry import baseline, outline
 from ml.page_ink import page_ink
 from ml.reading_order import reading_order
@@ -47,7 +47,7 @@ def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> Pag
     layout = PageLayout(width=width, height=height)
     spacing = found.spacing
     boxes = [(float(l.xs.min()), float(l.ys.min()), float(l.xs.max()), float(l.ys.max())) for l in found.lines]
-    for b, block in enumerate(reading_order(boxes, min_column_gap=1.5 * spacing, min_block_gap=2.5 * spacing)):
+    for b, block in enumerate(reading_order(boxes, min_column_gap=0.8 * spacing, min_block_gap=2.5 * spacing)):
         region = TextRegion(id=f"region_{b + 1}")
         for i in block:
             text_lines[i].region_id = region.id
@@ -69,7 +69,8 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     mask = drop_rules(mask, spacing)
     lines = _find_lines(mask, spacing)
     spacing = measured_spacing(lines) or spacing
-    lines = [line for line in _find_lines(mask, spacing) if _is_text(line, spacing)]
+    lines = split_at_gutters(_find_lines(mask, spacing), spacing, mask.shape[1])
+    lines = [line for line in lines if _is_text(line, spacing)]
     return DetectedLines(lines, spacing, _inverse(ink.rotation, scale))
 
 
