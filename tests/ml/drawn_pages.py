@@ -1,0 +1,52 @@
+"""Pages of handwriting-like lines drawn at known baselines, for the segmenter's tests."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+PAPER, INK, RULING = 232, 35, 185
+WORDS = "the quick brown fox jumps over a lazy dog while seven wizards quietly hex my jolly bag".split()
+FONT = cv2.FONT_HERSHEY_SCRIPT_SIMPLEX
+
+Baseline = tuple[tuple[float, float], tuple[float, float]]
+
+
+def draw_page(
+    lines: int = 8,
+    width: int = 1400,
+    height: int = 1800,
+    spacing: int = 110,
+    columns: int = 1,
+    gutter: int = 300,
+    skew: float = 0.0,
+    ruled: bool = False,
+    seed: int = 0,
+) -> tuple[np.ndarray, list[Baseline]]:
+    """A page of handwriting-like lines and the baselines they were drawn on, in reading order."""
+    rng = np.random.default_rng(seed)
+    page = np.full((height, width), PAPER, np.uint8)
+    if ruled:
+        for y in range(60, height, spacing // 2):
+            cv2.line(page, (0, y), (width, y), RULING, 2)
+        cv2.line(page, (90, 0), (90, height), RULING - 20, 2)
+    margin = 130
+    column_width = (width - 2 * margin - (columns - 1) * gutter) // columns
+    baselines = []
+    for column in range(columns):
+        left = margin + column * (column_width + gutter)
+        for row in range(lines):
+            y = 220 + row * spacing
+            x = left
+            while True:
+                word = WORDS[int(rng.integers(len(WORDS)))]
+                (w, _), _ = cv2.getTextSize(word, FONT, 1.6, 3)
+                if x + w > left + column_width:
+                    break
+                cv2.putText(page, word, (x, y), FONT, 1.6, INK, 3, cv2.LINE_AA)
+                x += w + 30
+            baselines.append(((left, y), (x - 30, y)))
+    if skew:
+        rotation = cv2.getRotationMatrix2D((width / 2, height / 2), skew, 1.0)
+        page = cv2.warpAffine(page, rotation, (width, height), borderValue=PAPER)
+        baselines = [tuple(tuple(rotation[:, :2] @ p + rotation[:, 2]) for p in b) for b in baselines]
+    return page, baselines
