@@ -11,7 +11,7 @@ from uuid import UUID
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from documents.models import Document
@@ -74,7 +74,7 @@ def job_finish(*, job: Job) -> None:
         _enqueue_after_commit(list(_queued_recognition(job)))
 
 
-def _queued_recognition(job: Job):
+def _queued_recognition(job: Job) -> QuerySet[Job]:
     return Job.objects.filter(page_id=job.page_id, stage=JobStage.RECOGNIZE, state=JobState.QUEUED)
 
 

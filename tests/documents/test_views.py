@@ -94,3 +94,13 @@ def test_a_bad_import_says_which_file(client, owner):
         reverse("document-import"), {"title": "Rx", "kind": "prescription", "images": [image], "layouts": [xml]}
     ).content.decode()
     assert "rx-1.xml: " in body and not Document.objects.exists()
+
+
+def test_review_page_shows_lines_not_read_yet(client, owner, make_document):
+    from documents.models import Line
+
+    page = make_document(pages=1).pages.get()
+    Line.objects.create(page=page, order=0, polygon=[[0, 0], [10, 0], [10, 10]], baseline=[])
+    client.force_login(owner)
+    body = client.get(reverse("page-review", args=[page.id])).content.decode()
+    assert "not read yet" in body and body.count('<polygon class="line-shape"') == 1
