@@ -57,6 +57,7 @@ class Job(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # Running: when the job last reported. Queued: when its message was last sent again.
     heartbeat = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -5,20 +5,25 @@ retried task message can never run a job twice at the same time.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
+from typing import NamedTuple
 from uuid import UUID
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from documents.models import Document
 from htr_platform.celery import app as celery_app
 from recognition.models import Job, JobStage, JobState, RecognitionModel
 from recognition.errors import PermanentJobError
 from recognition.recognizers import default_model_path, recognizer_load
+
+logger = logging.getLogger(__name__)
 
 # A job is tried at most this many times when its worker dies under it.
 MAX_ATTEMPTS = 3
@@ -45,7 +50,16 @@ TASK_FOR_STAGE = {
 def _enqueue_after_commit(jobs: list[Job]) -> None:
     messages = [(TASK_FOR_STAGE[JobStage(job.stage)], str(job.id)) for job in jobs]
     if messages:
-        transaction.on_commit(lambda: [celery_app.send_task(name, args=[job_id]) for name, job_id in messages])
+        transaction.on_commit(lambda: _send(messages))
+
+
+def _send(messages: list[tuple[str, str]]) -> None:
+    for name, job_id in messages:
+        try:
+            celery_app.send_task(name, args=[job_id])
+        except KombuOperationalError:
+            # The job stays queued; jobs_recover_stale sends it again later.
+            logger.exception("could not send %s for job %s", name, job_id)
 
 
 def job_claim(*, job_id: UUID | str) -> Job | None:
@@ -102,27 +116,53 @@ def job_fail(*, job_id: UUID | str, error: str) -> None:
             )
 
 
-def jobs_recover_stale(*, now=None) -> tuple[int, int]:
-    """Jobs left running by a dead worker: queue them again, or fail them after MAX_ATTEMPTS.
+class Recovery(NamedTuple):
+    requeued: int  # running jobs of dead workers, queued again
+    failed: int  # the same, given up after MAX_ATTEMPTS
+    resent: int  # queued jobs whose message may have been lost, sent again
 
-    A job is known dead when its heartbeat is older than the task hard time
-    limit (plus a margin): no live task can run that long. Returns (requeued, failed).
+
+def jobs_recover_stale(*, now: datetime | None = None) -> Recovery:
+    """Find jobs that stopped moving and set them going again.
+
+    A running job is known dead when its heartbeat is older than the task hard
+    time limit (plus a margin): no live task can run that long. It is queued
+    again, or failed after MAX_ATTEMPTS. A job queued that long ago may have
+    lost its message (the broker was down when it was sent): it is sent again,
+    which is harmless if the first message still arrives, as only one claims it.
     """
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
-    stale = Job.objects.filter(state=JobState.RUNNING, heartbeat__lt=cutoff)
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
     requeued: list[Job] = []
     failed = 0
-    for job in stale:
+    for job in Job.objects.filter(state=JobState.RUNNING, heartbeat__lt=cutoff):
         if job.attempts >= MAX_ATTEMPTS:
             message = f"The worker stopped while running this job, {job.attempts} times; giving up."
             job_fail(job_id=job.id, error=message)
             failed += 1
         elif Job.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat__lt=cutoff).update(
-            state=JobState.QUEUED, error="The worker stopped while running this job; queued again."
+            state=JobState.QUEUED,
+            heartbeat=now,
+            error="The worker stopped while running this job; queued again.",
         ):
             requeued.append(job)
-    _enqueue_after_commit(requeued)
-    return len(requeued), failed
+    waiting = list(_jobs_waiting_since(cutoff))
+    # For a queued job the heartbeat is when its message was last sent.
+    Job.objects.filter(pk__in=[job.pk for job in waiting]).update(heartbeat=now)
+    _enqueue_after_commit(requeued + waiting)
+    return Recovery(len(requeued), failed, len(waiting))
+
+
+def _jobs_waiting_since(cutoff: datetime) -> QuerySet[Job]:
+    """Queued jobs that were due to be sent before ``cutoff`` and not sent again since."""
+    not_sent_since = Q(heartbeat__isnull=True) | Q(heartbeat__lt=cutoff)
+    due = Q(stage=JobStage.SEGMENT, created__lt=cutoff) | Q(
+        stage=JobStage.RECOGNIZE,
+        page__jobs__stage=JobStage.SEGMENT,
+        page__jobs__state=JobState.DONE,
+        page__jobs__finished__lt=cutoff,
+    )
+    return Job.objects.filter(not_sent_since, due, state=JobState.QUEUED).distinct()
 
 
 def model_current() -> RecognitionModel:

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.db import OperationalError
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from recognition import pipeline, services, tasks
 from recognition.errors import PermanentJobError
@@ -94,10 +95,10 @@ def test_jobs_left_running_by_a_dead_worker_are_requeued_then_failed(make_docume
     document = make_document(pages=1)
     job = services.job_claim(job_id=job_of(document, JobStage.SEGMENT).id)
     later = timezone.now() + timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS + 1)
-    assert services.jobs_recover_stale(now=timezone.now()) == (0, 0)  # still alive
+    assert services.jobs_recover_stale(now=timezone.now()) == (0, 0, 0)  # still alive
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.jobs_recover_stale(now=later) == (1, 0)
+        assert services.jobs_recover_stale(now=later) == (1, 0, 0)
     assert job_of(document, JobStage.SEGMENT).state == JobState.QUEUED
     assert sent == [("recognition.tasks.segment_page", str(job.id))]
 
@@ -108,6 +109,32 @@ def test_jobs_left_running_by_a_dead_worker_are_requeued_then_failed(make_docume
     job.refresh_from_db()
     assert (job.state, job.attempts) == (JobState.FAILED, services.MAX_ATTEMPTS)
     assert "worker stopped" in job.error
+
+
+def test_a_lost_message_is_sent_again_once_per_stale_period(make_document, settings, django_capture_on_commit_callbacks, monkeypatch):
+    def broker_down(name, args):
+        raise KombuOperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(services.celery_app, "send_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        document = make_document(pages=1)  # the upload still succeeds; its job stays queued
+    monkeypatch.undo()
+    sent = []
+    monkeypatch.setattr(services.celery_app, "send_task", lambda name, args: sent.append(name))
+
+    stale = timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.jobs_recover_stale() == (0, 0, 0)  # not waiting long yet
+        assert services.jobs_recover_stale(now=timezone.now() + stale) == (0, 0, 1)
+        assert services.jobs_recover_stale(now=timezone.now() + stale) == (0, 0, 0)  # just sent
+    assert sent == ["recognition.tasks.segment_page"]  # reading waits for its page's lines
+
+    segment = services.job_claim(job_id=job_of(document, JobStage.SEGMENT).id)
+    services.job_finish(job=segment)
+    Job.objects.filter(pk=segment.pk).update(finished=timezone.now() - stale)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.jobs_recover_stale() == (0, 0, 1)
+    assert sent[-1] == "recognition.tasks.recognize_page"
 
 
 def test_error_messages_are_for_people():
