@@ -51,6 +51,9 @@ MISSING_SERVICES = [p for p in (_POSTGRES_PROBLEM, _redis_problem(TEST_REDIS_URL
 
 if _POSTGRES_PROBLEM is None:
     DATABASES = {"default": dj_database_url.parse(TEST_DATABASE_URL, conn_max_age=0)}
+    # One test database per run, so that runs side by side (several developers on one
+    # machine) do not drop each other's.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_htr_{os.getpid()}"}
 else:
     DATABASES = {"default": dj_database_url.parse(f"sqlite:///{VAR_DIR / 'test.sqlite3'}")}
 if not MISSING_SERVICES:
