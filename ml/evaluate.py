@@ -17,8 +17,9 @@ from rapidfuzz.distance import Levenshtein
 
 from ml.data import LineSample, load_cached
 from ml.metrics import error_counts
-from ml.model_file import ModelBundle
+from ml.model_file import ModelBundle, load_model
 from ml.preprocess import PreprocessConfig, resize_to_height
+from ml.recognizer import Recognizer
 
 
 @dataclass
@@ -41,8 +42,6 @@ def stored_inks(samples: list[LineSample], preprocess: PreprocessConfig) -> list
 
 def evaluate_samples(bundle: ModelBundle, samples: list[LineSample], device: torch.device | str = "cpu",
                      batch_size: int = 32, beam_width: int = 0) -> EvaluationReport:
-    from ml.recognizer import Recognizer  # local: the recognizer sets thread counts on creation
-
     was_training = bundle.model.training
     recognizer = Recognizer(bundle, device)
     inks = stored_inks(samples, bundle.preprocess)
@@ -82,8 +81,6 @@ def confusions(references: list[str], hypotheses: list[str], top: int = 15) -> l
 
 
 def main(argv: list[str] | None = None) -> None:
-    from ml.model_file import load_model
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model")
     parser.add_argument("data", nargs="+")

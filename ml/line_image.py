@@ -8,8 +8,8 @@ import numpy as np
 
 from ml.layout import TextLine
 
-# Lines given only by a baseline get a box this many times the page's line
-# spacing guess above the baseline and a third of it below.
+# Lines given only by a baseline get a box this many pixels above the
+# baseline and a third of that below it.
 _BASELINE_ONLY_HEIGHT = 60
 
 
