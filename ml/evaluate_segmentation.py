@@ -23,7 +23,7 @@ import numpy as np
 
 from ml.formats import read_layout
 from ml.layout import PageLayout, TextLine, rescale
-from ml.segmentation import segment_page
+from ml.segmentation import SegmenterConfig, segment_page
 from ml.segmentation_metrics import BaselineCounts, DetectionCounts, baseline_counts, detection_counts
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
@@ -106,7 +106,9 @@ def load_truth(xml: Path, gray: np.ndarray) -> PageLayout:
     return truth
 
 
-def evaluate_folder(folder: Path, read_lines: ReadLines | None = None, limit: int = 0) -> FolderReport:
+def evaluate_folder(
+    folder: Path, read_lines: ReadLines | None = None, limit: int = 0, config: SegmenterConfig | None = None
+) -> FolderReport:
     from ml.metrics import error_counts
 
     report = FolderReport(folder=str(folder))
@@ -116,7 +118,7 @@ def evaluate_folder(folder: Path, read_lines: ReadLines | None = None, limit: in
         gray = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
         truth = load_truth(xml, gray)
         start = time.perf_counter()
-        detected = segment_page(gray)
+        detected = segment_page(gray, config)
         report.seconds += time.perf_counter() - start
         report.pages += 1
         report.lines = report.lines + detection_counts(truth.lines, detected.lines)
@@ -151,13 +153,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-text", action="store_true", help="skip recognition (segmentation figures only)")
     parser.add_argument("--model", help="recognizer model file (default: the shipped model)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many pages per folder")
+    parser.add_argument("--line-net", help="line network file (default: the shipped one, if present)")
+    parser.add_argument("--classical", action="store_true", help="find lines without the line network")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
 
     read_lines = None if args.no_text else recognizer_reader(args.model)
+    config = SegmenterConfig()
+    if args.classical:
+        config.line_net = None
+    elif args.line_net:
+        config.line_net = args.line_net
     summaries = []
     for folder in args.folders:
-        summary = evaluate_folder(folder, read_lines, args.limit).summary()
+        summary = evaluate_folder(folder, read_lines, args.limit, config).summary()
+        summary["method"] = "classical" if config.line_net is None else f"line network {config.line_net}"
         summaries.append(summary)
         print(json.dumps(summary))
     if args.json:

@@ -67,13 +67,13 @@ def _column_path(xs: np.ndarray, ys: np.ndarray, density: np.ndarray) -> np.ndar
     return np.stack([xs[first], ys[first]], axis=1)
 
 
-def chain_ridges(ridges: list[np.ndarray], spacing: float) -> list[np.ndarray]:
+def chain_ridges(ridges: list[np.ndarray], spacing: float, max_gap: float = 4.0) -> list[np.ndarray]:
     """Join ridge pieces that continue one another into whole lines.
 
-    Piece A continues into piece B when B starts to the right of A's end, not
-    far away and at nearly the same height, and when each is the other's best
-    such partner: an insertion squeezed between two lines then stays a line of
-    its own instead of bending the line it interrupts.
+    Piece A continues into piece B when B starts to the right of A's end, at
+    most ``max_gap`` spacings away and at nearly the same height, and when each
+    is the other's best such partner: an insertion squeezed between two lines
+    then stays a line of its own instead of bending the line it interrupts.
     """
     count = len(ridges)
     cost = np.full((count, count), np.inf)
@@ -81,8 +81,8 @@ def chain_ridges(ridges: list[np.ndarray], spacing: float) -> list[np.ndarray]:
         for j, right in enumerate(ridges):
             gap = float(right[0, 0] - left[-1, 0])
             step = abs(float(right[0, 1]) - float(left[-1, 1]))
-            if i != j and -0.5 * spacing <= gap <= 4 * spacing and step <= 0.3 * spacing:
-                cost[i, j] = step / (0.3 * spacing) + max(gap, 0.0) / (4 * spacing)
+            if i != j and -0.5 * spacing <= gap <= max_gap * spacing and step <= 0.3 * spacing:
+                cost[i, j] = step / (0.3 * spacing) + max(gap, 0.0) / (max_gap * spacing)
     successor = {}
     for i in range(count):
         j = int(np.argmin(cost[i])) if count else 0
@@ -106,12 +106,16 @@ def dense_ridge(chain: np.ndarray) -> tuple[int, np.ndarray]:
     return x0, np.interp(columns, chain[:, 0], chain[:, 1]).astype(np.float32)
 
 
-def assign_ink(mask: np.ndarray, chains: list[np.ndarray], spacing: float) -> list[LineInk]:
+def assign_ink(
+    mask: np.ndarray, chains: list[np.ndarray], spacing: float, overhang: float = 0.5
+) -> list[LineInk]:
     """Give every connected component of ink to the line whose ridge is nearest its centre.
 
     A component much taller than a line (touching ascenders and descenders of
     two lines) is cut pixel by pixel between the ridges it spans. Ink farther
-    than a line spacing from every ridge is left out.
+    than 0.8 spacing from every ridge is left out; beyond a ridge's ends the
+    horizontal distance counts ``overhang`` times (more where the ridge ends
+    are trusted to be the ends of the writing).
     """
     lines = [LineInk(*dense_ridge(chain), np.zeros(0, int), np.zeros(0, int)) for chain in chains]
     if not lines:
@@ -122,7 +126,7 @@ def assign_ink(mask: np.ndarray, chains: list[np.ndarray], spacing: float) -> li
     pixel_lists: list[list[np.ndarray]] = [[] for _ in lines]
 
     cx, cy = centroids[1:, 0], centroids[1:, 1]
-    distances = np.stack([_distance(line, cx, cy, spacing) for line in lines], axis=1)
+    distances = np.stack([_distance(line, cx, cy, overhang) for line in lines], axis=1)
     nearest = distances.argmin(axis=1)
     near_enough = distances.min(axis=1) <= 0.8 * spacing
     tall = stats[1:, cv2.CC_STAT_HEIGHT] > 1.2 * spacing
@@ -134,7 +138,7 @@ def assign_ink(mask: np.ndarray, chains: list[np.ndarray], spacing: float) -> li
     for c, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
         index = order[start:stop]
         if tall[c]:
-            pixel_distances = np.stack([_distance(line, xs[index], ys[index], spacing) for line in lines], axis=1)
+            pixel_distances = np.stack([_distance(line, xs[index], ys[index], overhang) for line in lines], axis=1)
             owner = pixel_distances.argmin(axis=1)
             close = pixel_distances.min(axis=1) <= 0.8 * spacing
             for j in np.unique(owner[close]):
@@ -176,10 +180,10 @@ def split_at_gaps(line: LineInk, max_gap: float) -> list[LineInk]:
     return pieces
 
 
-def _distance(line: LineInk, x: np.ndarray, y: np.ndarray, spacing: float) -> np.ndarray:
+def _distance(line: LineInk, x: np.ndarray, y: np.ndarray, overhang: float) -> np.ndarray:
     """Vertical distance to the ridge, plus the horizontal distance beyond its ends (weighted)."""
     outside = np.maximum(line.x0 - x, 0) + np.maximum(x - line.x1, 0)
-    return np.abs(y - line.ridge_at(np.round(x).astype(int))) + 0.5 * outside
+    return np.abs(y - line.ridge_at(np.round(x).astype(int))) + overhang * outside
 
 
 def split_at_gutters(lines: list[LineInk], spacing: float, width: int) -> list[LineInk]:
@@ -220,3 +224,24 @@ def _runs(flags: np.ndarray, min_length: int) -> list[tuple[int, int]]:
 def _cut(line: LineInk, keep: np.ndarray) -> list[LineInk]:
     x0, x1 = int(line.xs[keep].min()), int(line.xs[keep].max())
     return [LineInk(x0, line.ridge_at(np.arange(x0, x1 + 1)), line.xs[keep], line.ys[keep])]
+
+
+def band_ridges(band: np.ndarray, factor: float, threshold: float = 0.5) -> list[np.ndarray]:
+    """Centre lines of the line bands a network marked, in working pixels (``factor`` per band pixel).
+
+    Each connected band is a line piece; its centre in each column is the
+    probability-weighted mean row.
+    """
+    count, labels = cv2.connectedComponents((band > threshold).astype(np.uint8), connectivity=8)
+    ys, xs = np.nonzero(labels)
+    owner = labels[ys, xs]
+    weight = band[ys, xs]
+    ridges = []
+    for label in range(1, count):
+        inside = owner == label
+        columns, index = np.unique(xs[inside], return_inverse=True)
+        if len(columns) < 2:
+            continue
+        rows = np.bincount(index, weight[inside] * ys[inside]) / np.bincount(index, weight[inside])
+        ridges.append(np.stack([(columns + 0.5) * factor, (rows + 0.5) * factor], axis=1))
+    return ridges

@@ -7,7 +7,21 @@ import pytest
 from drawn_pages import Baseline, draw_page
 
 from ml.layout import PageLayout
-from ml.segmentation import segment_page
+from ml.line_net import DEFAULT_LINE_NET_PATH
+from ml.segmentation import SegmenterConfig
+from ml.segmentation import segment_page as segment_with
+
+
+@pytest.fixture(params=["classical", "line network"])
+def segment_page(request):
+    """The segmenter both ways: ridges of smeared ink, and the shipped line network."""
+    if request.param == "classical":
+        config = SegmenterConfig(line_net=None)
+    elif DEFAULT_LINE_NET_PATH.exists():
+        config = SegmenterConfig(line_net=DEFAULT_LINE_NET_PATH)
+    else:
+        pytest.skip(f"no line network file at {DEFAULT_LINE_NET_PATH}")
+    return lambda gray: segment_with(gray, config)
 
 
 def y_at(polyline, x: float) -> float:
@@ -35,7 +49,7 @@ def assert_polygons_hold_their_baselines(layout: PageLayout) -> None:
         assert cv2.pointPolygonTest(polygon, middle, False) >= 0
 
 
-def test_level_lines_are_found_in_order():
+def test_level_lines_are_found_in_order(segment_page):
     page, drawn = draw_page()
 
     layout = segment_page(page)
@@ -45,14 +59,14 @@ def test_level_lines_are_found_in_order():
 
 
 @pytest.mark.parametrize("skew", [-4.0, 2.5])
-def test_skewed_page_lines_follow_the_skew(skew):
+def test_skewed_page_lines_follow_the_skew(segment_page, skew):
     page, drawn = draw_page(skew=skew)
 
     assert_lines_found(segment_page(page), drawn)
 
 
 @pytest.mark.parametrize("skew", [0.0, -2.0])
-def test_ruled_paper_gives_lines_of_writing_only(skew):
+def test_ruled_paper_gives_lines_of_writing_only(segment_page, skew):
     page, drawn = draw_page(ruled=True, skew=skew, seed=1)
 
     layout = segment_page(page)
@@ -61,7 +75,7 @@ def test_ruled_paper_gives_lines_of_writing_only(skew):
     assert_polygons_hold_their_baselines(layout)
 
 
-def test_two_columns_are_read_left_column_first():
+def test_two_columns_are_read_left_column_first(segment_page):
     page, drawn = draw_page(lines=6, width=2200, columns=2, gutter=260)
 
     layout = segment_page(page)
@@ -70,7 +84,7 @@ def test_two_columns_are_read_left_column_first():
     assert len({line.region_id for line in layout.lines[:6]} & {line.region_id for line in layout.lines[6:]}) == 0
 
 
-def test_blank_and_ruled_blank_pages_have_no_lines():
+def test_blank_and_ruled_blank_pages_have_no_lines(segment_page):
     blank, _ = draw_page(lines=0)
     ruled, _ = draw_page(lines=0, ruled=True)
 
@@ -78,7 +92,7 @@ def test_blank_and_ruled_blank_pages_have_no_lines():
     assert segment_page(ruled).lines == []
 
 
-def test_dark_scanner_bed_around_the_sheet_is_no_text():
+def test_dark_scanner_bed_around_the_sheet_is_no_text(segment_page):
     page, drawn = draw_page(lines=5)
     framed = np.full((page.shape[0] + 200, page.shape[1] + 200), 25, np.uint8)
     framed[100:-100, 100:-100] = page
@@ -87,7 +101,7 @@ def test_dark_scanner_bed_around_the_sheet_is_no_text():
     assert_lines_found(segment_page(framed), shifted)
 
 
-def test_output_is_in_page_pixels_with_unique_ids_and_known_regions():
+def test_output_is_in_page_pixels_with_unique_ids_and_known_regions(segment_page):
     page, _ = draw_page(lines=4, width=1000, height=1300, skew=3.0)
 
     layout = segment_page(page)
@@ -99,7 +113,7 @@ def test_output_is_in_page_pixels_with_unique_ids_and_known_regions():
     assert {line.region_id for line in layout.lines} <= {region.id for region in layout.regions}
 
 
-def test_small_and_large_scans_of_the_same_page_agree():
+def test_small_and_large_scans_of_the_same_page_agree(segment_page):
     page, drawn = draw_page(lines=5)
     half = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     halved = [((a[0] / 2, a[1] / 2), (b[0] / 2, b[1] / 2)) for a, b in drawn]
@@ -107,6 +121,6 @@ def test_small_and_large_scans_of_the_same_page_agree():
     assert_lines_found(segment_page(half), halved, spacing=55)
 
 
-def test_a_colour_image_is_refused():
+def test_a_colour_image_is_refused(segment_page):
     with pytest.raises(ValueError, match="grayscale"):
         segment_page(np.zeros((100, 100, 3), np.uint8))
