@@ -83,19 +83,26 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     spacing = estimate_spacing(mask)
     mask = drop_rules(mask, spacing)
     net = _cached_line_net(str(config.line_net)) if config.line_net else None
-    if net is not None:
-        upright = cv2.warpAffine(small, ink.rotation, (small.shape[1], small.shape[0]), borderValue=255)
-        factor = max(small.shape) / net.config.input_size * net.config.reduction
-        pieces = band_ridges(line_band(net, upright), factor)
-        find = lambda spacing: assign_ink(  # noqa: E731
-            mask, chain_ridges(pieces, spacing, max_gap=1.5), spacing, overhang=2.0
-        )
-    else:
-        find = lambda spacing: _find_lines(mask, spacing)  # noqa: E731
+    pieces = _band_pieces(net, small, ink.rotation) if net is not None else None
+
+    def find(spacing: float) -> list[LineInk]:
+        if pieces is None:
+            return assign_ink(mask, chain_ridges(find_ridges(smear(mask, spacing), spacing), spacing), spacing)
+        # The network's bands end where the writing ends: join them only over short
+        # gaps, and let ink beyond their ends count as far.
+        return assign_ink(mask, chain_ridges(pieces, spacing, max_gap=1.5), spacing, overhang=2.0)
+
     spacing = measured_spacing(find(spacing)) or spacing
     lines = split_at_gutters(find(spacing), spacing, mask.shape[1])
     lines = [line for line in lines if _is_text(line, spacing)]
     return DetectedLines(lines, spacing, _inverse(ink.rotation, scale))
+
+
+def _band_pieces(net: LineNet, small: np.ndarray, rotation: np.ndarray) -> list[np.ndarray]:
+    """Centre lines of the network's line bands on the deskewed page, in working pixels."""
+    upright = cv2.warpAffine(small, rotation, (small.shape[1], small.shape[0]), borderValue=255)
+    factor = max(small.shape) / net.config.input_size * net.config.reduction
+    return band_ridges(line_band(net, upright), factor)
 
 
 @lru_cache(maxsize=2)
@@ -158,11 +165,6 @@ def measured_spacing(lines: list[LineInk]) -> float | None:
         if below:
             gaps.append(min(below))
     return float(np.median(gaps)) if len(gaps) >= 3 else None
-
-
-def _find_lines(mask: np.ndarray, spacing: float) -> list[LineInk]:
-    chains = chain_ridges(find_ridges(smear(mask, spacing), spacing), spacing)
-    return assign_ink(mask, chains, spacing)
 
 
 def _is_text(line: LineInk, spacing: float) -> bool:
