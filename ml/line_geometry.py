@@ -5,6 +5,9 @@ import numpy as np
 
 from ml.line_finding import LineInk
 
+# Margin around the ink, in line spacings (three times as much at the line's ends).
+PAD = 0.05
+
 
 def outline(line: LineInk, base: np.ndarray, spacing: float) -> np.ndarray:
     """Closed polygon (float [N, 2]): a band along the baseline that follows the ink within limits.
@@ -27,10 +30,13 @@ def outline(line: LineInk, base: np.ndarray, spacing: float) -> np.ndarray:
     # Reach into the neighbouring stretches too, so the edge is an envelope, not a comb.
     top = np.minimum(top, np.minimum(np.r_[top[1:], np.inf], np.r_[np.inf, top[:-1]]))
     bottom = np.maximum(bottom, np.maximum(np.r_[bottom[1:], -np.inf], np.r_[-np.inf, bottom[:-1]]))
-    rise = np.clip(base_y - top, 0.35 * spacing, 0.75 * spacing)
-    drop = np.clip(bottom - base_y, 0.1 * spacing, 0.35 * spacing)
+    pad = PAD * spacing  # a margin, so that no stroke touches the edge of a line image
+    rise = np.clip(base_y - top + pad, 0.35 * spacing, 0.75 * spacing)
+    drop = np.clip(bottom - base_y + pad, 0.1 * spacing, 0.35 * spacing)
     rise[~np.isfinite(top)] = 0.5 * spacing
     drop[~np.isfinite(bottom)] = 0.15 * spacing
+    xs = np.r_[xs[0] - 3 * pad, xs, xs[-1] + 3 * pad]
+    base_y, rise, drop = (np.r_[v[0], v, v[-1]] for v in (base_y, rise, drop))
     upper = np.stack([xs, base_y - rise], axis=1)
     lower = np.stack([xs, base_y + drop], axis=1)
     return np.concatenate([upper, lower[::-1]])
