@@ -40,7 +40,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--cache", type=Path, default=Path("cache"))
+    parser.add_argument("--pools", type=_pools, help='pooling per conv block, e.g. "2x2 2x1 2x1 1x1" '
+                        "(vertical x horizontal); with --init, the same weights read at the new frame rate")
     return parser.parse_args(argv)
+
+
+def _pools(text: str) -> list[tuple[int, int]]:
+    try:
+        return [tuple(int(n) for n in block.split("x", 1)) for block in text.split()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected blocks like 2x2 2x1, got {text!r}") from None
 
 
 def seed_everything(seed: int) -> None:
@@ -68,6 +77,8 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
         return bundle, payload
     if args.init:
         bundle = load_model(args.init)
+        if args.pools:
+            bundle.model = _with_pools(bundle.model, args.pools)
         codec = bundle.codec.extended(s.text for s in train)
         if codec.num_classes != bundle.codec.num_classes:
             log.info("alphabet extended by %r", codec.alphabet[len(bundle.codec.alphabet):])
@@ -79,8 +90,23 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
     if unknown:
         log.warning("characters seen once are left out of the alphabet (their lines too): %s", unknown)
     preprocess = PreprocessConfig()
-    model = CRNN(CRNNConfig(num_classes=codec.num_classes, height=preprocess.height))
+    config = CRNNConfig(num_classes=codec.num_classes, height=preprocess.height)
+    if args.pools:
+        config.pools = args.pools
+    model = CRNN(config)
     return ModelBundle(model=model, codec=codec, preprocess=preprocess), {}
+
+
+def _with_pools(model: CRNN, pools: list[tuple[int, int]]) -> CRNN:
+    """The same weights with other pooling: a finer horizontal frame rate keeps every tensor's shape
+    as long as the vertical pools are unchanged."""
+    config = model.config
+    if [v for v, _ in pools] != [v for v, _ in config.pools]:
+        raise SystemExit("--pools with --init may change only the horizontal pooling")
+    config.pools = pools
+    rebuilt = CRNN(config)
+    rebuilt.load_state_dict(model.state_dict())
+    return rebuilt
 
 
 def _widen_head(model: CRNN, num_classes: int) -> CRNN:

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from ml.codec import Codec
@@ -55,3 +56,35 @@ def test_fine_tuning_with_new_characters_keeps_what_the_model_knew(tmp_path, tex
     old_logits = old - old.logsumexp(-1, keepdim=True)
     new_old_part = new[..., : codec.num_classes]
     assert torch.allclose(new_old_part - new_old_part.logsumexp(-1, keepdim=True), old_logits, atol=1e-5)
+
+
+def test_fine_tuning_at_a_finer_frame_rate_keeps_every_weight(tmp_path):
+    from ml.model_file import save_model
+    from ml.train import build_bundle, parse_args
+
+    codec = Codec("abc ")
+    model = CRNN(CRNNConfig(num_classes=codec.num_classes, channels=[4, 8, 8, 8], lstm_hidden=8))
+    save_model(tmp_path / "base.pt", ModelBundle(model=model, codec=codec, preprocess=PreprocessConfig()))
+    args = parse_args(["--train", "x", "--val", "y", "--out", str(tmp_path / "run"),
+                       "--init", str(tmp_path / "base.pt"), "--pools", "2x2 2x1 2x1 1x1"])
+
+    bundle, _ = build_bundle(args, [LineSample(torch.zeros(48, 64).numpy(), "abc", "x")])
+
+    assert bundle.model.config.width_reduction == 2
+    assert bundle.model.eval()(torch.rand(1, 1, 32, 64)).shape[0] == 32
+    for key, value in model.state_dict().items():
+        assert torch.equal(bundle.model.state_dict()[key], value), key
+
+
+def test_pools_may_not_change_the_vertical_pooling_of_an_existing_model(tmp_path):
+    from ml.model_file import save_model
+    from ml.train import build_bundle, parse_args
+
+    codec = Codec("abc ")
+    model = CRNN(CRNNConfig(num_classes=codec.num_classes, channels=[4, 8, 8, 8], lstm_hidden=8))
+    save_model(tmp_path / "base.pt", ModelBundle(model=model, codec=codec, preprocess=PreprocessConfig()))
+    args = parse_args(["--train", "x", "--val", "y", "--out", str(tmp_path / "run"),
+                       "--init", str(tmp_path / "base.pt"), "--pools", "2x2 2x2 1x1 2x1"])
+
+    with pytest.raises(SystemExit, match="horizontal"):
+        build_bundle(args, [])
