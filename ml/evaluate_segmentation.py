@@ -160,10 +160,12 @@ def main(argv: list[str] | None = None) -> None:
 
     read_lines = None if args.no_text else recognizer_reader(args.model)
     config = SegmenterConfig()
-    if args.classical:
-        config.line_net = None
-    elif args.line_net:
+    if args.line_net:
+        if not Path(args.line_net).is_file():
+            parser.error(f"no line network at {args.line_net}")
         config.line_net = args.line_net
+    if args.classical or not Path(config.line_net).is_file():
+        config.line_net = None
     summaries = []
     for folder in args.folders:
         summary = evaluate_folder(folder, read_lines, args.limit, config).summary()
