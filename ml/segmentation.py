@@ -33,6 +33,11 @@ from ml.page_ink import page_ink
 from ml.reading_order import reading_order
 
 
+# On a sparse page the gap between lines says little about the size of the writing:
+# the measured spacing may exceed the first guess (from the height of words) only this much.
+MAX_SPACING_GROWTH = 1.3
+
+
 @dataclass
 class SegmenterConfig:
     # The page's longer side is brought to this many pixels for the work.
@@ -92,7 +97,7 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
         # gaps, and let ink beyond their ends count as far.
         return assign_ink(mask, chain_ridges(pieces, spacing, max_gap=1.5), spacing, overhang=2.0)
 
-    spacing = measured_spacing(find(spacing)) or spacing
+    spacing = min(measured_spacing(find(spacing)) or spacing, MAX_SPACING_GROWTH * spacing)
     lines = split_at_gutters(find(spacing), spacing, mask.shape[1])
     lines = [line for line in lines if _is_text(line, spacing)]
     return DetectedLines(lines, spacing, _inverse(ink.rotation, scale))
