@@ -7,6 +7,7 @@ import logging
 import math
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -100,20 +101,16 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
 def _with_pools(model: CRNN, pools: list[tuple[int, int]]) -> CRNN:
     """The same weights with other pooling: a finer horizontal frame rate keeps every tensor's shape
     as long as the vertical pools are unchanged."""
-    config = model.config
-    if [v for v, _ in pools] != [v for v, _ in config.pools]:
+    if [v for v, _ in pools] != [v for v, _ in model.config.pools]:
         raise SystemExit("--pools with --init may change only the horizontal pooling")
-    config.pools = pools
-    rebuilt = CRNN(config)
+    rebuilt = CRNN(replace(model.config, pools=pools))
     rebuilt.load_state_dict(model.state_dict())
     return rebuilt
 
 
 def _widen_head(model: CRNN, num_classes: int) -> CRNN:
     """Copy a model into one with more output classes; new classes start untrained."""
-    config = model.config
-    config.num_classes = num_classes
-    wider = CRNN(config)
+    wider = CRNN(replace(model.config, num_classes=num_classes))
     state = model.state_dict()
     for key in ("head.weight", "head.bias"):
         grown = wider.state_dict()[key].clone()

@@ -8,9 +8,20 @@ from ml.model import CRNN, CRNNConfig
 from ml.model_file import ModelBundle
 from ml.preprocess import PreprocessConfig
 from ml.recognizer import Recognizer
-from ml.train import ctc_step, seed_everything
+from ml.model_file import load_model, save_model
+from ml.train import build_bundle, ctc_step, parse_args, seed_everything
 
 TEXTS = ["5 mg", "take 2", "amoxicillin"]
+BASE_CODEC = Codec("abc ")
+
+
+def saved_tiny_model(tmp_path, *train_args: str):
+    """A tiny model saved as base.pt, and the ml.train arguments that fine-tune it."""
+    model = CRNN(CRNNConfig(num_classes=BASE_CODEC.num_classes, channels=[4, 8, 8, 8], lstm_hidden=8)).eval()
+    save_model(tmp_path / "base.pt", ModelBundle(model=model, codec=BASE_CODEC, preprocess=PreprocessConfig()))
+    args = parse_args(["--train", "x", "--val", "y", "--out", str(tmp_path / "run"),
+                       "--init", str(tmp_path / "base.pt"), *train_args])
+    return model, args
 
 
 def test_tiny_model_learns_three_lines_to_zero_cer(text_line):
@@ -36,14 +47,8 @@ def test_tiny_model_learns_three_lines_to_zero_cer(text_line):
 
 
 def test_fine_tuning_with_new_characters_keeps_what_the_model_knew(tmp_path, text_line):
-    from ml.model_file import load_model, save_model
-    from ml.train import build_bundle, parse_args
-
     seed_everything(0)
-    codec = Codec("abc ")
-    model = CRNN(CRNNConfig(num_classes=codec.num_classes, channels=[4, 8, 8, 8], lstm_hidden=8)).eval()
-    save_model(tmp_path / "base.pt", ModelBundle(model=model, codec=codec, preprocess=PreprocessConfig()))
-    args = parse_args(["--train", "x", "--val", "y", "--out", str(tmp_path / "run"), "--init", str(tmp_path / "base.pt")])
+    _, args = saved_tiny_model(tmp_path)
     new_lines = [LineSample(_store(text_line("µg")), "5 µg", "prescriptions")]
 
     bundle, _ = build_bundle(args, new_lines)
@@ -54,19 +59,12 @@ def test_fine_tuning_with_new_characters_keeps_what_the_model_knew(tmp_path, tex
     old, new = load_model(tmp_path / "base.pt").model(images), bundle.model.eval()(images)
     # The old classes keep their scores; only the normalization over the wider output changes.
     old_logits = old - old.logsumexp(-1, keepdim=True)
-    new_old_part = new[..., : codec.num_classes]
+    new_old_part = new[..., : BASE_CODEC.num_classes]
     assert torch.allclose(new_old_part - new_old_part.logsumexp(-1, keepdim=True), old_logits, atol=1e-5)
 
 
 def test_fine_tuning_at_a_finer_frame_rate_keeps_every_weight(tmp_path):
-    from ml.model_file import save_model
-    from ml.train import build_bundle, parse_args
-
-    codec = Codec("abc ")
-    model = CRNN(CRNNConfig(num_classes=codec.num_classes, channels=[4, 8, 8, 8], lstm_hidden=8))
-    save_model(tmp_path / "base.pt", ModelBundle(model=model, codec=codec, preprocess=PreprocessConfig()))
-    args = parse_args(["--train", "x", "--val", "y", "--out", str(tmp_path / "run"),
-                       "--init", str(tmp_path / "base.pt"), "--pools", "2x2 2x1 2x1 1x1"])
+    model, args = saved_tiny_model(tmp_path, "--pools", "2x2 2x1 2x1 1x1")
 
     bundle, _ = build_bundle(args, [LineSample(torch.zeros(48, 64).numpy(), "abc", "x")])
 
@@ -77,14 +75,7 @@ def test_fine_tuning_at_a_finer_frame_rate_keeps_every_weight(tmp_path):
 
 
 def test_pools_may_not_change_the_vertical_pooling_of_an_existing_model(tmp_path):
-    from ml.model_file import save_model
-    from ml.train import build_bundle, parse_args
-
-    codec = Codec("abc ")
-    model = CRNN(CRNNConfig(num_classes=codec.num_classes, channels=[4, 8, 8, 8], lstm_hidden=8))
-    save_model(tmp_path / "base.pt", ModelBundle(model=model, codec=codec, preprocess=PreprocessConfig()))
-    args = parse_args(["--train", "x", "--val", "y", "--out", str(tmp_path / "run"),
-                       "--init", str(tmp_path / "base.pt"), "--pools", "2x2 2x2 1x1 2x1"])
+    _, args = saved_tiny_model(tmp_path, "--pools", "2x2 2x2 1x1 2x1")
 
     with pytest.raises(SystemExit, match="horizontal"):
         build_bundle(args, [])
