@@ -1,13 +1,13 @@
 """Web pages: the document list with upload and import, a document, a page to review, exports."""
 from __future__ import annotations
 
-import json
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from documents import selectors, services
@@ -76,6 +76,7 @@ def document_download(request: HttpRequest, document_id: UUID, fmt: str) -> Http
 @require_GET
 def page_review(request: HttpRequest, page_id: UUID) -> HttpResponse:
     page = selectors.page_get(user=request.user, page_id=page_id)
+    read_at = timezone.now()  # the page script reloads when one of this page's jobs finishes after this
     lines = selectors.page_lines(page=page)
     pages = list(selectors.document_pages(document=page.document).values_list("id", "number"))
     return render(
@@ -86,21 +87,9 @@ def page_review(request: HttpRequest, page_id: UUID) -> HttpResponse:
             "document": page.document,
             "lines": lines,
             "pages": pages,
-            "lines_json": json.dumps([_line_for_review(view) for view in lines]),
+            "read_at": read_at,
         },
     )
-
-
-def _line_for_review(view: selectors.LineView) -> dict:
-    current = view.current
-    return {
-        "id": str(view.line.id),
-        "polygon": view.line.polygon,
-        "revision": view.line.revision,
-        "text": view.text,
-        "confidences": view.confidences,
-        "source": current.source if current else None,
-    }
 
 
 @login_required

@@ -49,7 +49,13 @@
     const body = await response.json().catch(() => ({}));
     if (response.ok) {
       item.dataset.revision = body.revision;
-      item.querySelector(".source").textContent = "Person · " + (body.author || "you");
+      input.defaultValue = input.value;
+      const source = item.querySelector(".source");
+      source.textContent = "Person · " + (body.author || "you");
+      source.className = "source human";
+      // The person's text replaces the model's reading: its doubts no longer apply to it.
+      item.querySelectorAll(".confidence, .reading").forEach((node) => node.remove());
+      shapeOf(item.dataset.lineId).classList.remove("unsure");
       item.classList.add("saved");
       setStatus(item, "Saved (version " + body.revision + ").", "ok");
       return true;
@@ -72,7 +78,8 @@
     take.type = "button";
     take.textContent = "Use the newer text";
     take.addEventListener("click", () => {
-      item.querySelector("input.line-text").value = body.current_text;
+      const input = item.querySelector("input.line-text");
+      input.value = input.defaultValue = body.current_text;
       item.dataset.revision = body.current_revision;
       setStatus(item, "Showing the newer text.", "ok");
     });

@@ -46,7 +46,11 @@ def test_upload_review_correct_and_export(live_server, celery_worker, browser, o
     expect(first).to_be_focused()
     first.fill("Corrected first line")
     first.press("Enter")
-    expect(page.locator("li.line >> nth=0").locator(".status")).to_have_text("Saved (version 2).")
+    corrected = page.locator("li.line >> nth=0")
+    expect(corrected.locator(".status")).to_have_text("Saved (version 2).")
+    # The model's doubts were about its own reading, not the person's text that replaced it.
+    expect(corrected.locator(".source")).to_have_text("Person · owner")
+    expect(corrected.locator(".confidence, .reading")).to_have_count(0)
     expect(second).to_be_focused()  # Enter moved on
 
     # Someone else saves line 2 while it is open here: the save is refused, the typed text stays.

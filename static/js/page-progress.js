@@ -1,0 +1,47 @@
+// While this page is still being segmented or read, poll the document's status and show what each
+// finished step brings (its lines, then their text): reload at once when nothing is typed, else offer a reload.
+(function () {
+  const note = document.getElementById("page-progress");
+  if (!note) return;
+  const pageId = note.dataset.pageId;
+  const STEP = { segment: "finding lines", recognize: "reading lines" };
+  const readAt = Date.parse(note.dataset.readAt); // when the server read the lines shown
+
+  const unsaved = () =>
+    Array.from(document.querySelectorAll("input.line-text")).some((input) => input.value !== input.defaultValue);
+
+  function offerReload() {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "Show them";
+    button.addEventListener("click", () => location.reload());
+    note.replaceChildren("New readings of this page are ready. Save the line you are typing first: reloading drops unsaved text. ", button);
+  }
+
+  async function poll() {
+    let status;
+    try {
+      const response = await fetch(note.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      status = await response.json();
+    } catch (error) {
+      note.hidden = false;
+      note.textContent = "Could not get this page's progress (" + error.message + "); trying again…";
+      setTimeout(poll, 3000);
+      return;
+    }
+    const pending = status.jobs.filter((job) => job.page === pageId && job.state !== "done" && job.state !== "failed");
+    const finishedSince = status.jobs.some((job) => job.page === pageId && job.finished && Date.parse(job.finished) > readAt);
+    if (finishedSince) {
+      if (unsaved()) offerReload();
+      else location.reload();
+      return;
+    }
+    if (!pending.length) return;
+    note.hidden = false;
+    note.textContent = "This page is still being processed (" + (STEP[pending[0].stage] || pending[0].stage) + ", " +
+      Math.round(pending[0].progress * 100) + "%). What it finds appears here.";
+    setTimeout(poll, 1500);
+  }
+  poll();
+})();

@@ -1,0 +1,79 @@
+"""The review page of a page still being processed shows its lines when they are ready,
+without a reload by hand and without dropping text a person is typing. The test plays the
+worker (it claims and finishes the jobs itself), so it decides when each step ends."""
+import pytest
+from django.db import connections
+from playwright.sync_api import expect
+
+from documents.models import Line
+from documents.services import line_texts_add_model
+from ml.layout import LinePrediction
+from recognition import services
+from recognition.models import Job, JobStage
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def document(make_document, monkeypatch):
+    monkeypatch.setattr(services, "_send", lambda messages: None)  # no worker: this test is the worker
+    yield make_document(pages=1)
+    # ORM calls made under Playwright's event loop use a connection of their own.
+    connections.close_all()
+
+
+@pytest.fixture
+def review_tab(live_server, browser, document):
+    tab = browser.new_page()
+    tab.set_default_timeout(15_000)
+    tab.goto(f"{live_server.url}/accounts/login/")
+    tab.fill("input[name=username]", "owner")
+    tab.fill("input[name=password]", "owner-password-1")
+    tab.click("button[type=submit]")
+    tab.goto(f"{live_server.url}/documents/pages/{document.pages.get().id}/")
+    return tab
+
+
+def run_job(document, stage: JobStage, step=lambda page: None) -> None:
+    job = services.job_claim(job_id=Job.objects.get(document=document, stage=stage, state="queued").id)
+    step(job.page)
+    services.job_finish(job=job)
+
+
+def find_two_lines(page) -> None:
+    for order in range(2):
+        y = 40 + 60 * order
+        Line.objects.create(page=page, order=order, polygon=[[10, y], [300, y], [300, y + 40], [10, y + 40]],
+                            baseline=[[10, y + 35], [300, y + 35]])
+
+
+def read_lines(page) -> None:
+    line_texts_add_model(
+        predictions={line.id: LinePrediction(f"read {line.order}", [0.9] * 6) for line in page.lines.all()},
+        model_version="test-model",
+    )
+
+
+def test_lines_appear_once_the_page_is_read(review_tab, document):
+    note = review_tab.locator("#page-progress")
+    expect(note).to_contain_text("still being processed (finding lines")
+    expect(review_tab.locator("#no-lines")).to_be_visible()
+
+    run_job(document, JobStage.SEGMENT, find_two_lines)
+    expect(note).to_contain_text("(reading lines")
+
+    run_job(document, JobStage.RECOGNIZE, read_lines)
+    expect(review_tab.locator("input.line-text")).to_have_count(2)
+    expect(review_tab.locator("input.line-text").nth(0)).to_have_value("read 0")
+    expect(review_tab.locator("#page-progress")).to_be_hidden()
+
+
+def test_typed_text_is_not_dropped_when_readings_arrive(review_tab, document):
+    run_job(document, JobStage.SEGMENT, find_two_lines)
+    line = review_tab.locator("input.line-text").nth(0)
+    expect(line).to_have_count(1)  # the page reloaded with its lines, still to be read
+    line.fill("typed by hand")
+
+    run_job(document, JobStage.RECOGNIZE, read_lines)
+    expect(review_tab.locator("#page-progress button")).to_have_text("Show them")
+    expect(line).to_have_value("typed by hand")
