@@ -122,11 +122,13 @@ class LineDataset(Dataset):
         preprocess: PreprocessConfig,
         augment: bool = False,
         seed: int = 0,
+        augment_share: float = 1.0,
     ) -> None:
         self.samples = [s for s in samples if not codec.unknown(s.text)]
         self.codec = codec
         self.preprocess = preprocess
         self.augment = augment
+        self.augment_share = augment_share  # the fraction of lines distorted; the rest are seen as they are
         self.seed = seed
         self.epoch = 0
 
@@ -142,7 +144,8 @@ class LineDataset(Dataset):
         ink = sample.ink.astype(np.float32) / 255.0
         if self.augment:
             rng = np.random.default_rng((self.seed, self.epoch, index))
-            ink = augment_line(ink, rng)
+            if self.augment_share >= 1 or rng.random() < self.augment_share:
+                ink = augment_line(ink, rng)
         return resize_to_height(ink, self.preprocess), self.codec.encode(sample.text)
 
 

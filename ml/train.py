@@ -41,6 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--cache", type=Path, default=Path("cache"))
+    parser.add_argument("--augment-share", type=float, default=1.0,
+                        help="fraction of training lines distorted each epoch (lower it to fine-tune closer to real lines)")
     parser.add_argument("--pools", type=_pools, help='pooling per conv block, e.g. "2x2 2x1 2x1 1x1" '
                         "(vertical x horizontal); with --init, the same weights read at the new frame rate")
     return parser.parse_args(argv)
@@ -137,7 +139,8 @@ def train(args: argparse.Namespace) -> Path:
     val_samples = load_samples(args.val, args.cache)
     bundle, state = build_bundle(args, train_samples)
     model = bundle.model.to(device).train()
-    dataset = LineDataset(train_samples, bundle.codec, bundle.preprocess, augment=True, seed=args.seed)
+    dataset = LineDataset(train_samples, bundle.codec, bundle.preprocess, augment=True, seed=args.seed,
+                          augment_share=args.augment_share)
     dataset = _drop_too_short(dataset, model)
     sampler = WidthBucketSampler([dataset.width(i) for i in range(len(dataset))], args.batch_size, seed=args.seed)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=args.workers,

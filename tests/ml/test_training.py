@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -79,3 +80,17 @@ def test_pools_may_not_change_the_vertical_pooling_of_an_existing_model(tmp_path
 
     with pytest.raises(SystemExit, match="horizontal"):
         build_bundle(args, [])
+
+
+def test_augment_share_sets_how_many_lines_are_distorted(text_line):
+    samples = [LineSample(_store(text_line(TEXTS[i % 3])), TEXTS[i % 3], "synthetic") for i in range(40)]
+    codec, preprocess = Codec.from_texts(TEXTS), PreprocessConfig()
+    plain = LineDataset(samples, codec, preprocess)
+
+    def distorted(share: float) -> int:
+        dataset = LineDataset(samples, codec, preprocess, augment=True, augment_share=share)
+        return sum(not np.array_equal(dataset[i][0], plain[i][0]) for i in range(len(samples)))
+
+    assert distorted(1.0) == len(samples)
+    assert distorted(0.0) == 0
+    assert 8 <= distorted(0.5) <= 32
