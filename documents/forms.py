@@ -26,6 +26,10 @@ class UploadForm(forms.Form):
     )
 
 
+class ShareForm(forms.Form):
+    username = forms.CharField(max_length=150, label="Share with", help_text="Their username on this platform.")
+
+
 class ImportForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=DocumentKind.choices)

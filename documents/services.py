@@ -4,6 +4,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -72,6 +73,33 @@ def _stored_files_removed_on_error() -> Iterator[list[str]]:
 def document_share(*, document: Document, user: AbstractBaseUser) -> None:
     if user.pk != document.owner_id:
         document.collaborators.add(user)
+
+
+class SharingError(Exception):
+    """A sharing change that cannot be made; the message says why, for the person who asked."""
+
+
+def document_share_with(*, document: Document, by: AbstractBaseUser, username: str) -> AbstractBaseUser:
+    """The owner lets another user read, correct and export the document."""
+    _check_owner(document, by)
+    user = get_user_model().objects.filter(username__iexact=username.strip()).first()
+    if user is None:
+        raise SharingError(f"There is no user named “{username.strip()}”. Check the spelling, or ask them to sign up.")
+    if user.pk == document.owner_id:
+        raise SharingError("You own this document: it is yours already.")
+    document_share(document=document, user=user)
+    return user
+
+
+def document_unshare(*, document: Document, by: AbstractBaseUser, user_id: object) -> None:
+    """The owner stops sharing; the texts that person saved stay, with their name on them."""
+    _check_owner(document, by)
+    document.collaborators.remove(*document.collaborators.filter(pk=user_id))
+
+
+def _check_owner(document: Document, user: AbstractBaseUser) -> None:
+    if user.pk != document.owner_id:
+        raise SharingError("Only the owner of a document can change who it is shared with.")
 
 
 def page_lines_create(*, page: Page, layout: PageLayout) -> int:

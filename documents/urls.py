@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.document_list, name="document-list"),
     path("import/", views.document_import, name="document-import"),
     path("<uuid:document_id>/", views.document_detail, name="document-detail"),
+    path("<uuid:document_id>/sharing/", views.document_sharing, name="document-sharing"),
     path("<uuid:document_id>/status.json", document_status_json, name="document-status"),
     path("<uuid:document_id>/export/<str:fmt>/", views.document_download, name="document-download"),
     path("pages/<uuid:page_id>/", views.page_review, name="page-review"),

@@ -8,11 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents import selectors, services
 from documents.exports import export_response
-from documents.forms import ImportForm, UploadForm, uploaded
+from documents.forms import ImportForm, ShareForm, UploadForm, uploaded
 from documents.uploads import UploadError
 
 
@@ -62,7 +62,33 @@ def document_import(request: HttpRequest) -> HttpResponse:
 def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
     document = selectors.document_get(user=request.user, document_id=document_id)
     pages = selectors.document_pages(document=document)
-    return render(request, "documents/document_detail.html", {"document": document, "pages": pages})
+    return render(request, "documents/document_detail.html", {
+        "document": document,
+        "pages": pages,
+        "collaborators": document.collaborators.order_by("username"),
+        "is_owner": request.user.pk == document.owner_id,
+        "share_form": ShareForm(),
+    })
+
+
+@login_required
+@require_POST
+def document_sharing(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    """The owner adds a person by username, or removes one (``remove`` = their id)."""
+    document = selectors.document_get(user=request.user, document_id=document_id)
+    form = ShareForm(request.POST)
+    try:
+        if "remove" in request.POST:
+            services.document_unshare(document=document, by=request.user, user_id=request.POST["remove"])
+            messages.success(request, "No longer shared with that person.")
+        elif form.is_valid():
+            user = services.document_share_with(document=document, by=request.user, username=form.cleaned_data["username"])
+            messages.success(request, f"Shared with {user.get_username()}: they can now read, correct and export it.")
+        else:
+            messages.error(request, "Give the username of the person to share with.")
+    except services.SharingError as error:
+        messages.error(request, str(error))
+    return redirect("document-detail", document_id=document.id)
 
 
 @login_required

@@ -104,3 +104,46 @@ def test_review_page_shows_lines_not_read_yet(client, owner, make_document):
     client.force_login(owner)
     body = client.get(reverse("page-review", args=[page.id])).content.decode()
     assert "not read yet" in body and body.count('<polygon class="line-shape"') == 1
+
+
+def share(client, document, **data):
+    return client.post(reverse("document-sharing", args=[document.id]), data, follow=True)
+
+
+def test_the_owner_shares_by_username_and_can_stop(client, owner, collaborator, make_document):
+    document = make_document(pages=1)
+    client.force_login(owner)
+    body = share(client, document, username=" Collaborator ").content.decode()
+    assert "Shared with collaborator" in body
+    assert list(document.collaborators.all()) == [collaborator]
+
+    client.force_login(collaborator)
+    assert client.get(reverse("document-detail", args=[document.id])).status_code == 200
+
+    client.force_login(owner)
+    share(client, document, remove=collaborator.pk)
+    client.force_login(collaborator)
+    assert client.get(reverse("document-detail", args=[document.id])).status_code == 404
+
+
+def test_an_unknown_username_is_named_in_the_error(client, owner, make_document):
+    document = make_document(pages=1)
+    client.force_login(owner)
+    body = share(client, document, username="nobody").content.decode()
+    assert "There is no user named “nobody”" in body
+    assert not document.collaborators.exists()
+
+
+def test_only_the_owner_changes_the_sharing(client, owner, collaborator, stranger, make_document):
+    document = make_document(pages=1)
+    document.collaborators.add(collaborator)
+    client.force_login(collaborator)
+    page = client.get(reverse("document-detail", args=[document.id])).content.decode()
+    assert 'id="share-form"' not in page and "Stop sharing" not in page
+    body = share(client, document, username="stranger").content.decode()
+    assert "Only the owner" in body
+    assert list(document.collaborators.all()) == [collaborator]
+
+    client.force_login(stranger)
+    assert share(client, document, username="stranger").status_code == 404
+    assert list(document.collaborators.all()) == [collaborator]
