@@ -80,3 +80,26 @@ def document_lines(*, document: Document) -> list[tuple[Page, list[LineView]]]:
     for line in lines:
         by_page.setdefault(line.page_id, []).append(LineView(line, list(line.versions.all())))
     return [(page, by_page.get(page.id, [])) for page in document_pages(document=document)]
+
+
+@dataclass
+class PageCheck:
+    """How far people have got with a page: lines checked, and unchecked lines the model doubted."""
+
+    page: Page
+    lines: int
+    checked: int  # the current text is a person's (or was imported)
+    unsure: int  # the current text is the model's, with a character below the document's threshold
+
+
+def document_checks(*, document: Document) -> list[PageCheck]:
+    checks = []
+    for page, views in document_lines(document=document):
+        currents = [view.current for view in views if view.current]
+        checked = sum(current.is_human for current in currents)
+        unsure = sum(
+            not current.is_human and current.confidence is not None and current.confidence < document.low_confidence
+            for current in currents
+        )
+        checks.append(PageCheck(page, len(views), checked, unsure))
+    return checks

@@ -61,10 +61,11 @@ def document_import(request: HttpRequest) -> HttpResponse:
 @require_GET
 def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
     document = selectors.document_get(user=request.user, document_id=document_id)
-    pages = selectors.document_pages(document=document)
+    checks = selectors.document_checks(document=document)
     return render(request, "documents/document_detail.html", {
         "document": document,
-        "pages": pages,
+        "checks": checks,
+        "unsure": sum(check.unsure for check in checks),
         "collaborators": document.collaborators.order_by("username"),
         "is_owner": request.user.pk == document.owner_id,
         "share_form": ShareForm(),

@@ -3,7 +3,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from documents.models import Document
+from documents.models import Document, Line
+from documents.services import line_text_save
 from tests import scans
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +148,20 @@ def test_only_the_owner_changes_the_sharing(client, owner, collaborator, strange
     client.force_login(stranger)
     assert share(client, document, username="stranger").status_code == 404
     assert list(document.collaborators.all()) == [collaborator]
+
+
+def test_the_document_page_counts_checked_and_unsure_lines(client, owner, document_with_lines):
+    client.force_login(owner)
+    url = reverse("document-detail", args=[document_with_lines.id])
+    assert "0 of 3 lines checked · <b class=\"unsure\">3 unsure</b>" in client.get(url).content.decode()
+
+    for line in Line.objects.filter(page__document=document_with_lines, order__lt=2):
+        line_text_save(line=line, author=owner, text="checked", revision=line.revision)
+    body = client.get(url).content.decode()
+    assert "2 of 3 lines checked · <b class=\"unsure\">1 unsure</b>" in body
+    assert "1 line still holds characters the model was unsure of" in body
+
+    line = Line.objects.get(page__document=document_with_lines, order=2)
+    line_text_save(line=line, author=owner, text="checked", revision=line.revision)
+    body = client.get(url).content.decode()
+    assert "3 of 3 lines checked</span>" in body and 'id="unsure-warning"' not in body
