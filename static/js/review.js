@@ -118,5 +118,23 @@
     return best;
   }
   svg.addEventListener("click", (event) => focusItem(itemAt(event)));
+
+  // The next line (after the active one, wrapping round) whose model reading has doubtful characters.
+  function nextUnsure() {
+    const start = items.findIndex((item) => item.classList.contains("active"));
+    for (let step = 1; step <= items.length; step++) {
+      const item = items[(start + step) % items.length];
+      if (shapeOf(item.dataset.lineId).classList.contains("unsure")) return focusItem(item);
+    }
+    const active = items[start] || items[0];
+    if (active) setStatus(active, "No unsure lines left to check on this page.", "ok");
+  }
+  document.getElementById("next-unsure").addEventListener("click", nextUnsure);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "F8") {
+      event.preventDefault();
+      nextUnsure();
+    }
+  });
   focusItem(items[0]);
 })();

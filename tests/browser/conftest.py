@@ -26,3 +26,15 @@ def browser(monkeypatch):
         )
         yield browser
         browser.close()
+
+
+def logged_in_page(browser, live_server, path: str, username: str = "owner", password: str = "owner-password-1"):
+    """A new browser page, logged in, opened at ``path``."""
+    page = browser.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.goto(live_server.url + path)
+    return page

@@ -10,6 +10,7 @@ from documents.services import line_texts_add_model
 from ml.layout import LinePrediction
 from recognition import services
 from recognition.models import Job, JobStage
+from tests.browser.conftest import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,14 +25,7 @@ def document(make_document, monkeypatch):
 
 @pytest.fixture
 def review_tab(live_server, browser, document):
-    tab = browser.new_page()
-    tab.set_default_timeout(15_000)
-    tab.goto(f"{live_server.url}/accounts/login/")
-    tab.fill("input[name=username]", "owner")
-    tab.fill("input[name=password]", "owner-password-1")
-    tab.click("button[type=submit]")
-    tab.goto(f"{live_server.url}/documents/pages/{document.pages.get().id}/")
-    return tab
+    return logged_in_page(browser, live_server, f"/documents/pages/{document.pages.get().id}/")
 
 
 def run_job(document, stage: JobStage, step=lambda page: None) -> None:
