@@ -42,13 +42,18 @@ def _box_from_baseline(baseline) -> list[tuple[int, int]]:
 
 
 def _straighten(crop: np.ndarray, baseline, paper: int) -> np.ndarray:
-    """Rotate by the baseline's overall angle when it is noticeably skewed."""
+    """Turn the line so that its baseline runs left to right: by its slope when it is noticeably
+    skewed, a quarter turn for text written up or down the page, a half turn for upside-down text."""
     if len(baseline) < 2:
         return crop
     (xa, ya), (xb, yb) = baseline[0], baseline[-1]
-    angle = math.degrees(math.atan2(yb - ya, max(xb - xa, 1)))
-    if abs(angle) < 1.0 or abs(angle) > 45:
+    angle = math.degrees(math.atan2(yb - ya, xb - xa))
+    if abs(angle) < 1.0:
         return crop
     h, w = crop.shape
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    matrix = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
+    if abs(angle) > 45:  # the turned line needs a canvas of its own shape
+        cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+        w, h = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
+        matrix[:, 2] += ((w - crop.shape[1]) / 2, (h - crop.shape[0]) / 2)
     return cv2.warpAffine(crop, matrix, (w, h), borderValue=int(paper), flags=cv2.INTER_LINEAR)
