@@ -1,11 +1,13 @@
 """Training lines: read from pages + PAGE/ALTO XML or from NAME.png + NAME.gt.txt pairs."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import pickle
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -93,8 +95,9 @@ def _call(job):
 
 
 def load_cached(folder: str | Path, cache_dir: str | Path = "cache") -> list[LineSample]:
+    """``load_folder``, kept in ``cache_dir`` until the folder or the code that cuts its lines changes."""
     folder = Path(folder).resolve()
-    cache = Path(cache_dir) / f"{folder.parent.name}-{folder.name}-h{STORE_HEIGHT}.pkl"
+    cache = Path(cache_dir) / f"{folder.parent.name}-{folder.name}-h{STORE_HEIGHT}-{_line_code_digest()}.pkl"
     if cache.is_file() and cache.stat().st_mtime > folder.stat().st_mtime:
         with cache.open("rb") as fh:
             return pickle.load(fh)
@@ -103,6 +106,17 @@ def load_cached(folder: str | Path, cache_dir: str | Path = "cache") -> list[Lin
     with cache.open("wb") as fh:
         pickle.dump(samples, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return samples
+
+
+@lru_cache(maxsize=1)
+def _line_code_digest() -> str:
+    """A digest of the code that reads, cuts and normalizes training lines: a cache made by other code is not used."""
+    here = Path(__file__).resolve().parent
+    sources = [here / name for name in ("data.py", "line_image.py", "preprocess.py", "codec.py")]
+    digest = hashlib.sha256()
+    for source in sources + sorted((here / "formats").glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def report_unknown(samples: list[LineSample], codec: Codec) -> dict[str, int]:
