@@ -4,6 +4,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -17,6 +18,7 @@ from documents.exports import export_response
 from documents.forms import uploaded
 from documents.serializers import (
     DocumentImportSerializer,
+    CollaboratorSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     LineSavedSerializer,
@@ -83,6 +85,43 @@ class DocumentDetailApi(APIView):
     def get(self, request: Request, document_id: UUID) -> Response:
         document = selectors.document_get(user=request.user, document_id=document_id)
         return Response(DocumentSerializer(document).data)
+
+
+class DocumentCollaboratorsApi(APIView):
+    """Who a document is shared with; only its owner adds or removes people."""
+
+    @extend_schema(responses=CollaboratorSerializer(many=True))
+    def get(self, request: Request, document_id: UUID) -> Response:
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        people = document.collaborators.order_by("username")
+        return Response(CollaboratorSerializer([{"username": p.get_username()} for p in people], many=True).data)
+
+    @extend_schema(request=CollaboratorSerializer, responses={201: CollaboratorSerializer})
+    def post(self, request: Request, document_id: UUID) -> Response:
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        serializer = CollaboratorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            user = services.document_share_with(document=document, by=request.user, **serializer.validated_data)
+        except services.SharingError as error:
+            return Response({"detail": str(error)}, status=_sharing_status(error))
+        return Response({"username": user.get_username()}, status=status.HTTP_201_CREATED)
+
+
+class DocumentCollaboratorApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, document_id: UUID, username: str) -> Response:
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        person = get_object_or_404(document.collaborators, username=username)
+        try:
+            services.document_unshare(document=document, by=request.user, user_id=person.pk)
+        except services.SharingError as error:
+            return Response({"detail": str(error)}, status=_sharing_status(error))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _sharing_status(error: Exception) -> int:
+    return status.HTTP_403_FORBIDDEN if isinstance(error, services.NotOwner) else status.HTTP_400_BAD_REQUEST
 
 
 class DocumentPagesApi(APIView):

@@ -84,3 +84,7 @@ class StaleRevisionSerializer(serializers.Serializer):
     detail = serializers.CharField()
     current_revision = serializers.IntegerField()
     current_text = serializers.CharField()
+
+
+class CollaboratorSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)

@@ -97,9 +97,13 @@ def document_unshare(*, document: Document, by: AbstractBaseUser, user_id: objec
     document.collaborators.remove(*document.collaborators.filter(pk=user_id))
 
 
+class NotOwner(SharingError):
+    """Someone other than the owner tried to change the sharing."""
+
+
 def _check_owner(document: Document, user: AbstractBaseUser) -> None:
     if user.pk != document.owner_id:
-        raise SharingError("Only the owner of a document can change who it is shared with.")
+        raise NotOwner("Only the owner of a document can change who it is shared with.")
 
 
 def page_lines_create(*, page: Page, layout: PageLayout) -> int:

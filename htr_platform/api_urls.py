@@ -10,6 +10,16 @@ urlpatterns = [
     path("documents/", api.DocumentListApi.as_view(), name="api-documents"),
     path("documents/import/", api.DocumentImportApi.as_view(), name="api-document-import"),
     path("documents/<uuid:document_id>/", api.DocumentDetailApi.as_view(), name="api-document-detail"),
+    path(
+        "documents/<uuid:document_id>/collaborators/",
+        api.DocumentCollaboratorsApi.as_view(),
+        name="api-document-collaborators",
+    ),
+    path(
+        "documents/<uuid:document_id>/collaborators/<str:username>/",
+        api.DocumentCollaboratorApi.as_view(),
+        name="api-document-collaborator",
+    ),
     path("documents/<uuid:document_id>/pages/", api.DocumentPagesApi.as_view(), name="api-document-pages"),
     path("documents/<uuid:document_id>/jobs/", DocumentJobsApi.as_view(), name="api-document-jobs"),
     path(

@@ -102,3 +102,23 @@ def test_the_api_docs_are_served_from_the_project(client, owner):
     client.force_login(owner)
     body = client.get(reverse("api-docs")).content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in body
+
+
+def test_the_owner_shares_and_unshares_through_the_api(api, collaborator, make_document):
+    document = make_document(pages=1)
+    people = reverse("api-document-collaborators", args=[document.id])
+    assert api.post(people, {"username": "collaborator"}).status_code == 201
+    assert api.get(people).json() == [{"username": "collaborator"}]
+
+    unknown = api.post(people, {"username": "nobody"})
+    assert unknown.status_code == 400 and "no user named" in unknown.json()["detail"]
+
+    them = APIClient()
+    them.force_authenticate(collaborator)
+    refused = them.post(people, {"username": "collaborator"})
+    assert refused.status_code == 403 and "Only the owner" in refused.json()["detail"]
+    assert them.get(reverse("api-document-detail", args=[document.id])).status_code == 200
+
+    assert api.delete(reverse("api-document-collaborator", args=[document.id, "collaborator"])).status_code == 204
+    assert them.get(reverse("api-document-detail", args=[document.id])).status_code == 404
+    assert api.delete(reverse("api-document-collaborator", args=[document.id, "collaborator"])).status_code == 404
