@@ -12,6 +12,7 @@ class PreprocessConfig:
     height: int = 32  # network input height in pixels
     pad: int = 4  # horizontal white margin added at each end, in output pixels
     min_width: int = 16
+    deslant: bool = False  # shear each line so that its strokes stand upright (off in the shipped model)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -52,7 +53,36 @@ def normalize_line(image: np.ndarray, config: PreprocessConfig = PreprocessConfi
 
 
 def resize_to_height(ink: np.ndarray, config: PreprocessConfig) -> np.ndarray:
+    if config.deslant:
+        ink = shear(ink, -estimate_slant(ink))
     h, w = ink.shape
     width = max(round(w * config.height / max(h, 1)), config.min_width)
     resized = cv2.resize(ink, (width, config.height), interpolation=cv2.INTER_AREA)
     return np.pad(resized, ((0, 0), (config.pad, config.pad))).astype(np.float32)
+
+
+# Slants tried, as horizontal shift per pixel of height (0.5: 27° from upright).
+SLANTS = np.linspace(-0.8, 0.8, 33)
+
+
+def estimate_slant(ink: np.ndarray) -> float:
+    """The line's slant (positive: strokes lean right), as the shear that most undoes it.
+
+    The right shear stacks each stroke into few columns, so the columns' ink
+    is most concentrated: the criterion is the sum of squared column sums.
+    """
+    strokes = (ink > 0.5).astype(np.float32)
+    if not strokes.any():
+        return 0.0
+    scores = [float(np.square(shear(strokes, -slant).sum(axis=0)).sum()) for slant in SLANTS]
+    return float(SLANTS[int(np.argmax(scores))])
+
+
+def shear(ink: np.ndarray, slant: float) -> np.ndarray:
+    """Shift each row right by ``slant`` × its height above the bottom row (positive leans
+    upright strokes to the right), on a canvas widened to keep every pixel."""
+    h, w = ink.shape
+    rise = slant * (h - 1)  # the top row's shift
+    offset = max(0.0, -rise)
+    matrix = np.array([[1.0, -slant, rise + offset], [0.0, 1.0, 0.0]])
+    return cv2.warpAffine(ink, matrix, (w + int(np.ceil(abs(rise))), h), flags=cv2.INTER_LINEAR, borderValue=0)

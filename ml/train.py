@@ -43,6 +43,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cache", type=Path, default=Path("cache"))
     parser.add_argument("--augment-share", type=float, default=1.0,
                         help="fraction of training lines distorted each epoch (lower it to fine-tune closer to real lines)")
+    parser.add_argument("--deslant", action="store_true",
+                        help="straighten slanted writing before the network (saved with the model, so inference does it too)")
     parser.add_argument("--pools", type=_pools, help='pooling per conv block, e.g. "2x2 2x1 2x1 1x1" '
                         "(vertical x horizontal); with --init, the same weights read at the new frame rate")
     return parser.parse_args(argv)
@@ -82,6 +84,8 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
         bundle = load_model(args.init)
         if args.pools:
             bundle.model = _with_pools(bundle.model, args.pools)
+        if args.deslant:
+            bundle.preprocess = replace(bundle.preprocess, deslant=True)
         codec = bundle.codec.extended(s.text for s in train)
         if codec.num_classes != bundle.codec.num_classes:
             log.info("alphabet extended by %r", codec.alphabet[len(bundle.codec.alphabet):])
@@ -92,7 +96,7 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
     unknown = report_unknown(train, codec)
     if unknown:
         log.warning("characters seen once are left out of the alphabet (their lines too): %s", unknown)
-    preprocess = PreprocessConfig()
+    preprocess = PreprocessConfig(deslant=args.deslant)
     config = CRNNConfig(num_classes=codec.num_classes, height=preprocess.height)
     if args.pools:
         config.pools = args.pools

@@ -94,3 +94,11 @@ def test_augment_share_sets_how_many_lines_are_distorted(text_line):
     assert distorted(1.0) == len(samples)
     assert distorted(0.0) == 0
     assert 8 <= distorted(0.5) <= 32
+
+
+def test_deslant_can_be_switched_on_when_fine_tuning_and_is_saved(tmp_path, text_line):
+    _, args = saved_tiny_model(tmp_path, "--deslant")
+    bundle, _ = build_bundle(args, [LineSample(_store(text_line("abc")), "abc", "synthetic")])
+    assert bundle.preprocess.deslant
+    save_model(tmp_path / "deslanted.pt", bundle)
+    assert load_model(tmp_path / "deslanted.pt").preprocess.deslant
