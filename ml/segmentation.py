@@ -38,6 +38,15 @@ from ml.reading_order import reading_order
 MAX_SPACING_GROWTH = 1.3
 
 
+# A page where the network marks less line band than this (in its output pixels; an upright
+# page of writing gives thousands) is also looked at turned a quarter, and read that way when
+# the band there is this many times larger (and at least MIN_BAND_AREA).
+BAND_CONFIDENT = 0.8
+SIDEWAYS_CHECK_BELOW = 1000
+SIDEWAYS_PAGE_RATIO = 3.0
+MIN_BAND_AREA = 50
+
+
 @dataclass
 class SegmenterConfig:
     # The page's longer side is brought to this many pixels for the work.
@@ -55,14 +64,28 @@ class DetectedLines:
     lines: list[LineInk]
     spacing: float  # baseline to baseline, in working pixels
     to_page: np.ndarray  # [2, 3] affine map from the working frame to page pixels
+    band_area: int = 0  # output pixels the line network marked as band with confidence (0 without it)
 
 
 def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> PageLayout:
-    """Text lines of a grayscale (uint8) page image, in reading order, in the image's pixels."""
+    """Text lines of a grayscale (uint8) page image, in reading order, in the image's pixels.
+
+    A page scanned or photographed on its side is read turned upright; its
+    lines come back in the image's own pixels, running up or down the page.
+    """
     if gray.ndim != 2:
         raise ValueError(f"segment_page expects a 2-D grayscale image, got shape {gray.shape}")
-    height, width = gray.shape
-    found = detect_lines(gray, config or SegmenterConfig())
+    config = config or SegmenterConfig()
+    found = detect_lines(gray, config)
+    turned = find_sideways_page(gray, config, found)
+    if turned is not None:
+        turn, found = turned
+        height, width = gray.shape
+        return _turned_back(_layout(found, height=width, width=height), turn, gray.shape)
+    return _layout(found, *gray.shape)
+
+
+def _layout(found: DetectedLines, height: int, width: int) -> PageLayout:
     text_lines = [page_line(line, found, width, height) for line in found.lines]
     layout = PageLayout(width=width, height=height)
     spacing = found.spacing
@@ -79,6 +102,59 @@ def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> Pag
     return layout
 
 
+def find_sideways_page(
+    gray: np.ndarray, config: SegmenterConfig, found: DetectedLines
+) -> tuple[int, DetectedLines] | None:
+    """For a page lying on its side: the quarter turn (``cv2.ROTATE_90_*``) that stands it upright
+    and its lines found that way; None for an upright page.
+
+    Only the line network tells, and only a page where it marked little as it
+    is gets looked at turned: the network marks lines of writing, not the same
+    writing turned a quarter (on the shared val pages, turned either way, its
+    confident band was empty on the wrong axis every time). Which quarter turn
+    is then the one whose lines have more ink above their cores than below.
+    """
+    net = _cached_line_net(str(config.line_net)) if config.line_net else None
+    if net is None or found.band_area >= SIDEWAYS_CHECK_BELOW:
+        return None
+    if _band_area(net, cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)) < SIDEWAYS_PAGE_RATIO * max(found.band_area, MIN_BAND_AREA):
+        return None
+    turns = [(turn, detect_lines(cv2.rotate(gray, turn), config))
+             for turn in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE)]
+    return max(turns, key=lambda pair: _uprightness(pair[1]))
+
+
+def _band_area(net: LineNet, gray: np.ndarray) -> int:
+    """How much of the page the network marks as line band with confidence (in its output pixels)."""
+    return int((line_band(net, gray) > BAND_CONFIDENT).sum())
+
+
+def _uprightness(found: DetectedLines) -> int:
+    """Ink well above the lines' centres minus ink well below: writing stands on its baseline
+    with ascenders, capitals and accents above, fewer descenders below."""
+    if not found.lines:
+        return 0
+    offsets = np.concatenate([line.ys - line.ridge_at(line.xs) for line in found.lines])
+    return int(np.sum(offsets < -0.25 * found.spacing)) - int(np.sum(offsets > 0.25 * found.spacing))
+
+
+def _turned_back(layout: PageLayout, turn: int, shape: tuple[int, int]) -> PageLayout:
+    """A layout found on the page turned by ``turn``, in the pixels of the page as it was."""
+    height, width = shape
+
+    def back(points: list[Point]) -> list[Point]:
+        if turn == cv2.ROTATE_90_CLOCKWISE:
+            return [(y, height - 1 - x) for x, y in points]
+        return [(width - 1 - y, x) for x, y in points]
+
+    for line in layout.lines:
+        line.polygon, line.baseline = back(line.polygon), back(line.baseline)
+    for region in layout.regions:
+        region.polygon = back(region.polygon)
+    layout.width, layout.height = width, height
+    return layout
+
+
 def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     """The text lines of a page, unordered, in the deskewed working frame."""
     scale = config.working_size / max(gray.shape)
@@ -88,7 +164,10 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     spacing = estimate_spacing(mask)
     mask = drop_rules(mask, spacing)
     net = _cached_line_net(str(config.line_net)) if config.line_net else None
-    pieces = _band_pieces(net, small, ink.rotation) if net is not None else None
+    band, pieces = None, None
+    if net is not None:
+        band = _page_band(net, small, ink.rotation)
+        pieces = band_ridges(band, max(small.shape) / net.config.input_size * net.config.reduction)
 
     def find(spacing: float) -> list[LineInk]:
         if pieces is None:
@@ -100,14 +179,14 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     spacing = min(measured_spacing(find(spacing)) or spacing, MAX_SPACING_GROWTH * spacing)
     lines = split_at_gutters(find(spacing), spacing, mask.shape[1])
     lines = [line for line in lines if _is_text(line, spacing)]
-    return DetectedLines(lines, spacing, _inverse(ink.rotation, scale))
+    band_area = int((band > BAND_CONFIDENT).sum()) if band is not None else 0
+    return DetectedLines(lines, spacing, _inverse(ink.rotation, scale), band_area)
 
 
-def _band_pieces(net: LineNet, small: np.ndarray, rotation: np.ndarray) -> list[np.ndarray]:
-    """Centre lines of the network's line bands on the deskewed page, in working pixels."""
+def _page_band(net: LineNet, small: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """The network's line band on the deskewed working page."""
     upright = cv2.warpAffine(small, rotation, (small.shape[1], small.shape[0]), borderValue=255)
-    factor = max(small.shape) / net.config.input_size * net.config.reduction
-    return band_ridges(line_band(net, upright), factor)
+    return line_band(net, upright)
 
 
 @lru_cache(maxsize=2)

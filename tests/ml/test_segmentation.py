@@ -124,3 +124,27 @@ def test_small_and_large_scans_of_the_same_page_agree(segment_page):
 def test_a_colour_image_is_refused(segment_page):
     with pytest.raises(ValueError, match="grayscale"):
         segment_page(np.zeros((100, 100, 3), np.uint8))
+
+
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_a_page_lying_on_its_side_is_read_upright(turn):
+    if not DEFAULT_LINE_NET_PATH.exists():
+        pytest.skip(f"no line network file at {DEFAULT_LINE_NET_PATH}")
+    page, drawn = draw_page(lines=6)
+    upright = segment_with(page, SegmenterConfig())
+
+    sideways = segment_with(cv2.rotate(page, turn), SegmenterConfig())
+
+    height, width = page.shape
+    assert (sideways.width, sideways.height) == (height, width)
+    assert len(sideways.lines) == len(upright.lines) == len(drawn)
+    # Each line's baseline, turned with the page, runs where the upright one does, in the same direction.
+    turn_point = {
+        cv2.ROTATE_90_CLOCKWISE: lambda x, y: (height - 1 - y, x),
+        cv2.ROTATE_90_COUNTERCLOCKWISE: lambda x, y: (y, width - 1 - x),
+    }[turn]
+    for a, b in zip(upright.lines, sideways.lines):
+        expected = np.array([turn_point(*a.baseline[0]), turn_point(*a.baseline[-1])], float)
+        found = np.array([b.baseline[0], b.baseline[-1]], float)
+        assert np.abs(found - expected).max() < 20
+
