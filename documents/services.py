@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import PurePosixPath
 from typing import Iterator
 
 from django.contrib.auth import get_user_model
@@ -12,10 +13,10 @@ from django.db import transaction
 from django.db.models import F
 
 from documents.layouts import line_polygon
-from documents.models import Document, Line, LineText, Page, TextSource, current_version
-from documents.signals import document_uploaded
+from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
+from documents.signals import document_uploaded, page_turned
 from documents.imports import match_layouts
-from documents.uploads import PageImage, UploadedFile, read_pages
+from documents.uploads import PageImage, UploadedFile, read_pages, turn_image
 from ml.layout import LinePrediction, PageLayout
 
 
@@ -68,6 +69,37 @@ def _stored_files_removed_on_error() -> Iterator[list[str]]:
         for name in names:
             default_storage.delete(name)
         raise
+
+
+class PageNotTurned(Exception):
+    """A page that cannot be turned now; the message says why."""
+
+
+def page_turn(*, page: Page, quarter_turns: int) -> Page:
+    """Turn the page's image clockwise by ``quarter_turns`` (1-3) and have its lines found again.
+
+    Its lines are removed, so a page with text a person saved (or imported) is
+    refused: turning it would lose their work. The new image is stored before
+    the rows change, and the old one is deleted only once they have.
+    """
+    if quarter_turns not in (1, 2, 3):
+        raise ValueError(f"quarter_turns must be 1, 2 or 3, not {quarter_turns!r}")
+    old_name = page.image.name
+    extension = PurePosixPath(old_name).suffix.lstrip(".")
+    with page.image.open("rb") as stored_image:
+        image = turn_image(stored_image.read(), quarter_turns, extension)
+    with _stored_files_removed_on_error() as stored, transaction.atomic():
+        lines = list(Line.objects.select_for_update().filter(page=page))
+        if LineText.objects.filter(line__in=lines, source__in=HUMAN_SOURCES).exists():
+            raise PageNotTurned("A person has saved text on this page: turning it would lose that text, so it was not turned.")
+        page.image.save(f"page-{page.number:04d}.{extension}", ContentFile(image.content), save=False)
+        stored.append(page.image.name)
+        page.width, page.height = image.width, image.height
+        page.save(update_fields=["image", "width", "height"])
+        Line.objects.filter(page=page).delete()
+        page_turned.send(sender=Page, page=page)
+    transaction.on_commit(lambda: default_storage.delete(old_name))
+    return page
 
 
 def document_share(*, document: Document, user: AbstractBaseUser) -> None:

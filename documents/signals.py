@@ -3,3 +3,7 @@ from django.dispatch import Signal
 # Sent inside the upload transaction with ``document``; recognition queues its jobs on it.
 # A signal keeps documents/ from importing recognition/ (see DESIGN.md).
 document_uploaded = Signal()
+
+# Sent inside the transaction that turned ``page`` and removed its lines; recognition queues it again,
+# or raises documents.services.PageNotTurned when it cannot.
+page_turned = Signal()

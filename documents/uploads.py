@@ -140,6 +140,13 @@ def _pdf_pages(name: str, data: bytes) -> Iterator[PageImage]:
         pdf.close()
 
 
+def turn_image(content: bytes, quarter_turns: int, extension: str) -> PageImage:
+    """A stored page image turned clockwise by ``quarter_turns``, in its own format."""
+    turn = {1: Image.Transpose.ROTATE_270, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_90}[quarter_turns]
+    with Image.open(io.BytesIO(content)) as image:
+        return _encode(image.transpose(turn), extension)
+
+
 def _encode(image: Image.Image, extension: str) -> PageImage:
     if image.mode in ("1", "I", "I;16", "F"):
         image = image.convert("L")

@@ -120,6 +120,24 @@ def page_review(request: HttpRequest, page_id: UUID) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def page_turn(request: HttpRequest, page_id: UUID) -> HttpResponse:
+    """Turn a page scanned the wrong way round (``turns``: quarter turns clockwise) and read it again."""
+    page = selectors.page_get(user=request.user, page_id=page_id)
+    turns = request.POST.get("turns", "")
+    if turns not in ("1", "2", "3"):
+        messages.error(request, "Choose a quarter turn to the right or left, or a half turn.")
+    else:
+        try:
+            services.page_turn(page=page, quarter_turns=int(turns))
+        except services.PageNotTurned as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Page turned: its lines are being found and read again.")
+    return redirect("page-review", page_id=page.id)
+
+
+@login_required
 @require_GET
 def page_image(request: HttpRequest, page_id: UUID) -> FileResponse:
     page = selectors.page_get(user=request.user, page_id=page_id)

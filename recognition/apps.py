@@ -6,7 +6,8 @@ class RecognitionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from documents.signals import document_uploaded
-        from recognition.receivers import process_uploaded_document
+        from documents.signals import document_uploaded, page_turned
+        from recognition.receivers import process_turned_page, process_uploaded_document
 
         document_uploaded.connect(process_uploaded_document, dispatch_uid="recognition-process-upload")
+        page_turned.connect(process_turned_page, dispatch_uid="recognition-process-turned-page")

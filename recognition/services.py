@@ -17,7 +17,8 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from documents.models import Document
+from documents.models import Document, Page
+from documents.services import PageNotTurned
 from htr_platform.celery import app as celery_app
 from recognition.models import Job, JobStage, JobState, RecognitionModel
 from recognition.errors import PermanentJobError
@@ -31,10 +32,21 @@ MAX_ATTEMPTS = 3
 
 def document_process(*, document: Document) -> list[Job]:
     """Queue a segment and a recognize job for every page; segmentation starts after commit."""
+    return _pages_process(list(document.pages.order_by("number")))
+
+
+def page_process_again(*, page: Page) -> list[Job]:
+    """Queue a page to be segmented and read again (it was turned); refused while it is being processed."""
+    if Job.objects.filter(page=page).exclude(state__in=[JobState.DONE, JobState.FAILED]).exists():
+        raise PageNotTurned("This page is still being processed: turn it once that is done.")
+    return _pages_process([page])
+
+
+def _pages_process(pages: list[Page]) -> list[Job]:
     jobs = []
-    for page in document.pages.order_by("number"):
-        jobs.append(Job(document=document, page=page, stage=JobStage.SEGMENT))
-        jobs.append(Job(document=document, page=page, stage=JobStage.RECOGNIZE))
+    for page in pages:
+        jobs.append(Job(document=page.document, page=page, stage=JobStage.SEGMENT))
+        jobs.append(Job(document=page.document, page=page, stage=JobStage.RECOGNIZE))
     Job.objects.bulk_create(jobs)
     _enqueue_after_commit([job for job in jobs if job.stage == JobStage.SEGMENT])
     return jobs
