@@ -1,6 +1,7 @@
 """Documents, their pages, the text lines found on them and the versions of each line's text."""
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -58,6 +59,12 @@ class Page(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} p. {self.number}"
+
+    @property
+    def image_version(self) -> str:
+        """Changes when the image is replaced (a turned page); the image URL carries it, since
+        browsers keep the image for an hour."""
+        return hashlib.sha256(self.image.name.encode()).hexdigest()[:10]
 
 
 class Line(models.Model):

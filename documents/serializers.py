@@ -40,7 +40,7 @@ class PageSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "width", "height", "image", "lines"]
 
     def get_image(self, page: Page) -> str:
-        return reverse("page-image", args=[page.id])
+        return f'{reverse("page-image", args=[page.id])}?v={page.image_version}'
 
     def get_lines(self, page: Page) -> str:
         return reverse("api-page-lines", args=[page.id])

@@ -82,8 +82,11 @@ def test_the_review_page_turns_a_page_and_says_what_happens(client, owner, docum
     page = document_with_lines.pages.get()
     finish_jobs(page)
     client.force_login(owner)
+    image_url = f'{reverse("page-image", args=[page.id])}?v={page.image_version}"'
+    assert image_url in client.get(reverse("page-review", args=[page.id])).content.decode()
     response = client.post(reverse("page-turn", args=[page.id]), {"turns": "2"}, follow=True)
     assert "Page turned: its lines are being found and read again." in response.content.decode()
+    assert image_url not in response.content.decode()  # a new URL: no browser shows the cached old image
     assert not page.lines.exists()
     refused = client.post(reverse("page-turn", args=[page.id]), {"turns": "2"}, follow=True)
     assert "still being processed" in refused.content.decode()
