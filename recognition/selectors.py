@@ -39,8 +39,12 @@ def job_json(job: Job) -> dict[str, Any]:
 
 
 def document_status(*, document: Document) -> dict[str, Any]:
-    """The document's jobs and overall progress (0..1), as the document page polls it."""
-    jobs = list(document_jobs(document=document))
+    """The document's jobs and overall progress (0..1), as the document page polls it.
+
+    Only each page's latest job per step counts: a page turned and read again
+    has its earlier, finished jobs too, which say nothing about now.
+    """
+    jobs = _latest_per_step(list(document_jobs(document=document)))
     finished = {JobState.DONE, JobState.FAILED}
     progress = sum(1.0 if job.state in finished else job.progress for job in jobs) / len(jobs) if jobs else 1.0
     return {
@@ -50,3 +54,12 @@ def document_status(*, document: Document) -> dict[str, Any]:
         "failed": sum(job.state == JobState.FAILED for job in jobs),
         "jobs": [job_json(job) for job in jobs],
     }
+
+
+def _latest_per_step(jobs: list[Job]) -> list[Job]:
+    latest: dict[tuple, Job] = {}
+    for job in jobs:
+        key = (job.page_id, job.stage)
+        if key not in latest or job.created > latest[key].created:
+            latest[key] = job
+    return [job for job in jobs if latest[(job.page_id, job.stage)] is job]

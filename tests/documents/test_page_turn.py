@@ -12,6 +12,7 @@ from documents.models import Line
 from documents.services import PageNotTurned, line_text_save, page_turn
 from recognition import services as recognition
 from recognition.models import Job, JobStage, JobState
+from recognition.selectors import document_status
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,9 @@ def test_a_turned_page_has_its_image_turned_its_lines_gone_and_is_read_again(
     queued = Job.objects.filter(page=page, state=JobState.QUEUED)
     assert sorted(queued.values_list("stage", flat=True)) == [JobStage.RECOGNIZE, JobStage.SEGMENT]
     assert sent == ["recognition.tasks.segment_page"]
+    status = document_status(document=document_with_lines)  # the earlier, finished run no longer counts
+    assert [(job["stage"], job["state"]) for job in status["jobs"]] == [("segment", "queued"), ("recognize", "queued")]
+    assert not status["finished"] and status["progress"] == 0
 
 
 def test_a_page_with_a_persons_text_is_not_turned(document_with_lines, owner):
