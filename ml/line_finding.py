@@ -226,14 +226,17 @@ def _cut(line: LineInk, keep: np.ndarray) -> list[LineInk]:
     return [LineInk(x0, line.ridge_at(np.arange(x0, x1 + 1)), line.xs[keep], line.ys[keep])]
 
 
-def band_ridges(band: np.ndarray, factor: float, threshold: float = 0.8) -> list[np.ndarray]:
+# The band probability above which a pixel is in a line's confident core. The bands of close
+# lines touch at their uncertain fringes: at 0.5 instead of 0.8, line F1 on the shared val pages
+# drops from 0.876 to 0.852 (Hooker) and from 0.838 to 0.810 (Cremma), as neighbouring lines merge.
+BAND_CORE = 0.8
+
+
+def band_ridges(band: np.ndarray, factor: float, threshold: float = BAND_CORE) -> list[np.ndarray]:
     """Centre lines of the line bands a network marked, in working pixels (``factor`` per band pixel).
 
-    Each connected band is a line piece; its centre in each column is the
-    probability-weighted mean row. The bands of close lines touch at their
-    uncertain fringes, so only their confident core counts: at 0.5 instead of
-    0.8, line F1 on the shared val pages drops from 0.876 to 0.852 (Hooker)
-    and from 0.838 to 0.810 (Cremma), as neighbouring lines merge.
+    Each connected band's core is a line piece; its centre in each column is
+    the probability-weighted mean row.
     """
     count, labels = cv2.connectedComponents((band > threshold).astype(np.uint8), connectivity=8)
     ys, xs = np.nonzero(labels)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ml.layout import PageLayout, Point, TextLine, TextRegion
 from ml.line_finding import (
+    BAND_CORE,
     LineInk,
     assign_ink,
     band_ridges,
@@ -38,10 +39,9 @@ from ml.reading_order import reading_order
 MAX_SPACING_GROWTH = 1.3
 
 
-# A page where the network marks less line band than this (in its output pixels; an upright
+# A page where the network marks less line band core than this (in its output pixels; an upright
 # page of writing gives thousands) is also looked at turned a quarter, and read that way when
 # the band there is this many times larger (and at least MIN_BAND_AREA).
-BAND_CONFIDENT = 0.8
 SIDEWAYS_CHECK_BELOW = 1000
 SIDEWAYS_PAGE_RATIO = 3.0
 MIN_BAND_AREA = 50
@@ -64,7 +64,7 @@ class DetectedLines:
     lines: list[LineInk]
     spacing: float  # baseline to baseline, in working pixels
     to_page: np.ndarray  # [2, 3] affine map from the working frame to page pixels
-    band_area: int = 0  # output pixels the line network marked as band with confidence (0 without it)
+    band_area: int = 0  # output pixels the line network marked as band core (0 without it)
 
 
 def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> PageLayout:
@@ -114,19 +114,20 @@ def find_sideways_page(
     confident band was empty on the wrong axis every time). Which quarter turn
     is then the one whose lines have more ink above their cores than below.
     """
-    net = _cached_line_net(str(config.line_net)) if config.line_net else None
+    net = _line_net(config)
     if net is None or found.band_area >= SIDEWAYS_CHECK_BELOW:
         return None
-    if _band_area(net, cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)) < SIDEWAYS_PAGE_RATIO * max(found.band_area, MIN_BAND_AREA):
+    turned_area = _core_area(line_band(net, cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)))
+    if turned_area < SIDEWAYS_PAGE_RATIO * max(found.band_area, MIN_BAND_AREA):
         return None
     turns = [(turn, detect_lines(cv2.rotate(gray, turn), config))
              for turn in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE)]
     return max(turns, key=lambda pair: _uprightness(pair[1]))
 
 
-def _band_area(net: LineNet, gray: np.ndarray) -> int:
-    """How much of the page the network marks as line band with confidence (in its output pixels)."""
-    return int((line_band(net, gray) > BAND_CONFIDENT).sum())
+def _core_area(band: np.ndarray) -> int:
+    """How much of the page the network marks as line band core, in its output pixels."""
+    return int((band > BAND_CORE).sum())
 
 
 def _uprightness(found: DetectedLines) -> int:
@@ -163,7 +164,7 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     mask = drop_specks(ink.mask)
     spacing = estimate_spacing(mask)
     mask = drop_rules(mask, spacing)
-    net = _cached_line_net(str(config.line_net)) if config.line_net else None
+    net = _line_net(config)
     band, pieces = None, None
     if net is not None:
         band = _page_band(net, small, ink.rotation)
@@ -179,7 +180,7 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     spacing = min(measured_spacing(find(spacing)) or spacing, MAX_SPACING_GROWTH * spacing)
     lines = split_at_gutters(find(spacing), spacing, mask.shape[1])
     lines = [line for line in lines if _is_text(line, spacing)]
-    band_area = int((band > BAND_CONFIDENT).sum()) if band is not None else 0
+    band_area = _core_area(band) if band is not None else 0
     return DetectedLines(lines, spacing, _inverse(ink.rotation, scale), band_area)
 
 
@@ -187,6 +188,10 @@ def _page_band(net: LineNet, small: np.ndarray, rotation: np.ndarray) -> np.ndar
     """The network's line band on the deskewed working page."""
     upright = cv2.warpAffine(small, rotation, (small.shape[1], small.shape[0]), borderValue=255)
     return line_band(net, upright)
+
+
+def _line_net(config: SegmenterConfig) -> LineNet | None:
+    return _cached_line_net(str(config.line_net)) if config.line_net else None
 
 
 @lru_cache(maxsize=2)
