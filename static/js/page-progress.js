@@ -30,8 +30,9 @@
       setTimeout(poll, 3000);
       return;
     }
-    const pending = status.jobs.filter((job) => job.page === pageId && job.state !== "done" && job.state !== "failed");
-    const finishedSince = status.jobs.some((job) => job.page === pageId && job.finished && Date.parse(job.finished) > readAt);
+    const mine = status.jobs.filter((job) => job.page === pageId);
+    const pending = mine.filter((job) => job.state !== "done" && job.state !== "failed");
+    const finishedSince = mine.some((job) => job.finished && Date.parse(job.finished) > readAt);
     if (finishedSince) {
       if (unsaved()) offerReload();
       else location.reload();
