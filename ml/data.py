@@ -158,6 +158,7 @@ class LineDataset(Dataset):
         ink = sample.ink.astype(np.float32) / 255.0
         if self.augment:
             rng = np.random.default_rng((self.seed, self.epoch, index))
+            # Drawn only below 1, so that a full share keeps earlier recipes' random stream.
             if self.augment_share >= 1 or rng.random() < self.augment_share:
                 ink = augment_line(ink, rng)
         return resize_to_height(ink, self.preprocess), self.codec.encode(sample.text)
