@@ -4,7 +4,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -112,11 +111,12 @@ class DocumentCollaboratorApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, document_id: UUID, username: str) -> Response:
         document = selectors.document_get(user=request.user, document_id=document_id)
-        person = get_object_or_404(document.collaborators, username=username)
         try:
-            services.document_unshare(document=document, by=request.user, user_id=person.pk)
+            removed = services.document_unshare(document=document, by=request.user, username=username)
         except services.SharingError as error:
             return Response({"detail": str(error)}, status=_sharing_status(error))
+        if not removed:
+            return Response({"detail": f"This document is not shared with {username}."}, status=status.HTTP_404_NOT_FOUND)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

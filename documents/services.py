@@ -123,10 +123,13 @@ def document_share_with(*, document: Document, by: AbstractBaseUser, username: s
     return user
 
 
-def document_unshare(*, document: Document, by: AbstractBaseUser, user_id: object) -> None:
-    """The owner stops sharing; the texts that person saved stay, with their name on them."""
+def document_unshare(*, document: Document, by: AbstractBaseUser, username: str) -> bool:
+    """The owner stops sharing with ``username``; the texts that person saved stay, with their name
+    on them. False when the document was not shared with them."""
     _check_owner(document, by)
-    document.collaborators.remove(*document.collaborators.filter(pk=user_id))
+    people = list(document.collaborators.filter(username=username))
+    document.collaborators.remove(*people)
+    return bool(people)
 
 
 class NotOwner(SharingError):

@@ -75,13 +75,16 @@ def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def document_sharing(request: HttpRequest, document_id: UUID) -> HttpResponse:
-    """The owner adds a person by username, or removes one (``remove`` = their id)."""
+    """The owner adds a person by username, or removes one (``remove`` = their username)."""
     document = selectors.document_get(user=request.user, document_id=document_id)
     form = ShareForm(request.POST)
     try:
         if "remove" in request.POST:
-            services.document_unshare(document=document, by=request.user, user_id=request.POST["remove"])
-            messages.success(request, "No longer shared with that person.")
+            username = request.POST["remove"]
+            if services.document_unshare(document=document, by=request.user, username=username):
+                messages.success(request, f"No longer shared with {username}.")
+            else:
+                messages.error(request, f"This document is not shared with {username}.")
         elif form.is_valid():
             user = services.document_share_with(document=document, by=request.user, username=form.cleaned_data["username"])
             messages.success(request, f"Shared with {user.get_username()}: they can now read, correct and export it.")

@@ -122,7 +122,7 @@ def test_the_owner_shares_by_username_and_can_stop(client, owner, collaborator, 
     assert client.get(reverse("document-detail", args=[document.id])).status_code == 200
 
     client.force_login(owner)
-    share(client, document, remove=collaborator.pk)
+    share(client, document, remove="collaborator")
     client.force_login(collaborator)
     assert client.get(reverse("document-detail", args=[document.id])).status_code == 404
 
@@ -133,6 +133,14 @@ def test_an_unknown_username_is_named_in_the_error(client, owner, make_document)
     body = share(client, document, username="nobody").content.decode()
     assert "There is no user named “nobody”" in body
     assert not document.collaborators.exists()
+
+
+def test_removing_someone_it_is_not_shared_with_says_so(client, owner, make_document):
+    document = make_document(pages=1)
+    client.force_login(owner)
+    response = share(client, document, remove="abc")
+    assert response.status_code == 200
+    assert "This document is not shared with abc." in response.content.decode()
 
 
 def test_only_the_owner_changes_the_sharing(client, owner, collaborator, stranger, make_document):
