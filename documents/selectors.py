@@ -34,6 +34,11 @@ class LineView:
     def confidences(self) -> list[float]:
         return self.current.confidences if self.current else []
 
+    def unsure(self, threshold: float) -> bool:
+        """Nobody has checked the model's text, and it has a character read below ``threshold``."""
+        current = self.current
+        return bool(current) and not current.is_human and current.confidence is not None and current.confidence < threshold
+
 
 def document_list(*, user: AbstractBaseUser) -> QuerySet[Document]:
     return Document.objects.filter(Q(owner=user) | Q(collaborators=user)).distinct()
@@ -95,11 +100,7 @@ class PageCheck:
 def document_checks(*, document: Document) -> list[PageCheck]:
     checks = []
     for page, views in document_lines(document=document):
-        currents = [view.current for view in views if view.current]
-        checked = sum(current.is_human for current in currents)
-        unsure = sum(
-            not current.is_human and current.confidence is not None and current.confidence < document.low_confidence
-            for current in currents
-        )
+        checked = sum(bool(view.current) and view.current.is_human for view in views)
+        unsure = sum(view.unsure(document.low_confidence) for view in views)
         checks.append(PageCheck(page, len(views), checked, unsure))
     return checks

@@ -5,6 +5,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from documents.selectors import LineView
+
 register = template.Library()
 
 
@@ -26,3 +28,8 @@ def confidence_marked(text: str, confidences: list[float], threshold: float) -> 
 @register.filter
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
+
+
+@register.filter
+def unsure(view: LineView, threshold: float) -> bool:
+    return view.unsure(threshold)
