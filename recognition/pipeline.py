@@ -7,7 +7,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from documents.models import Line, LineText, Page, TextSource
+from documents.models import Line, Page
 from documents.services import line_texts_add_model, page_lines_create
 from ml.layout import TextLine
 from ml.line_image import extract_line
@@ -35,12 +35,10 @@ def page_segment(*, page: Page) -> int:
 def page_recognize(
     *, page: Page, model: RecognitionModel, on_progress: Callable[[float], None] = lambda _: None
 ) -> int:
-    """Read every line of the page not yet read by this model, in one batched call.
-
-    Adds model versions only: a person's text stays the line's current text.
+    """Read the page's lines that have no text yet (all of them after segmentation, a line a
+    person drew later), in one batched call. Lines with a person's or imported text are not read.
     """
-    read = LineText.objects.filter(source=TextSource.MODEL, model_version=model.version)
-    lines = list(page.lines.exclude(id__in=read.values("line_id")).order_by("order"))
+    lines = list(page.lines.filter(versions__isnull=True).order_by("order"))
     if not lines:
         return 0
     recognizer = recognizer_load(model.file_path)
