@@ -20,6 +20,7 @@ from documents.serializers import (
     CollaboratorSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
+    LineAddSerializer,
     LineSavedSerializer,
     LineSerializer,
     LineTextSaveSerializer,
@@ -137,6 +138,20 @@ class PageLinesApi(APIView):
         page = selectors.page_get(user=request.user, page_id=page_id)
         return Response(LineSerializer(selectors.page_lines(page=page), many=True).data)
 
+    @extend_schema(request=LineAddSerializer, responses={201: LineSerializer})
+    def post(self, request: Request, page_id: UUID) -> Response:
+        """Add a line the segmenter missed, drawn as a box; it is read by the model. 409 while the page is processed."""
+        page = selectors.page_get(user=request.user, page_id=page_id)
+        serializer = LineAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            line = services.line_add(page=page, box=tuple(serializer.validated_data["box"]))
+        except ValueError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        except services.LineEditRefused as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(LineSerializer(selectors.line_view(line=line)).data, status=status.HTTP_201_CREATED)
+
 
 class LineDetailApi(APIView):
     @extend_schema(responses=LineSerializer)
@@ -154,6 +169,8 @@ class LineDetailApi(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             version = services.line_text_save(line=line, author=request.user, **serializer.validated_data)
+        except services.LineRemoved as gone:
+            return Response({"detail": str(gone)}, status=status.HTTP_410_GONE)
         except services.StaleRevision as stale:
             body = {
                 "detail": str(stale),
@@ -163,6 +180,16 @@ class LineDetailApi(APIView):
             return Response(body, status=status.HTTP_409_CONFLICT)
         body = {"id": line.id, "text": version.text, "revision": line.revision, "author": request.user.get_username()}
         return Response(LineSavedSerializer(body).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, line_id: UUID) -> Response:
+        """Remove a line that is not text; 409 when a person saved text for it or the page is being processed."""
+        line = selectors.line_get(user=request.user, line_id=line_id)
+        try:
+            services.line_remove(line=line)
+        except services.LineEditRefused as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class DocumentExportApi(APIView):

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from statistics import median
+from typing import Sequence
 
 from ml.layout import PageLayout, Point, TextLine, rescale
+from ml.reading_order import Box, reading_order
 
 # When a format gives only a baseline, the line is drawn as a band around it:
 # most of a line's ink is above its baseline.
@@ -40,3 +42,46 @@ def layout_fitted(layout: PageLayout, width: int, height: int) -> PageLayout:
     if (layout.width, layout.height) == (width, height) or not layout.width or not layout.height:
         return replace(layout, width=width, height=height)
     return rescale(layout, width, height)
+
+
+# A line a person draws must be at least this many pixels wide and high.
+MIN_DRAWN_SIZE = 8
+
+
+def drawn_box(box: Sequence[float], width: int, height: int) -> Box:
+    """A box a person drew around a line, in whole pixels, cut to the page.
+
+    Raises ValueError, with a message for that person, when little or nothing of it is on the page.
+    """
+    x0, x1 = sorted((box[0], box[2]))
+    y0, y1 = sorted((box[1], box[3]))
+    x0, y0 = max(0, round(x0)), max(0, round(y0))
+    x1, y1 = min(width, round(x1)), min(height, round(y1))
+    if x1 - x0 < MIN_DRAWN_SIZE or y1 - y0 < MIN_DRAWN_SIZE:
+        raise ValueError(
+            f"Draw the box around the whole line, on the page: at least {MIN_DRAWN_SIZE} pixels wide and high."
+        )
+    return x0, y0, x1, y1
+
+
+def drawn_line(box: Box) -> tuple[list[list[int]], list[list[int]]]:
+    """The polygon and baseline of a line drawn as ``box``: the box, and a level baseline inside it."""
+    x0, y0, x1, y1 = box
+    base = round(y1 - _BELOW * (y1 - y0))
+    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], [[x0, base], [x1, base]]
+
+
+def polygon_box(polygon: Sequence[Sequence[float]]) -> Box:
+    xs = [p[0] for p in polygon]
+    ys = [p[1] for p in polygon]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def insertion_index(boxes: list[Box], box: Box) -> int:
+    """Where a new line drawn as ``box`` goes among lines with ``boxes`` (given in reading order):
+    right after the line that comes before it when the page's reading order is worked out again."""
+    heights = [b[3] - b[1] for b in [*boxes, box]]
+    spacing = median(heights)
+    order = [i for block in reading_order([*boxes, box], 0.8 * spacing, 2.5 * spacing) for i in block]
+    position = order.index(len(boxes))
+    return order[position - 1] + 1 if position else 0

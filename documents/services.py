@@ -12,9 +12,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 
-from documents.layouts import line_polygon
+from documents.layouts import drawn_box, drawn_line, insertion_index, line_polygon, polygon_box
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
-from documents.signals import document_uploaded, page_turned
+from documents.signals import document_uploaded, page_lines_edited, page_turned
 from documents.imports import match_layouts
 from documents.uploads import PageImage, UploadedFile, read_pages, turn_image
 from ml.layout import LinePrediction, PageLayout
@@ -30,6 +30,16 @@ class StaleRevision(Exception):
             "This line was changed by someone else while you were editing it. "
             "Your text was not saved and is still in the box; compare it with the newer text, "
             "then save again."
+        )
+
+
+class LineRemoved(Exception):
+    """A save for a line that was removed meanwhile; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This line was removed by someone else while you were editing it. "
+            "Your text was not saved and is still in the box: copy it, then reload the page."
         )
 
 
@@ -207,6 +217,8 @@ def line_text_save(*, line: Line, author: AbstractBaseUser, text: str, revision:
             revision=F("revision") + 1
         )
         if not changed:
+            if not Line.objects.filter(pk=line.pk).exists():
+                raise LineRemoved()
             line.refresh_from_db()
             raise StaleRevision(line, current_version(list(line.versions.all())))
         version = LineText.objects.create(
@@ -214,6 +226,57 @@ def line_text_save(*, line: Line, author: AbstractBaseUser, text: str, revision:
         )
     line.revision = revision + 1
     return version
+
+
+class LineEditRefused(Exception):
+    """A line that cannot be added or removed now; the message says why."""
+
+
+def line_add(*, page: Page, box: tuple[float, float, float, float]) -> Line:
+    """Add a line a person drew around text the segmenter missed, and have it read.
+
+    ``box`` is (x0, y0, x1, y1) in page pixels; it is cut to the page, and ValueError
+    says when too little of it is left. The line takes its place in the page's
+    reading order. Recognition refuses (LineEditRefused) while the page is being processed.
+    """
+    box = drawn_box(box, page.width, page.height)
+    polygon, baseline = drawn_line(box)
+    with transaction.atomic():
+        Page.objects.select_for_update().get(pk=page.pk)
+        polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
+        order = insertion_index([polygon_box(p) for p in polygons], box)
+        _lines_move(page=page, start=order, by=1)
+        line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
+        page_lines_edited.send(sender=Page, page=page, added=line)
+    return line
+
+
+def line_remove(*, line: Line) -> None:
+    """Remove a line that is not text (a stamp, a rule, a smudge). A line with text a person
+    saved or imported is refused: removing it would lose that text."""
+    with transaction.atomic():
+        page = Page.objects.select_for_update().get(pk=line.page_id)
+        locked = Line.objects.select_for_update().filter(pk=line.pk).first()
+        if locked is None:
+            return  # removed meanwhile by someone else
+        if locked.versions.filter(source__in=HUMAN_SOURCES).exists():
+            raise LineEditRefused(
+                "A person has saved text for this line: removing it would lose that text, so it was not removed."
+            )
+        page_lines_edited.send(sender=Page, page=page, added=None)
+        locked.delete()
+        _lines_move(page=page, start=locked.order + 1, by=-1)
+
+
+# Far beyond any page's line count: orders move there and back, because the unique
+# (page, order) constraint is checked row by row as an UPDATE shifts them.
+_ASIDE = 1_000_000
+
+
+def _lines_move(*, page: Page, start: int, by: int) -> None:
+    """Move the lines from reading position ``start`` on by ``by`` places."""
+    Line.objects.filter(page=page, order__gte=start).update(order=F("order") + _ASIDE)
+    Line.objects.filter(page=page, order__gte=_ASIDE).update(order=F("order") - _ASIDE + by)
 
 
 def document_import(

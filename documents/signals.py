@@ -7,3 +7,8 @@ document_uploaded = Signal()
 # Sent inside the transaction that turned ``page`` and removed its lines; recognition queues it again,
 # or raises documents.services.PageNotTurned when it cannot.
 page_turned = Signal()
+
+# Sent inside the transaction that adds a line a person drew (``added``) or removes one (``added`` is
+# None) on ``page``; recognition has an added line read, or raises documents.services.LineEditRefused
+# while the page is still being processed.
+page_lines_edited = Signal()

@@ -6,8 +6,9 @@ class RecognitionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from documents.signals import document_uploaded, page_turned
-        from recognition.receivers import process_turned_page, process_uploaded_document
+        from documents.signals import document_uploaded, page_lines_edited, page_turned
+        from recognition.receivers import process_turned_page, process_uploaded_document, read_added_line
 
         document_uploaded.connect(process_uploaded_document, dispatch_uid="recognition-process-upload")
         page_turned.connect(process_turned_page, dispatch_uid="recognition-process-turned-page")
+        page_lines_edited.connect(read_added_line, dispatch_uid="recognition-read-added-line")

@@ -13,12 +13,12 @@ from uuid import UUID
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from documents.models import Document, Page
-from documents.services import PageNotTurned
+from documents.models import Document, Line, Page
+from documents.services import LineEditRefused, PageNotTurned
 from htr_platform.celery import app as celery_app
 from recognition.models import Job, JobStage, JobState, RecognitionModel
 from recognition.errors import PermanentJobError
@@ -37,9 +37,26 @@ def document_process(*, document: Document) -> list[Job]:
 
 def page_process_again(*, page: Page) -> list[Job]:
     """Queue a page to be segmented and read again (it was turned); refused while it is being processed."""
-    if Job.objects.filter(page=page).exclude(state__in=[JobState.DONE, JobState.FAILED]).exists():
+    if _being_processed(page):
         raise PageNotTurned("This page is still being processed: turn it once that is done.")
     return _pages_process([page])
+
+
+def page_lines_edited(*, page: Page, added: Line | None) -> Job | None:
+    """Queue the reading of a line a person added; any change to the lines is refused while
+    the page is being processed (a running job would write to lines that moved or went)."""
+    if _being_processed(page):
+        raise LineEditRefused("This page is still being processed: add or remove lines once that is done.")
+    if added is None:
+        return None
+    # The heartbeat of a queued job is when its message was sent: now, just below.
+    job = Job.objects.create(document=page.document, page=page, stage=JobStage.RECOGNIZE, heartbeat=timezone.now())
+    _enqueue_after_commit([job])
+    return job
+
+
+def _being_processed(page: Page) -> bool:
+    return Job.objects.filter(page=page).exclude(state__in=[JobState.DONE, JobState.FAILED]).exists()
 
 
 def _pages_process(pages: list[Page]) -> list[Job]:
@@ -168,13 +185,13 @@ def jobs_recover_stale(*, now: datetime | None = None) -> Recovery:
 def _jobs_waiting_since(cutoff: datetime) -> QuerySet[Job]:
     """Queued jobs that were due to be sent before ``cutoff`` and not sent again since."""
     not_sent_since = Q(heartbeat__isnull=True) | Q(heartbeat__lt=cutoff)
-    due = Q(stage=JobStage.SEGMENT, created__lt=cutoff) | Q(
-        stage=JobStage.RECOGNIZE,
-        page__jobs__stage=JobStage.SEGMENT,
-        page__jobs__state=JobState.DONE,
-        page__jobs__finished__lt=cutoff,
+    # Reading is sent when the page's lines are found; a page without a segment job (imported,
+    # with a line drawn on it) sends it at once.
+    segment_not_done_by_then = Job.objects.filter(page=OuterRef("page"), stage=JobStage.SEGMENT).filter(
+        Q(state__in=(JobState.QUEUED, JobState.RUNNING)) | Q(finished__gte=cutoff)
     )
-    return Job.objects.filter(not_sent_since, due, state=JobState.QUEUED).distinct()
+    due = Q(stage=JobStage.SEGMENT, created__lt=cutoff) | Q(~Exists(segment_not_done_by_then), stage=JobStage.RECOGNIZE)
+    return Job.objects.filter(not_sent_since, due, state=JobState.QUEUED)
 
 
 def model_current() -> RecognitionModel:

@@ -1,0 +1,113 @@
+// Fix what the segmenter got wrong: drag a box round a line it missed (the model then reads it),
+// or remove a line that is not text. The page reloads to show the change, so unsaved text blocks it.
+(function () {
+  const svg = document.getElementById("scan");
+  const drawButton = document.getElementById("draw-line");
+  if (!svg || !drawButton) return;
+  const topStatus = document.getElementById("line-edit-status");
+  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const lineUrl = (id) => window.LINE_API.replace("00000000-0000-0000-0000-000000000000", id);
+
+  function say(where, message, kind) {
+    where.textContent = message;
+    where.className = where === topStatus ? kind || "" : "status " + (kind || "");
+  }
+
+  function unsavedLineNumber() {
+    const inputs = Array.from(document.querySelectorAll("input.line-text"));
+    const index = inputs.findIndex((input) => input.value !== input.defaultValue);
+    return index < 0 ? null : index + 1;
+  }
+
+  function blockedByUnsavedText(where) {
+    const unsaved = unsavedLineNumber();
+    if (unsaved) say(where, "Save line " + unsaved + " first (Enter) or undo your change there: the page reloads after this.", "error");
+    return Boolean(unsaved);
+  }
+
+  async function change(url, method, body, where) {
+    if (blockedByUnsavedText(where)) return false;
+    let response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      say(where, "The server could not be reached; nothing was changed.", "error");
+      return false;
+    }
+    if (response.ok) {
+      location.reload();
+      return true;
+    }
+    const answer = await response.json().catch(() => ({}));
+    say(where, answer.detail || "Nothing was changed (error " + response.status + ").", "error");
+    return false;
+  }
+
+  // Drawing: a box from where the pointer goes down to where it comes up, in page pixels.
+  let drawing = false, start = null, rect = null;
+
+  function toPage(event) {
+    const point = svg.createSVGPoint();
+    point.x = event.clientX;
+    point.y = event.clientY;
+    return point.matrixTransform(svg.getScreenCTM().inverse());
+  }
+
+  function setDrawing(on) {
+    drawing = on;
+    svg.classList.toggle("drawing", on);
+    drawButton.textContent = on ? "Cancel" : "Draw a missed line";
+    say(topStatus, on ? "Drag a box round the missed line on the scan." : "");
+    if (!on && rect) rect.remove();
+  }
+
+  function stretch(to) {
+    rect.setAttribute("x", Math.min(start.x, to.x));
+    rect.setAttribute("y", Math.min(start.y, to.y));
+    rect.setAttribute("width", Math.abs(to.x - start.x));
+    rect.setAttribute("height", Math.abs(to.y - start.y));
+  }
+
+  drawButton.addEventListener("click", () => setDrawing(!drawing));
+  svg.addEventListener("pointerdown", (event) => {
+    if (!drawing) return;
+    event.preventDefault();
+    if (rect) rect.remove();
+    start = toPage(event);
+    rect = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    rect.setAttribute("class", "drawn");
+    svg.append(rect);
+    stretch(start);
+    svg.setPointerCapture(event.pointerId);
+  });
+  svg.addEventListener("pointermove", (event) => {
+    if (start) stretch(toPage(event));
+  });
+  svg.addEventListener("pointerup", async (event) => {
+    if (!start) return;
+    const end = toPage(event);
+    const box = [start.x, start.y, end.x, end.y].map(Math.round);
+    start = null;
+    say(topStatus, "Adding the line…");
+    const added = await change(window.PAGE_LINES_API, "POST", { box }, topStatus);
+    if (!added) rect.remove();
+  });
+  // While drawing, a click on the scan is not a click on a line.
+  svg.addEventListener("click", (event) => drawing && event.stopImmediatePropagation(), true);
+
+  document.querySelectorAll("button.remove-line").forEach((button) => {
+    button.addEventListener("click", () => {
+      const item = button.closest("li.line");
+      const number = item.querySelector(".number").textContent;
+      const status = item.querySelector(".status");
+      if (blockedByUnsavedText(status)) return;
+      if (!confirm("Remove line " + number + "? Only for things that are not text: a stamp, a rule, a smudge.")) return;
+      change(lineUrl(item.dataset.lineId), "DELETE", null, status);
+    });
+  });
+})();

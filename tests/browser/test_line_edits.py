@@ -1,0 +1,85 @@
+"""A person fixes the segmentation in the review page: draws a box round a line the segmenter
+missed, and a real Celery worker reads it with the shipped model; removes a line that is not text."""
+import pytest
+from django.db import connections
+from playwright.sync_api import expect
+from rapidfuzz.distance import Levenshtein
+
+from documents.models import Line, LineText, TextSource
+from recognition.models import Job, JobState
+from tests import scans
+from tests.browser.conftest import logged_in_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+MISSED = 2  # the page's third handwritten line has no Line: the segmenter "missed" it
+
+
+def line_box(index: int) -> tuple[int, int, int, int]:
+    """Where scans.handwritten_page pasted its line ``index``."""
+    crop = scans.line_crops()[index]
+    x, y = 60, 80 + index * scans.LINE_PITCH
+    return x, y, x + crop.width, y + crop.height
+
+
+@pytest.fixture
+def review_tab(live_server, browser, make_document):
+    page = make_document(pages=1).pages.get()
+    Job.objects.filter(page=page).update(state=JobState.DONE)  # processed, with a line missed
+    for order, index in enumerate(i for i in range(4) if i != MISSED):
+        x0, y0, x1, y1 = line_box(index)
+        line = Line.objects.create(page=page, order=order, revision=1, polygon=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
+                                   baseline=[[x0, y1 - 10], [x1, y1 - 10]])
+        LineText.objects.create(line=line, text=f"line {index}", confidences=[0.99] * 6,
+                                source=TextSource.MODEL, model_version="m")
+    yield page, logged_in_page(browser, live_server, f"/documents/pages/{page.id}/")
+    connections.close_all()
+
+
+def drag(tab, box: tuple[int, int, int, int]) -> None:
+    """Drag the mouse across the scan from one corner of ``box`` (page pixels) to the other."""
+    corners = tab.evaluate(
+        """([x0, y0, x1, y1]) => {
+            const svg = document.getElementById("scan"), m = svg.getScreenCTM();
+            const at = (x, y) => { const p = svg.createSVGPoint(); p.x = x; p.y = y; const s = p.matrixTransform(m); return [s.x, s.y]; };
+            return [at(x0, y0), at(x1, y1)];
+        }""",
+        list(box),
+    )
+    tab.mouse.move(*corners[0])
+    tab.mouse.down()
+    tab.mouse.move(*corners[1], steps=5)
+    tab.mouse.up()
+
+
+def test_a_drawn_line_is_read_by_the_worker_and_shown_in_its_place(review_tab, celery_worker):
+    page, tab = review_tab
+    tab.click("#draw-line")
+    x0, y0, x1, y1 = line_box(MISSED)
+    drag(tab, (x0 - 5, y0 - 5, x1 + 5, y1 + 5))
+
+    # The page reloads with the new third line, then again once the worker has read it.
+    expect(tab.locator("li.line")).to_have_count(4)
+    third = tab.locator("li.line >> nth=2")
+    expect(third.locator(".source")).to_have_text("Model", timeout=120_000)
+    read = third.locator("input.line-text").input_value()
+    expected = sorted(scans.LINES_DIR.glob("*.gt.txt"))[MISSED].read_text(encoding="utf-8").strip()
+    assert Levenshtein.normalized_distance(read, expected) < 0.5, (read, expected)
+    assert tab.locator("li.line >> nth=3").locator("input.line-text").input_value() == "line 3"
+
+
+def test_a_line_that_is_not_text_is_removed_after_a_confirmation(review_tab):
+    page, tab = review_tab
+    tab.on("dialog", lambda dialog: dialog.accept())
+    tab.locator("li.line >> nth=1").locator("button.remove-line").click()
+    expect(tab.locator("li.line")).to_have_count(2)
+    assert [tab.locator("input.line-text").nth(n).input_value() for n in range(2)] == ["line 0", "line 3"]
+    assert page.lines.count() == 2
+
+
+def test_removing_is_refused_while_a_line_holds_unsaved_text(review_tab):
+    page, tab = review_tab
+    tab.locator("input.line-text").nth(0).fill("typed, not saved")
+    tab.locator("li.line >> nth=1").locator("button.remove-line").click()
+    expect(tab.locator("li.line >> nth=1").locator(".status")).to_contain_text("Save line 1 first")
+    assert page.lines.count() == 3

@@ -1,0 +1,164 @@
+"""Fixing what the segmenter got wrong: a person draws a line it missed (then read by the model)
+or removes one that is not text; nobody's saved text is lost, and a busy page is left alone."""
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
+from rest_framework.test import APIClient
+
+from documents.layouts import drawn_box, insertion_index
+from documents.models import Line
+from documents.services import LineEditRefused, LineRemoved, line_add, line_remove, line_text_save
+from recognition import services as recognition
+from recognition.models import Job, JobStage, JobState
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    messages = []
+    monkeypatch.setattr(recognition.celery_app, "send_task", lambda name, args: messages.append((name, args)))
+    return messages
+
+
+@pytest.fixture
+def page(document_with_lines):
+    """The document's page, its processing over: three lines at y 10-50, 60-100, 110-150."""
+    page = document_with_lines.pages.get()
+    Job.objects.filter(page=page).update(state=JobState.DONE)
+    return page
+
+
+def texts(page) -> list[str]:
+    return [line.versions.last().text if line.versions.exists() else "(new)" for line in page.lines.order_by("order")]
+
+
+def test_a_drawn_line_takes_its_place_in_reading_order_and_is_queued_to_be_read(
+    page, sent, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        line = line_add(page=page, box=(12, 101, 190, 109.4))  # between the second and third lines
+
+    assert texts(page) == ["line 0", "line 1", "(new)", "line 2"]
+    assert list(page.lines.order_by("order").values_list("order", flat=True)) == [0, 1, 2, 3]
+    assert line.polygon == [[12, 101], [190, 101], [190, 109], [12, 109]]
+    assert line.baseline[0][1] == line.baseline[1][1] and 101 < line.baseline[0][1] <= 109
+    job = Job.objects.get(page=page, state=JobState.QUEUED)
+    assert job.stage == JobStage.RECOGNIZE
+    assert sent == [("recognition.tasks.recognize_page", [str(job.id)])]
+
+
+def test_the_reading_of_a_line_drawn_on_an_imported_page_is_sent_again_if_its_message_was_lost(
+    page, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    Job.objects.filter(page=page).delete()  # imported: no job ever ran on this page
+
+    def broker_down(name, args):
+        raise KombuOperationalError("Connection refused.")
+
+    monkeypatch.setattr(recognition.celery_app, "send_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        line_add(page=page, box=(10, 300, 200, 340))  # saved; its job stays queued
+    sent = []
+    monkeypatch.setattr(recognition.celery_app, "send_task", lambda name, args: sent.append(name))
+    stale = timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recognition.jobs_recover_stale() == (0, 0, 0)  # just sent (and lost)
+        assert recognition.jobs_recover_stale(now=timezone.now() + stale) == (0, 0, 1)
+    assert sent == ["recognition.tasks.recognize_page"]
+
+
+def test_lines_drawn_above_all_and_below_all_go_first_and_last(page, sent):
+    line_add(page=page, box=(10, 0, 200, 9))
+    Job.objects.filter(page=page).update(state=JobState.DONE)
+    line_add(page=page, box=(10, 400, 200, 440))
+    assert texts(page) == ["(new)", "line 0", "line 1", "line 2", "(new)"]
+
+
+def test_reading_order_follows_columns():
+    left = [(0, 0, 100, 30), (0, 40, 100, 70), (0, 80, 100, 110)]
+    right = [(300, 0, 400, 30), (300, 40, 400, 70)]
+    # A line drawn at the top of the right column goes after the whole left column.
+    assert insertion_index(left + right[1:], right[0]) == 3
+    assert insertion_index(left + right, (0, 120, 100, 150)) == 3
+
+
+def test_a_box_is_cut_to_the_page_and_a_box_off_the_page_is_refused():
+    assert drawn_box((-20, 5, 50, 40), width=100, height=200) == (0, 5, 50, 40)
+    assert drawn_box((50, 40, 10, 5), width=100, height=200) == (10, 5, 50, 40)  # drawn from the corner up
+    with pytest.raises(ValueError, match="at least 8 pixels"):
+        drawn_box((95, 5, 300, 40), width=100, height=200)
+    with pytest.raises(ValueError, match="at least 8 pixels"):
+        drawn_box((10, 5, 80, 9), width=100, height=200)
+
+
+def test_no_line_is_added_or_removed_while_the_page_is_being_processed(page, sent):
+    Job.objects.create(document=page.document, page=page, stage=JobStage.RECOGNIZE, state=JobState.RUNNING)
+    with pytest.raises(LineEditRefused, match="still being processed"):
+        line_add(page=page, box=(10, 300, 200, 340))
+    with pytest.raises(LineEditRefused, match="still being processed"):
+        line_remove(line=page.lines.first())
+    assert texts(page) == ["line 0", "line 1", "line 2"] and not sent
+
+
+def test_a_removed_line_goes_and_the_others_close_up(page):
+    line_remove(line=page.lines.get(order=1))
+    assert texts(page) == ["line 0", "line 2"]
+    assert list(page.lines.order_by("order").values_list("order", flat=True)) == [0, 1]
+
+
+def test_a_line_with_a_persons_text_is_not_removed(page, owner):
+    line = page.lines.get(order=1)
+    line_text_save(line=line, author=owner, text="Rx amoxicillin 500 mg", revision=line.revision)
+    with pytest.raises(LineEditRefused, match="would lose that text"):
+        line_remove(line=line)
+    assert page.lines.count() == 3
+
+
+def test_saving_a_line_removed_meanwhile_says_so(page, owner):
+    line = page.lines.get(order=1)
+    stale_copy = Line.objects.get(pk=line.pk)
+    line_remove(line=line)
+    with pytest.raises(LineRemoved, match="removed by someone else"):
+        line_text_save(line=stale_copy, author=owner, text="my text", revision=stale_copy.revision)
+
+
+@pytest.fixture
+def api(collaborator) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(collaborator)  # the document is shared with them
+    return client
+
+
+def test_the_api_adds_and_removes_lines(api, page, sent):
+    url = reverse("api-page-lines", args=[page.id])
+    added = api.post(url, {"box": [10, 160, 200, 200]}, format="json")
+    assert added.status_code == 201, added.content
+    assert added.json()["order"] == 3 and added.json()["text"] == ""
+
+    busy = api.delete(reverse("api-line-detail", args=[added.json()["id"]]))
+    assert busy.status_code == 409 and "still being processed" in busy.json()["detail"]
+
+    Job.objects.filter(page=page).update(state=JobState.DONE)
+    removed = api.delete(reverse("api-line-detail", args=[added.json()["id"]]))
+    assert removed.status_code == 204
+    assert page.lines.count() == 3
+
+
+def test_the_api_explains_a_bad_box(api, page):
+    url = reverse("api-page-lines", args=[page.id])
+    off_page = api.post(url, {"box": [5000, 5000, 6000, 6000]}, format="json")
+    assert off_page.status_code == 400 and "on the page" in off_page.json()["detail"]
+    assert api.post(url, {"box": [1, 2, 3]}, format="json").status_code == 400
+    assert page.lines.count() == 3
+
+
+def test_someone_elses_page_and_line_are_not_found(page, stranger):
+    client = APIClient()
+    client.force_authenticate(stranger)
+    assert client.post(reverse("api-page-lines", args=[page.id]), {"box": [10, 160, 200, 200]}, format="json").status_code == 404
+    assert client.delete(reverse("api-line-detail", args=[page.lines.first().id])).status_code == 404
+    assert page.lines.count() == 3
