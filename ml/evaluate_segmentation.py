@@ -24,7 +24,14 @@ import numpy as np
 from ml.formats import read_layout
 from ml.layout import PageLayout, TextLine, rescale
 from ml.segmentation import SegmenterConfig, segment_page
-from ml.segmentation_metrics import BaselineCounts, DetectionCounts, baseline_counts, detection_counts
+from ml.segmentation_metrics import (
+    BaselineCounts,
+    DetectionCounts,
+    UnreadCounts,
+    baseline_counts,
+    detection_counts,
+    unread_counts,
+)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 
@@ -61,6 +68,7 @@ class FolderReport:
     seconds: float = 0.0
     lines: DetectionCounts = field(default_factory=DetectionCounts)
     baselines: BaselineCounts = field(default_factory=BaselineCounts)
+    unread: UnreadCounts = field(default_factory=UnreadCounts)
     page_text: TextCounts | None = None
     line_text: TextCounts | None = None
 
@@ -81,6 +89,10 @@ class FolderReport:
             "baseline_recall": round(self.baselines.recall, 4),
             "baseline_f1": round(self.baselines.f1, 4),
             "seconds_per_page": round(self.seconds_per_page, 3),
+            "unread_lines": self.unread.unread,
+            "unread_lines_shown": self.unread.unread_shown,
+            "unread_ink_places_per_page": round(self.unread.places / max(self.pages, 1), 2),
+            "unread_ink_places_on_text": self.unread.places_on_text,
         }
         for name, counts in (("page", self.page_text), ("line", self.line_text)):
             if counts is not None:
@@ -123,6 +135,7 @@ def evaluate_folder(
         report.pages += 1
         report.lines = report.lines + detection_counts(truth.lines, detected.lines)
         report.baselines = report.baselines + baseline_counts(truth.lines, detected.lines)
+        report.unread = report.unread + unread_counts(truth.lines, detected.lines, detected.unread_ink)
         if read_lines is not None:
             truth_text = [line.text for line in truth.lines]
             page_text = "\n".join(read_lines(gray, detected.lines))

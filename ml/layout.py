@@ -46,6 +46,8 @@ class PageLayout:
     regions: list[TextRegion] = field(default_factory=list)
     lines: list[TextLine] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Places with ink that no line took (polygons): shown to a person, since nothing there is read.
+    unread_ink: list[list[Point]] = field(default_factory=list)
 
     @property
     def text(self) -> str:

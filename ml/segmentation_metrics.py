@@ -106,6 +106,65 @@ def detection_counts(truth: list[TextLine], detected: list[TextLine], threshold:
     return DetectionCounts(matched, len(detected) - matched, len(truth) - matched)
 
 
+@dataclass
+class UnreadCounts:
+    """Whether the places shown as unread ink point a person at the text the segmenter left out."""
+
+    unread: int = 0  # truth lines with text less than half inside any detected line: nothing reads them
+    unread_shown: int = 0  # of those, lines that a place of unread ink overlaps
+    places: int = 0
+    places_on_text: int = 0  # places that overlap a truth line with text
+
+    def __add__(self, other: "UnreadCounts") -> "UnreadCounts":
+        return UnreadCounts(
+            self.unread + other.unread,
+            self.unread_shown + other.unread_shown,
+            self.places + other.places,
+            self.places_on_text + other.places_on_text,
+        )
+
+
+def unread_counts(truth: list[TextLine], detected: list[TextLine], places: list[list[Point]]) -> UnreadCounts:
+    """A place and a line overlap when their boxes share half of the smaller box."""
+    written = [line for line in truth if line.text.strip()]
+    unread = _outside(written, detected)
+    boxes = [_box(place) for place in places]
+    return UnreadCounts(
+        unread=len(unread),
+        unread_shown=sum(any(_overlap(_box(line_polygon(line)), b) for b in boxes) for line in unread),
+        places=len(boxes),
+        places_on_text=sum(any(_overlap(_box(line_polygon(line)), b) for line in written) for b in boxes),
+    )
+
+
+def _outside(truth: list[TextLine], detected: list[TextLine]) -> list[TextLine]:
+    """The truth lines less than half of whose area lies inside the detected lines' polygons."""
+    scaled = lambda line: np.round(np.array(line_polygon(line), np.float64) * _RASTER_SCALE).astype(np.int32)
+    truth_points, detected_points = [scaled(line) for line in truth], [scaled(line) for line in detected]
+    corner = np.concatenate(truth_points + detected_points).max(axis=0) + 2 if truth_points else (1, 1)
+    covered = np.zeros((corner[1], corner[0]), np.uint8)
+    cv2.fillPoly(covered, detected_points, 1)
+    outside = []
+    for line, points in zip(truth, truth_points):
+        own = np.zeros_like(covered)
+        cv2.fillPoly(own, [points], 1)
+        if np.count_nonzero(own & covered) < 0.5 * max(np.count_nonzero(own), 1):
+            outside.append(line)
+    return outside
+
+
+def _box(points: list[Point]) -> tuple[float, float, float, float]:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return width > 0 and height > 0 and width * height >= 0.5 * smaller
+
+
 def baseline_counts(truth: list[TextLine], detected: list[TextLine]) -> BaselineCounts:
     """cBAD-style coverage: a sampled baseline point counts when a line of the other side lies
     within a tolerance of a quarter of the page's median line spacing (measured on the truth)."""

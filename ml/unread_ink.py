@@ -1,0 +1,48 @@
+"""Ink that no line took: the places a person should look at, because nothing there was read.
+
+A missed line is text that silently never reaches the transcription (a dose
+written apart, a page number, a note in the margin). The segmenter cannot
+always tell such writing from a stamp or a smudge, so it does not guess: it
+reports where ink was left over, and the review page shows those places.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1
+
+# Ink this close to a line's outline (in line spacings) belongs to it: the cut line image has a margin.
+LINE_REACH = 0.1
+# Marks this close to one another (spacings, across and along the line) are one place.
+GROUP_ACROSS, GROUP_ALONG = 0.2, 0.6
+# A place needs this much ink (in spacings squared; "5 mg" has about 0.3) to be shown. Chosen on
+# 30 train pages of each collection, missing text costing more than a stamp shown: 0.2 showed
+# 3 fewer of 46 unread lines with 0.6 times the places.
+MIN_INK = 0.1
+
+
+def unread_ink(mask: np.ndarray, outlines: list[np.ndarray], spacing: float, min_ink: float = MIN_INK) -> list[Box]:
+    """Boxes round groups of ink in ``mask`` (1 = ink) outside every line outline (float [N, 2]
+    polygons), in the mask's pixels: ink that the recognizer, reading lines by their outline, never sees."""
+    covered = np.zeros_like(mask)
+    cv2.fillPoly(covered, [np.round(o).astype(np.int32) for o in outlines], 1)
+    reach = _odd(2 * LINE_REACH * spacing)
+    covered = cv2.dilate(covered, np.ones((reach, reach), np.uint8))
+    left = mask & (1 - covered)
+    if not left.any():
+        return []
+    kernel = np.ones((_odd(2 * GROUP_ACROSS * spacing), _odd(2 * GROUP_ALONG * spacing)), np.uint8)
+    count, labels = cv2.connectedComponents(cv2.dilate(left, kernel), connectivity=8)
+    ys, xs = np.nonzero(left)
+    group = labels[ys, xs]
+    ink = np.bincount(group, minlength=count)
+    boxes = []
+    for g in np.flatnonzero(ink[1:] >= min_ink * spacing**2) + 1:  # 0 is the paper between groups
+        gx, gy = xs[group == g], ys[group == g]
+        boxes.append((int(gx.min()), int(gy.min()), int(gx.max()) + 1, int(gy.max()) + 1))
+    return boxes
+
+
+def _odd(size: float) -> int:
+    return max(1, int(round(size)) // 2 * 2 + 1)
