@@ -153,6 +153,16 @@ class PageLinesApi(APIView):
         return Response(LineSerializer(selectors.line_view(line=line)).data, status=status.HTTP_201_CREATED)
 
 
+class PageUnreadInkApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, page_id: UUID, place_id: int) -> Response:
+        """Dismiss a place of unread ink (the page's ``unread_ink``): a person saw no text there."""
+        page = selectors.page_get(user=request.user, page_id=page_id)
+        if not services.unread_ink_dismiss(page=page, place_id=place_id):
+            return Response({"detail": "This page has no such place (any more)."}, status=status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class LineDetailApi(APIView):
     @extend_schema(responses=LineSerializer)
     def get(self, request: Request, line_id: UUID) -> Response:

@@ -71,6 +71,7 @@ def export_json(document: Document) -> dict[str, Any]:
                 "width": page.width,
                 "height": page.height,
                 "lines": [_line_json(view) for view in views],
+                "unread_ink": page.unread_ink,  # places with ink in no line: nothing there was read
             }
             for page, views in document_lines(document=document)
         ],

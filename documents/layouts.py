@@ -85,3 +85,11 @@ def insertion_index(boxes: list[Box], box: Box) -> int:
     order = [i for block in reading_order([*boxes, box], 0.8 * spacing, 2.5 * spacing) for i in block]
     position = order.index(len(boxes))
     return order[position - 1] + 1 if position else 0
+
+
+def mostly_inside(polygon: Sequence[Sequence[float]], box: Box) -> bool:
+    """At least half of the polygon's bounding box lies inside ``box``."""
+    x0, y0, x1, y1 = polygon_box(polygon)
+    width = min(x1, box[2]) - max(x0, box[0])
+    height = min(y1, box[3]) - max(y0, box[1])
+    return width > 0 and height > 0 and width * height >= 0.5 * max((x1 - x0) * (y1 - y0), 1)

@@ -50,6 +50,10 @@ class Page(models.Model):
     image = models.FileField(upload_to=page_image_path)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    # Places where the segmenter left ink in no line, so nothing there was read:
+    # [{"id": n, "polygon": [[x, y], ...]}]. A line drawn over one, or a person saying
+    # it is not text, removes it.
+    unread_ink = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["document", "number"]

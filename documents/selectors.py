@@ -95,6 +95,7 @@ class PageCheck:
     lines: int
     checked: int  # the current text is a person's (or was imported)
     unsure: int  # the current text is the model's, with a character below the document's threshold
+    unread_places: int  # places with ink no line covers, that nobody has dismissed
 
 
 def document_checks(*, document: Document) -> list[PageCheck]:
@@ -102,5 +103,5 @@ def document_checks(*, document: Document) -> list[PageCheck]:
     for page, views in document_lines(document=document):
         checked = sum(bool(view.current) and view.current.is_human for view in views)
         unsure = sum(view.unsure(document.low_confidence) for view in views)
-        checks.append(PageCheck(page, len(views), checked, unsure))
+        checks.append(PageCheck(page, len(views), checked, unsure, len(page.unread_ink)))
     return checks

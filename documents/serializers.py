@@ -37,7 +37,7 @@ class PageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Page
-        fields = ["id", "number", "width", "height", "image", "lines"]
+        fields = ["id", "number", "width", "height", "image", "lines", "unread_ink"]
 
     def get_image(self, page: Page) -> str:
         return f'{reverse("page-image", args=[page.id])}?v={page.image_version}'

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 
-from documents.layouts import drawn_box, drawn_line, insertion_index, line_polygon, polygon_box
+from documents.layouts import drawn_box, drawn_line, insertion_index, line_polygon, mostly_inside, polygon_box
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
 from documents.signals import document_uploaded, page_lines_edited, page_turned
 from documents.imports import match_layouts
@@ -104,8 +104,8 @@ def page_turn(*, page: Page, quarter_turns: int) -> Page:
             raise PageNotTurned("A person has saved text on this page: turning it would lose that text, so it was not turned.")
         page.image.save(f"page-{page.number:04d}.{extension}", ContentFile(image.content), save=False)
         stored.append(page.image.name)
-        page.width, page.height = image.width, image.height
-        page.save(update_fields=["image", "width", "height"])
+        page.width, page.height, page.unread_ink = image.width, image.height, []
+        page.save(update_fields=["image", "width", "height", "unread_ink"])
         Line.objects.filter(page=page).delete()
         page_turned.send(sender=Page, page=page)
     transaction.on_commit(lambda: default_storage.delete(old_name))
@@ -162,6 +162,10 @@ def page_lines_create(*, page: Page, layout: PageLayout) -> int:
         if existing:
             return existing
         Line.objects.bulk_create(_line_rows(page=locked, layout=layout))
+        locked.unread_ink = [
+            {"id": n, "polygon": [list(p) for p in polygon]} for n, polygon in enumerate(layout.unread_ink, start=1)
+        ]
+        locked.save(update_fields=["unread_ink"])
         return len(layout.lines)
 
 
@@ -242,12 +246,16 @@ def line_add(*, page: Page, box: tuple[float, float, float, float]) -> Line:
     box = drawn_box(box, page.width, page.height)
     polygon, baseline = drawn_line(box)
     with transaction.atomic():
-        Page.objects.select_for_update().get(pk=page.pk)
+        locked = Page.objects.select_for_update().get(pk=page.pk)
         polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
         order = insertion_index([polygon_box(p) for p in polygons], box)
         _lines_move(page=page, start=order, by=1)
         line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
+        # The unread ink the new line takes in is read now.
+        locked.unread_ink = [place for place in locked.unread_ink if not mostly_inside(place["polygon"], box)]
+        locked.save(update_fields=["unread_ink"])
         page_lines_edited.send(sender=Page, page=page, added=line)
+    page.unread_ink = locked.unread_ink
     return line
 
 
@@ -266,6 +274,20 @@ def line_remove(*, line: Line) -> None:
         page_lines_edited.send(sender=Page, page=page, added=None)
         locked.delete()
         _lines_move(page=page, start=locked.order + 1, by=-1)
+
+
+def unread_ink_dismiss(*, page: Page, place_id: int) -> bool:
+    """A person looked at a place of unread ink and found no text there (a stamp, a smudge).
+    False when the page has no such place (dismissed meanwhile, or covered by a drawn line)."""
+    with transaction.atomic():
+        locked = Page.objects.select_for_update().get(pk=page.pk)
+        kept = [place for place in locked.unread_ink if place["id"] != place_id]
+        if len(kept) == len(locked.unread_ink):
+            return False
+        locked.unread_ink = kept
+        locked.save(update_fields=["unread_ink"])
+    page.unread_ink = kept
+    return True
 
 
 # Far beyond any page's line count: orders move there and back, because the unique

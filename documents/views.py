@@ -66,6 +66,7 @@ def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
         "document": document,
         "checks": checks,
         "unsure": sum(check.unsure for check in checks),
+        "unread_places": sum(check.unread_places for check in checks),
         "collaborators": document.collaborators.order_by("username"),
         "is_owner": request.user.pk == document.owner_id,
         "share_form": ShareForm(),

@@ -28,6 +28,11 @@ urlpatterns = [
         name="api-document-export",
     ),
     path("pages/<uuid:page_id>/lines/", api.PageLinesApi.as_view(), name="api-page-lines"),
+    path(
+        "pages/<uuid:page_id>/unread-ink/<int:place_id>/",
+        api.PageUnreadInkApi.as_view(),
+        name="api-page-unread-ink",
+    ),
     path("lines/<uuid:line_id>/", api.LineDetailApi.as_view(), name="api-line-detail"),
     path("jobs/<uuid:job_id>/", JobDetailApi.as_view(), name="api-job-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

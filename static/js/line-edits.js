@@ -1,5 +1,6 @@
 // Fix what the segmenter got wrong: drag a box round a line it missed (the model then reads it),
-// or remove a line that is not text. The page reloads to show the change, so unsaved text blocks it.
+// or remove a line that is not text; the page reloads to show the change, so unsaved text blocks it.
+// Places of ink no line covers are shown, and dismissed when they hold no text.
 (function () {
   const svg = document.getElementById("scan");
   const drawButton = document.getElementById("draw-line");
@@ -99,6 +100,37 @@
   });
   // While drawing, a click on the scan is not a click on a line.
   svg.addEventListener("click", (event) => drawing && event.stopImmediatePropagation(), true);
+
+  const placeShape = (id) => svg.querySelector('polygon.unread[data-place-id="' + id + '"]');
+  document.querySelectorAll("#unread-places li").forEach((item) => {
+    const shape = placeShape(item.dataset.placeId);
+    item.querySelector(".show-place").addEventListener("click", () => {
+      svg.querySelectorAll("polygon.unread.shown").forEach((other) => other.classList.remove("shown"));
+      shape.classList.add("shown");
+      shape.scrollIntoView({ block: "center" });
+    });
+    item.querySelector(".dismiss-place").addEventListener("click", async () => {
+      let response;
+      try {
+        response = await fetch(window.UNREAD_INK_API.replace(/0\/$/, item.dataset.placeId + "/"), {
+          method: "DELETE",
+          headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+          credentials: "same-origin",
+        });
+      } catch (error) {
+        say(topStatus, "The server could not be reached; the place is still marked.", "error");
+        return;
+      }
+      if (!response.ok && response.status !== 404) {
+        say(topStatus, "Not dismissed (error " + response.status + ").", "error");
+        return;
+      }
+      shape.remove();
+      item.remove();
+      const list = document.getElementById("unread-places");
+      if (!list.querySelector("li")) list.remove();
+    });
+  });
 
   document.querySelectorAll("button.remove-line").forEach((button) => {
     button.addEventListener("click", () => {

@@ -32,6 +32,8 @@ def review_tab(live_server, browser, make_document):
                                    baseline=[[x0, y1 - 10], [x1, y1 - 10]])
         LineText.objects.create(line=line, text=f"line {index}", confidences=[0.99] * 6,
                                 source=TextSource.MODEL, model_version="m")
+    page.unread_ink = [{"id": 1, "polygon": [[1200, 40], [1400, 40], [1400, 140], [1200, 140]]}]
+    page.save()
     yield page, logged_in_page(browser, live_server, f"/documents/pages/{page.id}/")
     connections.close_all()
 
@@ -83,3 +85,15 @@ def test_removing_is_refused_while_a_line_holds_unsaved_text(review_tab):
     tab.locator("li.line >> nth=1").locator("button.remove-line").click()
     expect(tab.locator("li.line >> nth=1").locator(".status")).to_contain_text("Save line 1 first")
     assert page.lines.count() == 3
+
+
+def test_a_place_of_unread_ink_is_shown_and_dismissed(review_tab):
+    page, tab = review_tab
+    expect(tab.locator("polygon.unread")).to_have_count(1)
+    tab.click("#unread-places .show-place")
+    expect(tab.locator("polygon.unread.shown")).to_have_count(1)
+    tab.click("#unread-places .dismiss-place")
+    expect(tab.locator("#unread-places")).to_have_count(0)
+    expect(tab.locator("polygon.unread")).to_have_count(0)
+    page.refresh_from_db()
+    assert page.unread_ink == []

@@ -38,6 +38,8 @@ def test_a_turned_page_has_its_image_turned_its_lines_gone_and_is_read_again(
 ):
     page = document_with_lines.pages.get()
     finish_jobs(page)
+    page.unread_ink = [{"id": 1, "polygon": [[0, 0], [9, 0], [9, 9], [0, 9]]}]
+    page.save()
     before, old_name = pixels(page), page.image.name
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -46,7 +48,7 @@ def test_a_turned_page_has_its_image_turned_its_lines_gone_and_is_read_again(
     page.refresh_from_db()
     assert (page.width, page.height) == (before.shape[0], before.shape[1])
     assert np.array_equal(pixels(page), np.rot90(before, -1))  # a quarter turn clockwise, losslessly (PNG)
-    assert not page.lines.exists()
+    assert not page.lines.exists() and page.unread_ink == []  # both are found again on the turned image
     assert not default_storage.exists(old_name)
     queued = Job.objects.filter(page=page, state=JobState.QUEUED)
     assert sorted(queued.values_list("stage", flat=True)) == [JobStage.RECOGNIZE, JobStage.SEGMENT]
