@@ -145,7 +145,7 @@ class PageLinesApi(APIView):
         serializer = LineAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            line = services.line_add(page=page, box=tuple(serializer.validated_data["box"]))
+            line = services.line_add(page=page, **serializer.validated_data)
         except ValueError as error:
             return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
         except services.LineEditRefused as error:

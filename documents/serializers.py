@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from documents.layouts import DIRECTIONS
 from documents.models import Document, DocumentKind, LineText, Page
 
 
@@ -77,6 +78,9 @@ class LineAddSerializer(serializers.Serializer):
     box = serializers.ListField(
         child=serializers.FloatField(), min_length=4, max_length=4,
         help_text="x0, y0, x1, y1 in page pixels: the box drawn around the missed line.",
+    )
+    direction = serializers.ChoiceField(
+        choices=DIRECTIONS, default="right", help_text="The way the writing runs: right, or up / down a margin."
     )
 
 

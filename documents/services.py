@@ -236,15 +236,17 @@ class LineEditRefused(Exception):
     """A line that cannot be added or removed now; the message says why."""
 
 
-def line_add(*, page: Page, box: tuple[float, float, float, float]) -> Line:
+def line_add(*, page: Page, box: tuple[float, float, float, float], direction: str = "right") -> Line:
     """Add a line a person drew around text the segmenter missed, and have it read.
 
     ``box`` is (x0, y0, x1, y1) in page pixels; it is cut to the page, and ValueError
-    says when too little of it is left. The line takes its place in the page's
-    reading order. Recognition refuses (LineEditRefused) while the page is being processed.
+    says when too little of it is left. ``direction`` is the way the writing runs:
+    "right", or "up" / "down" for text written along a margin. The line takes its
+    place in the page's reading order. Recognition refuses (LineEditRefused) while
+    the page is being processed.
     """
     box = drawn_box(box, page.width, page.height)
-    polygon, baseline = drawn_line(box)
+    polygon, baseline = drawn_line(box, direction)
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
         polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))

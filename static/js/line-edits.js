@@ -59,8 +59,11 @@
     return point.matrixTransform(svg.getScreenCTM().inverse());
   }
 
+  const direction = document.getElementById("draw-direction");
+
   function setDrawing(on) {
     drawing = on;
+    direction.hidden = !on;
     svg.classList.toggle("drawing", on);
     drawButton.textContent = on ? "Cancel" : "Draw a missed line";
     say(topStatus, on ? "Drag a box round the missed line on the scan." : "");
@@ -95,7 +98,7 @@
     const box = [start.x, start.y, end.x, end.y].map(Math.round);
     start = null;
     say(topStatus, "Adding the line…");
-    const added = await change(window.PAGE_LINES_API, "POST", { box }, topStatus);
+    const added = await change(window.PAGE_LINES_API, "POST", { box, direction: direction.querySelector("select").value }, topStatus);
     if (!added) rect.remove();
   });
   // While drawing, a click on the scan is not a click on a line.

@@ -2,17 +2,21 @@
 or removes one that is not text; nobody's saved text is lost, and a busy page is left alone."""
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from rest_framework.test import APIClient
 
-from documents.layouts import drawn_box, insertion_index
+from documents.layouts import drawn_box, drawn_line, insertion_index
 from documents.models import Line
 from documents.services import LineEditRefused, LineRemoved, line_add, line_remove, line_text_save
 from recognition import services as recognition
+from ml.layout import TextLine
+from ml.line_image import extract_line
 from recognition.models import Job, JobStage, JobState
+from tests import scans
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +152,15 @@ def test_the_api_adds_and_removes_lines(api, page, sent):
     assert page.lines.count() == 3
 
 
+def test_the_api_takes_the_direction_of_the_writing(api, page, sent):
+    url = reverse("api-page-lines", args=[page.id])
+    assert api.post(url, {"box": [300, 10, 340, 300], "direction": "sideways"}, format="json").status_code == 400
+    added = api.post(url, {"box": [300, 10, 340, 300], "direction": "up"}, format="json")
+    assert added.status_code == 201, added.content
+    (xa, ya), (xb, yb) = added.json()["baseline"]
+    assert xa == xb and ya > yb  # it runs up the page
+
+
 def test_the_api_explains_a_bad_box(api, page):
     url = reverse("api-page-lines", args=[page.id])
     off_page = api.post(url, {"box": [5000, 5000, 6000, 6000]}, format="json")
@@ -162,3 +175,33 @@ def test_someone_elses_page_and_line_are_not_found(page, stranger):
     assert client.post(reverse("api-page-lines", args=[page.id]), {"box": [10, 160, 200, 200]}, format="json").status_code == 404
     assert client.delete(reverse("api-line-detail", args=[page.lines.first().id])).status_code == 404
     assert page.lines.count() == 3
+
+
+@pytest.mark.parametrize("direction, turn", [("up", 1), ("down", -1)])
+def test_a_line_drawn_along_the_margin_is_cut_upright_for_the_recognizer(direction, turn):
+    written = np.asarray(scans.line_crops()[0])
+    along_margin = np.rot90(written, turn)  # a quarter turn anticlockwise: the writing runs up the page
+    height, width = along_margin.shape
+    page = np.full((height + 100, width + 200), 236, np.uint8)
+    page[50 : 50 + height, 100 : 100 + width] = along_margin
+
+    polygon, baseline = drawn_line((100, 50, 100 + width, 50 + height), direction)
+    cut = extract_line(page, TextLine(id="drawn", polygon=[tuple(p) for p in polygon], baseline=[tuple(p) for p in baseline]))
+
+    assert abs(cut.shape[0] - written.shape[0]) <= 2 and abs(cut.shape[1] - written.shape[1]) <= 2
+    assert difference(cut, written) < 2  # the writing itself, the right way up
+    assert difference(cut, np.rot90(written, 2)) > 10
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference of two images of nearly the same size, at the best shift of up to 2 pixels."""
+    rows, cols = min(a.shape[0], b.shape[0]) - 4, min(a.shape[1], b.shape[1]) - 4
+    return min(
+        float(np.abs(a[dy : dy + rows, dx : dx + cols].astype(int) - b[2 : 2 + rows, 2 : 2 + cols]).mean())
+        for dy in range(5) for dx in range(5)
+    )
+
+
+def test_an_unknown_direction_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="right, up, down"):
+        drawn_line((0, 0, 50, 50), "sideways")
