@@ -68,6 +68,8 @@ class DetectedLines:
     to_page: np.ndarray  # [2, 3] affine map from the working frame to page pixels
     band_area: int = 0  # output pixels the line network marked as band core (0 without it)
     unread: list[Box] = field(default_factory=list)  # boxes round ink no line took
+    baselines: list[np.ndarray] = field(default_factory=list)  # one polyline per line
+    outlines: list[np.ndarray] = field(default_factory=list)  # one polygon per line
 
 
 def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> PageLayout:
@@ -89,7 +91,7 @@ def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> Pag
 
 
 def _layout(found: DetectedLines, height: int, width: int) -> PageLayout:
-    text_lines = [page_line(line, found, width, height) for line in found.lines]
+    text_lines = [page_line(base, shape, found, width, height) for base, shape in zip(found.baselines, found.outlines)]
     layout = PageLayout(width=width, height=height)
     spacing = found.spacing
     boxes = [(float(l.xs.min()), float(l.ys.min()), float(l.xs.max()), float(l.ys.max())) for l in found.lines]
@@ -191,8 +193,10 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     lines = split_at_gutters(find(spacing), spacing, mask.shape[1])
     lines = [line for line in lines if _is_text(line, spacing)]
     band_area = _core_area(band) if band is not None else 0
-    unread = unread_ink(mask, [outline(line, baseline(line, spacing), spacing) for line in lines], spacing)
-    return DetectedLines(lines, spacing, _inverse(ink.rotation, scale), band_area, unread)
+    baselines = [baseline(line, spacing) for line in lines]
+    outlines = [outline(line, base, spacing) for line, base in zip(lines, baselines)]
+    unread = unread_ink(mask, outlines, spacing)
+    return DetectedLines(lines, spacing, _inverse(ink.rotation, scale), band_area, unread, baselines, outlines)
 
 
 def _page_band(net: LineNet, small: np.ndarray, rotation: np.ndarray) -> np.ndarray:
@@ -211,12 +215,11 @@ def _cached_line_net(path: str) -> LineNet | None:
     return load_line_net(path) if Path(path).exists() else None
 
 
-def page_line(line: LineInk, found: DetectedLines, width: int, height: int) -> TextLine:
-    """A detected line's polygon and baseline in page pixels."""
-    base = baseline(line, found.spacing)
+def page_line(base: np.ndarray, shape: np.ndarray, found: DetectedLines, width: int, height: int) -> TextLine:
+    """A detected line's baseline and outline (working frame) as a line in page pixels."""
     return TextLine(
         id="",
-        polygon=_to_page(outline(line, base, found.spacing), found.to_page, width, height),
+        polygon=_to_page(shape, found.to_page, width, height),
         baseline=_to_page(base, found.to_page, width, height),
     )
 
