@@ -5,6 +5,7 @@ from dataclasses import replace
 from statistics import median
 from typing import Sequence
 
+from ml.formats.writing import bounding_box
 from ml.layout import PageLayout, Point, TextLine, rescale
 from ml.reading_order import Box, reading_order
 
@@ -85,12 +86,6 @@ def drawn_line(box: Box, direction: str = "right") -> tuple[list[list[int]], lis
     raise ValueError(f"The direction of the writing must be one of {', '.join(DIRECTIONS)}, not {direction!r}.")
 
 
-def polygon_box(polygon: Sequence[Sequence[float]]) -> Box:
-    xs = [p[0] for p in polygon]
-    ys = [p[1] for p in polygon]
-    return min(xs), min(ys), max(xs), max(ys)
-
-
 def insertion_index(boxes: list[Box], box: Box) -> int:
     """Where a new line drawn as ``box`` goes among lines with ``boxes`` (given in reading order):
     right after the line that comes before it when the page's reading order is worked out again."""
@@ -103,7 +98,7 @@ def insertion_index(boxes: list[Box], box: Box) -> int:
 
 def mostly_inside(polygon: Sequence[Sequence[float]], box: Box) -> bool:
     """At least half of the polygon's bounding box lies inside ``box``."""
-    x0, y0, x1, y1 = polygon_box(polygon)
+    x0, y0, x1, y1 = bounding_box(polygon)
     width = min(x1, box[2]) - max(x0, box[0])
     height = min(y1, box[3]) - max(y0, box[1])
     return width > 0 and height > 0 and width * height >= 0.5 * max((x1 - x0) * (y1 - y0), 1)

@@ -12,11 +12,12 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 
-from documents.layouts import drawn_box, drawn_line, insertion_index, line_polygon, mostly_inside, polygon_box
+from documents.layouts import drawn_box, drawn_line, insertion_index, line_polygon, mostly_inside
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
 from documents.signals import document_uploaded, page_lines_edited, page_turned
 from documents.imports import match_layouts
 from documents.uploads import PageImage, UploadedFile, read_pages, turn_image
+from ml.formats.writing import bounding_box
 from ml.layout import LinePrediction, PageLayout
 
 
@@ -250,7 +251,7 @@ def line_add(*, page: Page, box: tuple[float, float, float, float], direction: s
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
         polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
-        order = insertion_index([polygon_box(p) for p in polygons], box)
+        order = insertion_index([bounding_box(p) for p in polygons], box)
         _lines_move(page=page, start=order, by=1)
         line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
         # The unread ink the new line takes in is read now.

@@ -5,12 +5,12 @@ pages before dividing (micro-averaged).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import cv2
 import numpy as np
 
-from ml.formats.writing import line_polygon
+from ml.formats.writing import bounding_box, line_polygon
 from ml.layout import Point, TextLine
 
 # Polygons are rasterized at this fraction of the page size: IoU of text-line
@@ -20,18 +20,18 @@ _RASTER_SCALE = 0.25
 _SAMPLE_STEP = 5.0
 
 
+class _Counts:
+    """Counts of one page, summed field by field over pages with ``+``."""
+
+    def __add__(self, other):
+        return type(self)(*(a + b for a, b in zip(astuple(self), astuple(other))))
+
+
 @dataclass
-class DetectionCounts:
+class DetectionCounts(_Counts):
     true_positives: int = 0
     false_positives: int = 0
     false_negatives: int = 0
-
-    def __add__(self, other: "DetectionCounts") -> "DetectionCounts":
-        return DetectionCounts(
-            self.true_positives + other.true_positives,
-            self.false_positives + other.false_positives,
-            self.false_negatives + other.false_negatives,
-        )
 
     @property
     def precision(self) -> float:
@@ -47,21 +47,13 @@ class DetectionCounts:
 
 
 @dataclass
-class BaselineCounts:
+class BaselineCounts(_Counts):
     """Sampled baseline points: ground truth ones near a detection, detected ones near the truth."""
 
     truth_hits: int = 0
     truth_points: int = 0
     detected_hits: int = 0
     detected_points: int = 0
-
-    def __add__(self, other: "BaselineCounts") -> "BaselineCounts":
-        return BaselineCounts(
-            self.truth_hits + other.truth_hits,
-            self.truth_points + other.truth_points,
-            self.detected_hits + other.detected_hits,
-            self.detected_points + other.detected_points,
-        )
 
     @property
     def precision(self) -> float:
@@ -107,7 +99,7 @@ def detection_counts(truth: list[TextLine], detected: list[TextLine], threshold:
 
 
 @dataclass
-class UnreadCounts:
+class UnreadCounts(_Counts):
     """Whether the places shown as unread ink point a person at the text the segmenter left out."""
 
     unread: int = 0  # truth lines with text less than half inside any detected line: nothing reads them
@@ -115,25 +107,18 @@ class UnreadCounts:
     places: int = 0
     places_on_text: int = 0  # places that overlap a truth line with text
 
-    def __add__(self, other: "UnreadCounts") -> "UnreadCounts":
-        return UnreadCounts(
-            self.unread + other.unread,
-            self.unread_shown + other.unread_shown,
-            self.places + other.places,
-            self.places_on_text + other.places_on_text,
-        )
-
 
 def unread_counts(truth: list[TextLine], detected: list[TextLine], places: list[list[Point]]) -> UnreadCounts:
     """A place and a line overlap when their boxes share half of the smaller box."""
     written = [line for line in truth if line.text.strip()]
     unread = _outside(written, detected)
-    boxes = [_box(place) for place in places]
+    boxes = [bounding_box(place) for place in places]
+    written_boxes = [bounding_box(line_polygon(line)) for line in written]
     return UnreadCounts(
         unread=len(unread),
-        unread_shown=sum(any(_overlap(_box(line_polygon(line)), b) for b in boxes) for line in unread),
+        unread_shown=sum(any(_overlap(bounding_box(line_polygon(line)), b) for b in boxes) for line in unread),
         places=len(boxes),
-        places_on_text=sum(any(_overlap(_box(line_polygon(line)), b) for line in written) for b in boxes),
+        places_on_text=sum(any(_overlap(line_box, b) for line_box in written_boxes) for b in boxes),
     )
 
 
@@ -151,11 +136,6 @@ def _outside(truth: list[TextLine], detected: list[TextLine]) -> list[TextLine]:
         if np.count_nonzero(own & covered) < 0.5 * max(np.count_nonzero(own), 1):
             outside.append(line)
     return outside
-
-
-def _box(points: list[Point]) -> tuple[float, float, float, float]:
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
