@@ -26,6 +26,7 @@ from documents.serializers import (
     LineTextSaveSerializer,
     PageSerializer,
     StaleRevisionSerializer,
+    UnreadPlaceMarkSerializer,
 )
 from documents.uploads import UploadError
 
@@ -154,11 +155,13 @@ class PageLinesApi(APIView):
 
 
 class PageUnreadInkApi(APIView):
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, page_id: UUID, place_id: int) -> Response:
-        """Dismiss a place of unread ink (the page's ``unread_ink``): a person saw no text there."""
+    @extend_schema(request=UnreadPlaceMarkSerializer, responses={204: None})
+    def patch(self, request: Request, page_id: UUID, place_id: int) -> Response:
+        """Dismiss a place of unread ink (the page's ``unread_ink``) where a person saw no text, or undo that."""
         page = selectors.page_get(user=request.user, page_id=page_id)
-        if not services.unread_ink_dismiss(page=page, place_id=place_id):
+        serializer = UnreadPlaceMarkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not services.unread_ink_mark(page=page, place_id=place_id, user=request.user, **serializer.validated_data):
             return Response({"detail": "This page has no such place (any more)."}, status=status.HTTP_404_NOT_FOUND)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -51,8 +51,8 @@ class Page(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     # Places where the segmenter left ink in no line, so nothing there was read:
-    # [{"id": n, "polygon": [[x, y], ...]}]. A line drawn over one, or a person saying
-    # it is not text, removes it.
+    # [{"id": n, "polygon": [[x, y], ...]}]. A line drawn over one removes it; a person
+    # who finds no text there dismisses it ("dismissed_by": username), which can be undone.
     unread_ink = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -63,6 +63,15 @@ class Page(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} p. {self.number}"
+
+    @property
+    def unread_places(self) -> list[dict]:
+        """The places of unread ink nobody has dismissed: still to be looked at."""
+        return [place for place in self.unread_ink if not place.get("dismissed_by")]
+
+    @property
+    def dismissed_places(self) -> list[dict]:
+        return [place for place in self.unread_ink if place.get("dismissed_by")]
 
     @property
     def image_version(self) -> str:

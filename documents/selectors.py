@@ -103,5 +103,5 @@ def document_checks(*, document: Document) -> list[PageCheck]:
     for page, views in document_lines(document=document):
         checked = sum(bool(view.current) and view.current.is_human for view in views)
         unsure = sum(view.unsure(document.low_confidence) for view in views)
-        checks.append(PageCheck(page, len(views), checked, unsure, len(page.unread_ink)))
+        checks.append(PageCheck(page, len(views), checked, unsure, len(page.unread_places)))
     return checks

@@ -84,6 +84,10 @@ class LineAddSerializer(serializers.Serializer):
     )
 
 
+class UnreadPlaceMarkSerializer(serializers.Serializer):
+    dismissed = serializers.BooleanField(help_text="true: a person found no text there; false: undo that.")
+
+
 class LineSavedSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     text = serializers.CharField()

@@ -279,17 +279,20 @@ def line_remove(*, line: Line) -> None:
         _lines_move(page=page, start=locked.order + 1, by=-1)
 
 
-def unread_ink_dismiss(*, page: Page, place_id: int) -> bool:
-    """A person looked at a place of unread ink and found no text there (a stamp, a smudge).
-    False when the page has no such place (dismissed meanwhile, or covered by a drawn line)."""
+def unread_ink_mark(*, page: Page, place_id: int, user: AbstractBaseUser, dismissed: bool) -> bool:
+    """A person looked at a place of unread ink and found no text there (``dismissed``), or
+    takes that back. False when the page has no such place (a drawn line took it in)."""
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
-        kept = [place for place in locked.unread_ink if place["id"] != place_id]
-        if len(kept) == len(locked.unread_ink):
+        place = next((place for place in locked.unread_ink if place["id"] == place_id), None)
+        if place is None:
             return False
-        locked.unread_ink = kept
+        if dismissed:
+            place["dismissed_by"] = user.get_username()
+        else:
+            place.pop("dismissed_by", None)
         locked.save(update_fields=["unread_ink"])
-    page.unread_ink = kept
+    page.unread_ink = locked.unread_ink
     return True
 
 

@@ -1,5 +1,5 @@
 from documents.models import Document, Line, Page
-from recognition.services import document_process, page_lines_edited, page_process_again
+from recognition.services import document_process, page_edit_follow, page_process_again
 
 
 def process_uploaded_document(sender: type, document: Document, **kwargs: object) -> None:
@@ -11,4 +11,4 @@ def process_turned_page(sender: type, page: Page, **kwargs: object) -> None:
 
 
 def read_added_line(sender: type, page: Page, added: Line | None, **kwargs: object) -> None:
-    page_lines_edited(page=page, added=added)
+    page_edit_follow(page=page, added=added)

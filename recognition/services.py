@@ -42,9 +42,10 @@ def page_process_again(*, page: Page) -> list[Job]:
     return _pages_process([page])
 
 
-def page_lines_edited(*, page: Page, added: Line | None) -> Job | None:
-    """Queue the reading of a line a person added; any change to the lines is refused while
-    the page is being processed (a running job would write to lines that moved or went)."""
+def page_edit_follow(*, page: Page, added: Line | None) -> Job | None:
+    """Follow a person's change to the page's lines: queue the reading of an added line.
+    Any change is refused while the page is being processed (a running job would write to
+    lines that moved or went)."""
     if _being_processed(page):
         raise LineEditRefused("This page is still being processed: add or remove lines once that is done.")
     if added is None:

@@ -105,33 +105,17 @@
   svg.addEventListener("click", (event) => drawing && event.stopImmediatePropagation(), true);
 
   const placeShape = (id) => svg.querySelector('polygon.unread[data-place-id="' + id + '"]');
-  document.querySelectorAll("#unread-places li").forEach((item) => {
-    const shape = placeShape(item.dataset.placeId);
+  document.querySelectorAll("#unread-places li, #dismissed-places li").forEach((item) => {
     item.querySelector(".show-place").addEventListener("click", () => {
       svg.querySelectorAll("polygon.unread.shown").forEach((other) => other.classList.remove("shown"));
+      const shape = placeShape(item.dataset.placeId);
       shape.classList.add("shown");
       shape.scrollIntoView({ block: "center" });
     });
-    item.querySelector(".dismiss-place").addEventListener("click", async () => {
-      let response;
-      try {
-        response = await fetch(window.UNREAD_INK_API.replace(/0\/$/, item.dataset.placeId + "/"), {
-          method: "DELETE",
-          headers: { "X-CSRFToken": csrf, Accept: "application/json" },
-          credentials: "same-origin",
-        });
-      } catch (error) {
-        say(topStatus, "The server could not be reached; the place is still marked.", "error");
-        return;
-      }
-      if (!response.ok && response.status !== 404) {
-        say(topStatus, "Not dismissed (error " + response.status + ").", "error");
-        return;
-      }
-      shape.remove();
-      item.remove();
-      const list = document.getElementById("unread-places");
-      if (!list.querySelector("li")) list.remove();
+    const mark = item.querySelector(".mark-place");
+    mark.addEventListener("click", () => {
+      const url = window.UNREAD_INK_API.replace(/0\/$/, item.dataset.placeId + "/");
+      change(url, "PATCH", { dismissed: mark.dataset.dismissed === "true" }, topStatus);
     });
   });
 

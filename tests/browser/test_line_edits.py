@@ -87,13 +87,20 @@ def test_removing_is_refused_while_a_line_holds_unsaved_text(review_tab):
     assert page.lines.count() == 3
 
 
-def test_a_place_of_unread_ink_is_shown_and_dismissed(review_tab):
+def test_a_place_of_unread_ink_is_shown_dismissed_and_restored(review_tab):
     page, tab = review_tab
-    expect(tab.locator("polygon.unread")).to_have_count(1)
+    expect(tab.locator("polygon.unread:visible")).to_have_count(1)
     tab.click("#unread-places .show-place")
     expect(tab.locator("polygon.unread.shown")).to_have_count(1)
-    tab.click("#unread-places .dismiss-place")
+    tab.click("#unread-places .mark-place")
     expect(tab.locator("#unread-places")).to_have_count(0)
-    expect(tab.locator("polygon.unread")).to_have_count(0)
+    expect(tab.locator("polygon.unread:visible")).to_have_count(0)
     page.refresh_from_db()
-    assert page.unread_ink == []
+    assert page.unread_places == [] and len(page.dismissed_places) == 1
+
+    tab.click("#dismissed-places summary")
+    expect(tab.locator("#dismissed-places li")).to_contain_text("dismissed by")
+    tab.click("#dismissed-places .mark-place")
+    expect(tab.locator("#unread-places li")).to_have_count(1)
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_places] == [1]

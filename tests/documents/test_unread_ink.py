@@ -1,5 +1,5 @@
 """Places with ink that no line covers: kept from the segmenter, shown until a line is drawn
-round them or a person dismisses them, counted where exports are made."""
+round them or a person dismisses them (which can be undone), counted where exports are made."""
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from documents.exports import export_json
 from documents.models import Page
 from documents.selectors import document_checks
-from documents.services import line_add, page_lines_create, unread_ink_dismiss
+from documents.services import line_add, page_lines_create, unread_ink_mark
 from ml.layout import PageLayout, TextLine
 from recognition.models import Job, JobState
 
@@ -40,34 +40,47 @@ def test_a_line_drawn_round_a_place_takes_it_in(page, monkeypatch):
     assert [place["id"] for place in page.unread_ink] == [1]  # the stamp is still to be looked at
 
 
-def test_a_dismissed_place_goes_once(page):
-    assert unread_ink_dismiss(page=page, place_id=1)
-    assert not unread_ink_dismiss(page=page, place_id=1)
+def test_a_dismissed_place_is_kept_with_who_dismissed_it_and_can_be_restored(page, owner):
+    assert unread_ink_mark(page=page, place_id=1, user=owner, dismissed=True)
     page.refresh_from_db()
-    assert [place["id"] for place in page.unread_ink] == [2]
+    assert [place["id"] for place in page.unread_places] == [2]
+    assert page.dismissed_places == [{"id": 1, "polygon": [list(p) for p in STAMP], "dismissed_by": owner.username}]
+    assert [check.unread_places for check in document_checks(document=page.document)] == [1]
+
+    assert unread_ink_mark(page=page, place_id=1, user=owner, dismissed=False)
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_places] == [1, 2]
+    assert not unread_ink_mark(page=page, place_id=3, user=owner, dismissed=True)
 
 
-def test_the_api_lists_and_dismisses_places(page, collaborator, stranger):
+def test_the_api_lists_dismisses_and_restores_places(page, collaborator, stranger):
     from documents.services import document_share
 
     document_share(document=page.document, user=collaborator)
     client = APIClient()
     client.force_authenticate(collaborator)
+    url = reverse("api-page-unread-ink", args=[page.id, 2])
     listed = client.get(reverse("api-document-pages", args=[page.document.id])).json()
     assert [place["id"] for place in listed[0]["unread_ink"]] == [1, 2]
-    assert client.delete(reverse("api-page-unread-ink", args=[page.id, 2])).status_code == 204
-    assert client.delete(reverse("api-page-unread-ink", args=[page.id, 2])).status_code == 404
+    assert client.patch(url, {"dismissed": True}, format="json").status_code == 204
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_places] == [1]
+    assert client.patch(url, {}, format="json").status_code == 400
+    assert client.patch(reverse("api-page-unread-ink", args=[page.id, 9]), {"dismissed": True}, format="json").status_code == 404
+    assert client.patch(url, {"dismissed": False}, format="json").status_code == 204
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_places] == [1, 2]
 
     client.force_authenticate(stranger)
-    assert client.delete(reverse("api-page-unread-ink", args=[page.id, 1])).status_code == 404
+    assert client.patch(url, {"dismissed": True}, format="json").status_code == 404
     page.refresh_from_db()
-    assert [place["id"] for place in page.unread_ink] == [1]
+    assert [place["id"] for place in page.unread_places] == [1, 2]
 
 
 def test_the_document_page_warns_before_export_while_places_remain(client, owner, page):
     client.force_login(owner)
     url = reverse("document-detail", args=[page.document.id])
     assert "2 places on the pages have ink that no line covers" in client.get(url).content.decode()
-    unread_ink_dismiss(page=page, place_id=1)
-    unread_ink_dismiss(page=page, place_id=2)
+    unread_ink_mark(page=page, place_id=1, user=owner, dismissed=True)
+    unread_ink_mark(page=page, place_id=2, user=owner, dismissed=True)
     assert "unread-warning" not in client.get(url).content.decode()
