@@ -71,6 +71,8 @@ class FolderReport:
     unread: UnreadCounts = field(default_factory=UnreadCounts)
     page_text: TextCounts | None = None
     line_text: TextCounts | None = None
+    # (page, character errors the page text has beyond those of its ground-truth lines read alone)
+    page_gaps: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def seconds_per_page(self) -> float:
@@ -138,9 +140,11 @@ def evaluate_folder(
         report.unread = report.unread + unread_counts(truth.lines, detected.lines, detected.unread_ink)
         if read_lines is not None:
             truth_text = [line.text for line in truth.lines]
-            page_text = "\n".join(read_lines(gray, detected.lines))
-            report.page_text.add(error_counts(["\n".join(truth_text)], [page_text]))
-            report.line_text.add(error_counts(truth_text, read_lines(gray, truth.lines)))
+            page_counts = error_counts(["\n".join(truth_text)], ["\n".join(read_lines(gray, detected.lines))])
+            line_counts = error_counts(truth_text, read_lines(gray, truth.lines))
+            report.page_text.add(page_counts)
+            report.line_text.add(line_counts)
+            report.page_gaps.append((image.name, page_counts["char_errors"] - line_counts["char_errors"]))
     return report
 
 
@@ -169,6 +173,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--line-net", help="line network file (default: the shipped one, if present)")
     parser.add_argument("--classical", action="store_true", help="find lines without the line network")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--worst", type=int, default=0,
+                        help="also list the N pages whose text loses most to segmentation (page minus line errors)")
     args = parser.parse_args(argv)
 
     read_lines = None if args.no_text else recognizer_reader(args.model)
@@ -181,10 +187,13 @@ def main(argv: list[str] | None = None) -> None:
         config.line_net = None
     summaries = []
     for folder in args.folders:
-        summary = evaluate_folder(folder, read_lines, args.limit, config).summary()
+        report = evaluate_folder(folder, read_lines, args.limit, config)
+        summary = report.summary()
         summary["method"] = "classical" if config.line_net is None else f"line network {config.line_net}"
         summaries.append(summary)
         print(json.dumps(summary))
+        for page, extra in sorted(report.page_gaps, key=lambda gap: -gap[1])[: args.worst]:
+            print(f"  {page}: {extra:+d} character errors over its lines read alone")
     if args.json:
         args.json.write_text(json.dumps(summaries, indent=2) + "\n")
 

@@ -56,6 +56,7 @@ def test_page_text_is_compared_in_reading_order(tmp_path):
     assert report.line_text.cer == 0.0
     assert report.page_text.char_errors > 0
     assert report.page_text.wer == 2 / 8
+    assert report.page_gaps == [("page.png", report.page_text.char_errors)]
 
 
 def test_command_prints_and_writes_json(tmp_path, capsys):
