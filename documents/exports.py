@@ -53,10 +53,45 @@ def export_filename(document: Document, fmt: str) -> str:
     return f"{safe or 'document'}{suffix}.{EXPORT_FORMATS[fmt][0]}"
 
 
+UNSURE_MARK = "[?] "
+NOT_READ = "[not read yet]"
+
+
 def export_text(document: Document) -> str:
-    """Lines in reading order, one per line of text; pages separated by a blank line."""
+    """Lines in reading order, one per line of text; pages separated by a blank line.
+
+    Uncertainty stays visible in the file: a line whose text is the model's unchecked
+    reading with a character below the document's threshold starts with ``[?]``, and a
+    note above the text counts those lines and the places of unread ink.
+    """
     pages = document_lines(document=document)
-    return "\n\n".join("\n".join(view.text for view in views) for _, views in pages) + "\n"
+    threshold = document.low_confidence
+    body = "\n\n".join("\n".join(_text_line(view, threshold) for view in views) for _, views in pages)
+    return _text_warnings(pages, threshold) + body + "\n"
+
+
+def _text_line(view: LineView, threshold: float) -> str:
+    if view.current is None:
+        return NOT_READ
+    return UNSURE_MARK + view.text if view.unsure(threshold) else view.text
+
+
+def _text_warnings(pages: list[tuple[Page, list[LineView]]], threshold: float) -> str:
+    unsure = sum(view.unsure(threshold) for _, views in pages for view in views)
+    places = sum(len(page.unread_places) for page, _ in pages)
+    notes = []
+    if unsure:
+        notes.append(
+            f"Not checked: {unsure} line{'s' if unsure > 1 else ''} marked {UNSURE_MARK.strip()} "
+            f"{'are' if unsure > 1 else 'is'} the model's reading, with characters it was under "
+            f"{round(100 * threshold)} % sure of, and nobody has checked {'them' if unsure > 1 else 'it'} against the scan."
+        )
+    if places:
+        notes.append(
+            f"Not read: {places} place{'s' if places > 1 else ''} on the pages {'have' if places > 1 else 'has'} "
+            "ink that no line covers; nothing there is in this text."
+        )
+    return "".join(note + "\n" for note in notes) + ("\n" if notes else "")
 
 
 def export_json(document: Document) -> dict[str, Any]:

@@ -71,5 +71,8 @@ def test_upload_review_correct_and_export(live_server, celery_worker, browser, o
         page.click("text=Plain text")
     text = (tmp_path / "export.txt")
     download.value.save_as(text)
-    exported = text.read_text().splitlines()
-    assert exported[:2] == ["Corrected first line", "Their version"]
+    notes, exported = text.read_text().split("\n\n", 1)
+    assert notes.startswith("Not checked: ") and "marked [?]" in notes  # some lines nobody saved are unsure
+    first, second, third = exported.splitlines()[:3]
+    assert (first, second) == ("Corrected first line", "Their version")
+    assert third.startswith("[?] ")

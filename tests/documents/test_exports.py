@@ -24,8 +24,30 @@ def correct_first_line(document, user, text="Line zero"):
 
 
 def test_text_export_has_the_current_text_of_every_line(document_with_lines, owner):
-    correct_first_line(document_with_lines, owner)
+    for order, text in enumerate(["Line zero", "line 1", "line 2"]):
+        line = Line.objects.get(page__document=document_with_lines, order=order)
+        line_text_save(line=line, author=owner, text=text, revision=line.revision)
     assert document_export(document=document_with_lines, fmt="txt").decode() == "Line zero\nline 1\nline 2\n"
+
+
+def test_text_export_marks_unchecked_unsure_lines_and_unread_ink(document_with_lines, owner):
+    correct_first_line(document_with_lines, owner)  # the others are the model's, 50 % sure of a character
+    page = document_with_lines.pages.get()
+    page.unread_ink = [{"id": 1, "polygon": [[0, 0], [9, 0], [9, 9]]}, {"id": 2, "polygon": [[20, 0], [29, 0], [29, 9]]}]
+    page.save()
+    exported = document_export(document=document_with_lines, fmt="txt").decode()
+    notes, text = exported.split("\n\n")
+    assert text == "Line zero\n[?] line 1\n[?] line 2\n"
+    assert notes.startswith("Not checked: 2 lines marked [?] are the model's reading")
+    assert "under 70 % sure" in notes
+    assert "Not read: 2 places on the pages have ink that no line covers" in notes
+
+    page.unread_ink[0]["dismissed_by"] = owner.username
+    page.unread_ink[1]["dismissed_by"] = owner.username
+    page.save()
+    Line.objects.filter(page=page, order__gt=0).delete()
+    Line.objects.create(page=page, order=1, polygon=[[10, 60], [200, 60], [200, 100]], baseline=[[10, 95], [200, 95]])
+    assert document_export(document=document_with_lines, fmt="txt").decode() == "Line zero\n[not read yet]\n"
 
 
 def test_json_export_has_coordinates_confidences_and_versions(document_with_lines, owner):
