@@ -9,6 +9,9 @@ from ml.formats.points import clip_points, parse_page_points
 from ml.formats.safe_xml import LayoutFormatError, children, descendants, first_child, local_name
 from ml.layout import PageLayout, TextLine, TextRegion
 
+# The TextLine UserAttribute in which this project's PAGE files keep one confidence per character.
+CHARACTER_CONFIDENCES = "character-confidences"
+
 _STRUCTURE_TYPE = re.compile(r"structure\s*\{[^}]*type:([^;}]+)")
 _READING_ORDER = re.compile(r"readingOrder\s*\{[^}]*index:\s*(\d+)")
 
@@ -99,13 +102,17 @@ def _parse_line(line: etree._Element, region_id: str, layout: PageLayout) -> Tex
 
 
 def _line_text(line: etree._Element, layout: PageLayout) -> tuple[str, list[float]]:
-    """The line's own TextEquiv, else its Words' joined by spaces; the line @conf for every character."""
+    """The line's own TextEquiv, else its Words' joined by spaces. Confidences: one per
+    character where this project wrote them (a UserAttribute), else the line @conf for every one."""
     equiv = _first_text_equiv(line)
     if equiv is None:
         words = [_first_text_equiv(word) for word in children(line, "Word")]
         text = " ".join(_unicode(e) for e in words if e is not None)
         return text, []
     text = _unicode(equiv)
+    per_character = _character_confidences(line)
+    if text and len(per_character) == len(text):
+        return text, per_character
     try:
         conf = float(equiv.get("conf"))
     except (TypeError, ValueError):
@@ -113,6 +120,17 @@ def _line_text(line: etree._Element, layout: PageLayout) -> tuple[str, list[floa
             layout.warnings.append(f"unreadable conf in line {line.get('id')!r}")
         return text, []
     return text, [min(max(conf, 0.0), 1.0)] * len(text) if text and conf == conf else []
+
+
+def _character_confidences(line: etree._Element) -> list[float]:
+    for user_defined in children(line, "UserDefined"):
+        for attribute in children(user_defined, "UserAttribute"):
+            if attribute.get("name") == CHARACTER_CONFIDENCES:
+                try:
+                    return [min(max(float(value), 0.0), 1.0) for value in (attribute.get("value") or "").split()]
+                except ValueError:
+                    return []
+    return []
 
 
 def _first_text_equiv(element: etree._Element) -> etree._Element | None:

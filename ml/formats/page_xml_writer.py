@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
+from ml.formats.page_xml import CHARACTER_CONFIDENCES
 from ml.formats.writing import Block, IdMaker, block_polygon, blocks_in_reading_order, line_polygon, nonnegative
 from ml.layout import PageLayout, Point, TextLine
 
@@ -24,7 +25,10 @@ def write_page_xml(layout: PageLayout) -> bytes:
     """PAGE 2019 bytes: regions in a ReadingOrder, lines with Coords, Baseline and TextEquiv.
 
     PAGE has one confidence per TextEquiv: a line's ``@conf`` is that of its
-    least certain character, as ``LinePrediction.confidence`` defines it.
+    least certain character, as ``LinePrediction.confidence`` defines it. The
+    confidence of every character goes to the line's ``UserDefined`` attribute
+    ``character-confidences`` (space-separated, one per character), which
+    ``parse_page_xml`` reads back.
     """
     root = etree.Element(_q("PcGts"), nsmap={None: PAGE_NS, "xsi": _XSI_NS})
     root.set(f"{{{_XSI_NS}}}schemaLocation", _SCHEMA_LOCATION)
@@ -83,9 +87,17 @@ def _text_line(region: etree._Element, line: TextLine, index: int, ids: IdMaker)
     if len(line.baseline) >= 2:
         _sub(element, "Baseline", points=_points(line.baseline))
     equiv = _sub(element, "TextEquiv")
-    if line.confidences and len(line.confidences) == len(line.text):
-        equiv.set("conf", f"{min(max(min(line.confidences), 0.0), 1.0):.3f}")
     _sub(equiv, "Unicode").text = line.text
+    if not line.text or len(line.confidences) != len(line.text):
+        return
+    confidences = [min(max(c, 0.0), 1.0) for c in line.confidences]
+    equiv.set("conf", f"{min(confidences):.3f}")
+    attribute = _sub(_sub(element, "UserDefined"), "UserAttribute")
+    attribute.attrib.update({
+        "name": CHARACTER_CONFIDENCES, "type": "xsd:string",
+        "description": "confidence in [0, 1] of each character of the line's text, in order",
+        "value": " ".join(f"{c:.3f}" for c in confidences),
+    })
 
 
 def _points(points: list[Point]) -> str:

@@ -74,11 +74,8 @@ def test_xml_exports_zip_each_page_image_with_its_xml(document_with_lines, owner
     assert (layout.width, layout.height) == (1500, 1000)
     assert [line.text for line in layout.lines] == ["Line zero", "line 1", "line 2"]
     assert layout.lines[1].polygon == [(10, 60), (200, 60), (200, 100), (10, 100)]
-    confidences = [0.99, 0.95, 0.5, 0.9, 0.97, 0.8]
-    if fmt == "page":  # PAGE keeps the line's confidence: its least certain character's
-        confidences = [0.5] * 6
     # ALTO's CC attribute keeps one digit per character, so compare loosely.
-    assert layout.lines[1].confidences == pytest.approx(confidences, abs=0.12)
+    assert layout.lines[1].confidences == pytest.approx([0.99, 0.95, 0.5, 0.9, 0.97, 0.8], abs=0.12)
 
 
 @pytest.mark.parametrize("fmt", ["alto", "page"])

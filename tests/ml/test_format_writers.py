@@ -103,11 +103,25 @@ def test_alto_keeps_per_character_confidences_to_a_ninth():
             assert abs(written - read) <= 1 / 18 + 1e-9
 
 
-def test_page_xml_line_conf_is_its_least_certain_character():
+def test_page_xml_line_conf_is_its_least_certain_character_and_each_character_keeps_its_own():
     page = awkward_page()
     page.lines[0].confidences[5] = 0.25
+    written = write_page_xml(page)
 
-    back = parse_layout(write_page_xml(page))
+    (equiv,) = etree.fromstring(written).findall(".//{*}TextLine[@id='line_1']/{*}TextEquiv")
+    assert equiv.get("conf") == "0.250"
+    back = parse_layout(written)
+    assert back.lines[0].confidences == page.lines[0].confidences
+
+
+def test_page_xml_from_elsewhere_gives_every_character_the_line_conf():
+    page = awkward_page()
+    page.lines[0].confidences[5] = 0.25
+    root = etree.fromstring(write_page_xml(page))
+    for user_defined in root.findall(".//{*}UserDefined"):
+        user_defined.getparent().remove(user_defined)
+
+    back = parse_layout(etree.tostring(root))
 
     assert back.lines[0].confidences == [0.25] * len(page.lines[0].text)
 
