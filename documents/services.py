@@ -90,9 +90,25 @@ def page_turn(*, page: Page, quarter_turns: int) -> Page:
     """Turn the page's image clockwise by ``quarter_turns`` (1-3) and have its lines found again.
 
     Its lines are removed, so a page with text a person saved (or imported) is
-    refused: turning it would lose their work. The new image is stored before
-    the rows change, and the old one is deleted only once they have.
+    refused: turning it would lose their work.
     """
+    with _image_turned(page, quarter_turns):
+        page_turned.send(sender=Page, page=page)
+    return page
+
+
+def page_turn_upright(*, page: Page, layout: PageLayout) -> Page:
+    """The page was read upside down: turn its image a half turn and store ``layout``, the
+    lines found on the turned image, in place of the old ones (all at once, or nothing)."""
+    with _image_turned(page, 2):
+        page_lines_create(page=page, layout=layout)
+    return page
+
+
+@contextmanager
+def _image_turned(page: Page, quarter_turns: int) -> Iterator[None]:
+    """Inside, in one transaction: the page has the turned image and no lines. The new image
+    is stored before the rows change, and the old one is deleted only once they have."""
     if quarter_turns not in (1, 2, 3):
         raise ValueError(f"quarter_turns must be 1, 2 or 3, not {quarter_turns!r}")
     old_name = page.image.name
@@ -108,9 +124,8 @@ def page_turn(*, page: Page, quarter_turns: int) -> Page:
         page.width, page.height, page.unread_ink = image.width, image.height, []
         page.save(update_fields=["image", "width", "height", "unread_ink"])
         Line.objects.filter(page=page).delete()
-        page_turned.send(sender=Page, page=page)
+        yield
     transaction.on_commit(lambda: default_storage.delete(old_name))
-    return page
 
 
 def document_share(*, document: Document, user: AbstractBaseUser) -> None:

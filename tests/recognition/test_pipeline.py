@@ -1,13 +1,19 @@
 """The pipeline's steps on real scans, with the real segmenter and a small real model."""
+import numpy as np
 import pytest
 from django.core.management import call_command
+from PIL import Image
 
 from documents.models import LineText, TextSource
 from documents.selectors import page_lines
-from documents.services import line_text_save
+from documents.services import document_upload, line_text_save, page_turn
+from ml.codec import normalize_text
+from ml.metrics import cer
 from recognition import pipeline, services
 from recognition.errors import PermanentJobError
-from recognition.models import RecognitionModel
+from recognition.models import Job, JobStage, JobState, RecognitionModel
+from tests import scans
+from tests.conftest import upload_file
 from tests.recognition.conftest import save_tiny_model
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +60,32 @@ def test_a_new_model_file_can_be_registered_and_made_current(tiny_model, tmp_pat
     assert services.model_current() == current
     with pytest.raises(PermanentJobError, match="absent.pt is missing"):
         call_command("register_model", str(tmp_path / "absent.pt"))
+
+
+def test_a_page_uploaded_upside_down_is_turned_and_read_upright(owner):
+    upright = scans.handwritten_page(count=4)
+    files = [upload_file("upside-down.png", scans.png_bytes(upright.rotate(180)))]
+    page = document_upload(owner=owner, kind="lecture_notes", title="Turned", files=files).pages.get()
+    pipeline.page_segment(page=page)
+
+    assert pipeline.page_recognize(page=page, model=services.model_current()) == 4
+
+    page.refresh_from_db()
+    with page.image.open("rb") as stored:
+        assert np.array_equal(np.asarray(Image.open(stored).convert("L")), np.asarray(upright))
+    texts = [view.text for view in page_lines(page=page)]
+    expected = [path.read_text("utf-8").strip() for path in sorted(scans.LINES_DIR.glob("*.gt.txt"))[:4]]
+    assert cer([normalize_text(t) for t in expected], texts) < 0.4  # the shipped model's bound on these lines
+
+
+def test_a_page_a_person_turned_is_read_as_it_is(owner, make_document):
+    page = make_document(pages=1).pages.get()
+    Job.objects.filter(page=page).update(state=JobState.DONE)
+    page_turn(page=page, quarter_turns=2)  # the person's choice, even if it looks wrong
+    pipeline.page_segment(page=page)
+    pipeline.page_recognize(page=page, model=services.model_current())
+    page.refresh_from_db()
+    assert Job.objects.filter(page=page, stage=JobStage.SEGMENT).count() == 2
+    with page.image.open("rb") as stored:
+        upright = np.asarray(scans.handwritten_page(first=0))
+        assert np.array_equal(np.asarray(Image.open(stored).convert("L")), upright[::-1, ::-1])
