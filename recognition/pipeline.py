@@ -48,7 +48,7 @@ def page_recognize(
     recognizer = recognizer_load(model.file_path)
     gray = page_gray(page)
     images = [extract_line(gray, _text_line(line)) for line in lines]
-    if _orientation_unchecked(page, lines) and reads_upside_down(recognizer, images):
+    if _may_turn_upright(page, lines) and reads_upside_down(recognizer, images):
         gray = np.ascontiguousarray(gray[::-1, ::-1])
         page_turn_upright(page=page, layout=segment_page(gray))
         lines = list(page.lines.order_by("order"))
@@ -61,7 +61,7 @@ def page_recognize(
     )
 
 
-def _orientation_unchecked(page: Page, unread: list[Line]) -> bool:
+def _may_turn_upright(page: Page, unread: list[Line]) -> bool:
     """Only a page as uploaded, all of whose lines the segmenter found running left to right:
     not one imported, turned by a person, with lines a person drew or wrote, or found lying
     on its side."""
