@@ -22,5 +22,7 @@ def test_lines_cut_from_an_upside_down_page_are_found_upside_down(recognizer):
     assert reads_upside_down(recognizer, [np.ascontiguousarray(image[::-1, ::-1]) for image in images])
 
 
-def test_no_lines_say_nothing(recognizer):
+def test_one_line_is_not_enough_to_turn_a_page(recognizer):
+    images, _ = load_fixture_lines()
+    assert not reads_upside_down(recognizer, [np.ascontiguousarray(images[0][::-1, ::-1])])
     assert not reads_upside_down(recognizer, [])
