@@ -97,10 +97,10 @@ def page_turn(*, page: Page, quarter_turns: int) -> Page:
     return page
 
 
-def page_turn_upright(*, page: Page, layout: PageLayout) -> Page:
-    """The page was read upside down: turn its image a half turn and store ``layout``, the
-    lines found on the turned image, in place of the old ones (all at once, or nothing)."""
-    with _image_turned(page, 2):
+def page_turn_upright(*, page: Page, quarter_turns: int, layout: PageLayout) -> Page:
+    """The page was read the wrong way round: turn its image clockwise by ``quarter_turns`` and
+    store ``layout``, the lines found on the turned image, instead of the old ones (all at once)."""
+    with _image_turned(page, quarter_turns):
         page_lines_create(page=page, layout=layout)
     return page
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ml.layout import LinePrediction
+from ml.layout import LinePrediction, TextLine
 from ml.recognizer import Recognizer
 
 SAMPLE_LINES = 8  # the longest lines say the most; more cost time and say little more
@@ -36,6 +36,16 @@ def reads_upside_down(recognizer: Recognizer, line_images: list[np.ndarray]) -> 
     as_they_are = _mean_confidence(recognizer.recognize(sample))
     turned = _mean_confidence(recognizer.recognize([np.ascontiguousarray(image[::-1, ::-1]) for image in sample]))
     return turned - as_they_are > MARGIN
+
+
+def upright_turns(lines: list[TextLine]) -> int:
+    """Clockwise quarter turns that stand a page upright whose ``lines`` read upside down:
+    its writing runs against the way their baselines run (mostly)."""
+    runs = [np.subtract(line.baseline[-1], line.baseline[0]) for line in lines if len(line.baseline) >= 2]
+    dx, dy = np.sum(runs, axis=0) if runs else (1.0, 0.0)
+    if abs(dx) >= abs(dy):
+        return 2 if dx > 0 else 0  # the writing runs leftwards: a half turn
+    return 1 if dy > 0 else 3  # it runs up the page: a clockwise quarter turn; down: three
 
 
 def _mean_confidence(predictions: list[LinePrediction]) -> float:

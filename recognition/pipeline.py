@@ -11,7 +11,7 @@ from documents.models import Line, Page
 from documents.services import line_texts_add_model, page_lines_create, page_turn_upright
 from ml.layout import TextLine
 from ml.line_image import extract_line
-from ml.orientation import reads_upside_down
+from ml.orientation import reads_upside_down, upright_turns
 from ml.segmentation import segment_page
 from recognition.models import Job, JobStage, RecognitionModel
 from recognition.recognizers import recognizer_load
@@ -39,8 +39,9 @@ def page_recognize(
     """Read the page's lines that have no text yet (all of them after segmentation, a line a
     person drew later), in one batched call. Lines with a person's or imported text are not read.
 
-    A page read for the first time that reads far better turned upside down is turned, and
-    its lines are found again on the turned image before they are read.
+    A page read for the first time whose lines read far better turned upside down is turned
+    the way that stands its writing upright, and its lines are found again on the turned
+    image before they are read.
     """
     lines = list(page.lines.filter(versions__isnull=True).order_by("order"))
     if not lines:
@@ -48,9 +49,10 @@ def page_recognize(
     recognizer = recognizer_load(model.file_path)
     gray = page_gray(page)
     images = [extract_line(gray, _text_line(line)) for line in lines]
-    if _may_turn_upright(page, lines) and reads_upside_down(recognizer, images):
-        gray = np.ascontiguousarray(gray[::-1, ::-1])
-        page_turn_upright(page=page, layout=segment_page(gray))
+    turns = upright_turns([_text_line(line) for line in lines])
+    if turns and _may_turn_upright(page, lines) and reads_upside_down(recognizer, images):
+        gray = np.ascontiguousarray(np.rot90(gray, -turns))
+        page_turn_upright(page=page, quarter_turns=turns, layout=segment_page(gray))
         lines = list(page.lines.order_by("order"))
         images = [extract_line(gray, _text_line(line)) for line in lines]
     on_progress(0.2)
@@ -62,18 +64,10 @@ def page_recognize(
 
 
 def _may_turn_upright(page: Page, unread: list[Line]) -> bool:
-    """Only a page as uploaded, all of whose lines the segmenter found running left to right:
-    not one imported, turned by a person, with lines a person drew or wrote, or found lying
-    on its side."""
+    """Only a page as uploaded, all of whose lines the segmenter found: not one imported,
+    turned by a person, or with lines a person drew or wrote."""
     first_segmentation = Job.objects.filter(page=page, stage=JobStage.SEGMENT).count() == 1
-    return first_segmentation and len(unread) == page.lines.count() and all(_runs_right(line) for line in unread)
-
-
-def _runs_right(line: Line) -> bool:
-    if len(line.baseline) < 2:
-        return False
-    (xa, ya), (xb, yb) = line.baseline[0], line.baseline[-1]
-    return xb - xa > abs(yb - ya)
+    return first_segmentation and len(unread) == page.lines.count()
 
 
 def _text_line(line: Line) -> TextLine:

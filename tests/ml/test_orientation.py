@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from test_pretrained import load_fixture_lines
 
-from ml.orientation import reads_upside_down
+from ml.layout import TextLine
+from ml.orientation import reads_upside_down, upright_turns
 from ml.recognizer import DEFAULT_MODEL_PATH, Recognizer
 
 
@@ -26,3 +27,15 @@ def test_one_line_is_not_enough_to_turn_a_page(recognizer):
     images, _ = load_fixture_lines()
     assert not reads_upside_down(recognizer, [np.ascontiguousarray(images[0][::-1, ::-1])])
     assert not reads_upside_down(recognizer, [])
+
+
+@pytest.mark.parametrize(
+    "baseline, turns",
+    [
+        ([(10, 50), (400, 60)], 2),  # baselines run right, the writing left: a half turn
+        ([(50, 400), (60, 10)], 3),  # baselines run up, the writing down the page
+        ([(50, 10), (60, 400)], 1),  # baselines run down, the writing up the page
+    ],
+)
+def test_a_page_read_upside_down_is_turned_against_its_lines(baseline, turns):
+    assert upright_turns([TextLine(id="a", polygon=[], baseline=baseline)] * 3) == turns

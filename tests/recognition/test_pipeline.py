@@ -9,6 +9,7 @@ from documents.selectors import page_lines
 from documents.services import document_upload, line_text_save, page_turn
 from ml.codec import normalize_text
 from ml.metrics import cer
+from ml.segmentation import segment_page
 from recognition import pipeline, services
 from recognition.errors import PermanentJobError
 from recognition.models import Job, JobStage, JobState, RecognitionModel
@@ -62,6 +63,13 @@ def test_a_new_model_file_can_be_registered_and_made_current(tiny_model, tmp_pat
         call_command("register_model", str(tmp_path / "absent.pt"))
 
 
+def assert_reads_the_first_four_fixture_lines(page):
+    texts = [view.text for view in page_lines(page=page)]
+    expected = [path.read_text("utf-8").strip() for path in sorted(scans.LINES_DIR.glob("*.gt.txt"))[:4]]
+    assert len(texts) == 4
+    assert cer([normalize_text(t) for t in expected], texts) < 0.4  # the shipped model's bound on these lines
+
+
 def test_a_page_uploaded_upside_down_is_turned_and_read_upright(owner):
     upright = scans.handwritten_page(count=4)
     files = [upload_file("upside-down.png", scans.png_bytes(upright.rotate(180)))]
@@ -73,9 +81,40 @@ def test_a_page_uploaded_upside_down_is_turned_and_read_upright(owner):
     page.refresh_from_db()
     with page.image.open("rb") as stored:
         assert np.array_equal(np.asarray(Image.open(stored).convert("L")), np.asarray(upright))
-    texts = [view.text for view in page_lines(page=page)]
-    expected = [path.read_text("utf-8").strip() for path in sorted(scans.LINES_DIR.glob("*.gt.txt"))[:4]]
-    assert cer([normalize_text(t) for t in expected], texts) < 0.4  # the shipped model's bound on these lines
+    assert_reads_the_first_four_fixture_lines(page)
+
+
+@pytest.mark.parametrize("degrees", [90, 270])
+def test_a_page_uploaded_on_its_side_is_read_the_right_way_round(owner, degrees):
+    files = [upload_file("sideways.png", scans.png_bytes(scans.handwritten_page(count=4).rotate(degrees, expand=True)))]
+    page = document_upload(owner=owner, kind="lecture_notes", title="Sideways", files=files).pages.get()
+    pipeline.page_segment(page=page)
+
+    pipeline.page_recognize(page=page, model=services.model_current())
+
+    assert_reads_the_first_four_fixture_lines(page)
+
+
+def test_a_page_whose_sideways_lines_were_found_the_wrong_way_round_is_turned_upright(owner, monkeypatch):
+    upright = scans.handwritten_page(count=4)
+    files = [upload_file("sideways.png", scans.png_bytes(upright.rotate(90, expand=True)))]  # writing runs up
+    page = document_upload(owner=owner, kind="lecture_notes", title="Sideways", files=files).pages.get()
+
+    def found_backwards(gray):  # the segmenter's guess of the writing's direction was wrong
+        layout = segment_page(gray)
+        for line in layout.lines:
+            line.baseline = line.baseline[::-1]
+        return layout
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "segment_page", found_backwards)
+        pipeline.page_segment(page=page)
+    pipeline.page_recognize(page=page, model=services.model_current())
+
+    page.refresh_from_db()
+    with page.image.open("rb") as stored:
+        assert np.array_equal(np.asarray(Image.open(stored).convert("L")), np.asarray(upright))
+    assert_reads_the_first_four_fixture_lines(page)
 
 
 def test_a_page_a_person_turned_is_read_as_it_is(owner, make_document):
