@@ -2,7 +2,8 @@
 
     python -m ml.orientation ../shared/data/hooker/val [more folders ...] --limit 15
 
-measures it: each page as it is and turned a half turn, segmented and checked.
+measures it: each page as it is, turned a quarter either way and a half turn,
+segmented and checked as the platform does before reading it.
 
 The line network marks upside-down writing almost as strongly as upright
 writing, so the segmenter cannot tell; the recognizer can: read upright, a
@@ -52,26 +53,39 @@ def _mean_confidence(predictions: list[LinePrediction]) -> float:
     return float(np.mean([np.mean(p.confidences) if p.confidences else 0.0 for p in predictions]))
 
 
-def _page_reads_upside_down(recognizer: Recognizer, gray: np.ndarray) -> bool:
+def _turns_found(recognizer: Recognizer, gray: np.ndarray) -> int:
+    """The clockwise quarter turns the platform would give this page before reading it."""
     from ml.line_image import extract_line
     from ml.segmentation import segment_page
 
-    return reads_upside_down(recognizer, [extract_line(gray, line) for line in segment_page(gray).lines])
+    lines = segment_page(gray).lines
+    if not reads_upside_down(recognizer, [extract_line(gray, line) for line in lines]):
+        return 0
+    return upright_turns(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     from ml.evaluate_segmentation import page_pairs
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("folders", nargs="+", type=Path, help="folders of page images (with PAGE/ALTO beside them)")
+    parser.add_argument("folders", nargs="+", type=Path, help="folders of upright page images (with PAGE/ALTO beside them)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many pages per folder")
     args = parser.parse_args(argv)
     recognizer = Recognizer.load(device="cpu")
     for folder in args.folders:
-        pages = [cv2.imread(str(image), cv2.IMREAD_GRAYSCALE) for image, _ in page_pairs(folder)[: args.limit or None]]
-        turned_wrongly = sum(_page_reads_upside_down(recognizer, gray) for gray in pages)
-        told = sum(_page_reads_upside_down(recognizer, np.ascontiguousarray(gray[::-1, ::-1])) for gray in pages)
-        print(f"{folder}: {len(pages)} pages; upright ones turned: {turned_wrongly}; upside-down ones told: {told}")
+        counts = {"upright turned": 0, "upside down turned upright": 0, "on a side turned upright": 0, "turned wrongly": 0}
+        pages = page_pairs(folder)[: args.limit or None]
+        for image, _ in pages:
+            gray = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+            for turned in range(4):  # counterclockwise quarter turns given to the upright page
+                found = _turns_found(recognizer, np.ascontiguousarray(np.rot90(gray, turned)))
+                if found and found != turned:
+                    counts["turned wrongly"] += 1
+                elif found:
+                    counts["upside down turned upright" if turned == 2 else "on a side turned upright"] += 1
+                counts["upright turned"] += turned == 0 and found != 0
+        print(f"{folder}: {len(pages)} pages, each as it is, on either side and upside down; "
+              + "; ".join(f"{name}: {n}" for name, n in counts.items()))
 
 
 if __name__ == "__main__":
