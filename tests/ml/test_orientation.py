@@ -39,3 +39,21 @@ def test_one_line_is_not_enough_to_turn_a_page(recognizer):
 )
 def test_a_page_read_upside_down_is_turned_against_its_lines(baseline, turns):
     assert upright_turns([TextLine(id="a", polygon=[], baseline=baseline)] * 3) == turns
+
+
+def test_the_measuring_command_turns_a_page_given_upside_down_back_and_no_other(tmp_path, capsys):
+    from ml.formats import write_page_xml
+    from ml.layout import PageLayout
+    from ml.orientation import main
+    from tests import scans
+
+    page = scans.handwritten_page(count=4)
+    page.save(tmp_path / "page.png")
+    (tmp_path / "page.xml").write_bytes(write_page_xml(PageLayout(width=page.width, height=page.height)))
+
+    main([str(tmp_path)])
+
+    printed = capsys.readouterr().out
+    assert "1 pages" in printed
+    assert "upright turned: 0" in printed and "turned wrongly: 0" in printed
+    assert "upside down turned upright: 1" in printed
