@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any, Callable
 
 from django.http import Http404, HttpResponse
+from django.template.defaultfilters import pluralize
 
 import ml.formats as formats
 from documents.models import Document, LineText, Page
@@ -82,13 +83,13 @@ def _text_warnings(pages: list[tuple[Page, list[LineView]]], threshold: float) -
     notes = []
     if unsure:
         notes.append(
-            f"Not checked: {unsure} line{'s' if unsure > 1 else ''} marked {UNSURE_MARK.strip()} "
-            f"{'are' if unsure > 1 else 'is'} the model's reading, with characters it was under "
-            f"{round(100 * threshold)} % sure of, and nobody has checked {'them' if unsure > 1 else 'it'} against the scan."
+            f"Not checked: {unsure} line{pluralize(unsure)} marked {UNSURE_MARK.strip()} "
+            f"{pluralize(unsure, 'is,are')} the model's reading, with characters it was under "
+            f"{round(100 * threshold)} % sure of, and nobody has checked {pluralize(unsure, 'it,them')} against the scan."
         )
     if places:
         notes.append(
-            f"Not read: {places} place{'s' if places > 1 else ''} on the pages {'have' if places > 1 else 'has'} "
+            f"Not read: {places} place{pluralize(places)} on the pages {pluralize(places, 'has,have')} "
             "ink that no line covers; nothing there is in this text."
         )
     return "".join(note + "\n" for note in notes) + ("\n" if notes else "")
