@@ -29,14 +29,19 @@ MIN_LINES = 2
 MARGIN = 0.1  # mean character confidence the turned reading must gain
 
 
-def reads_upside_down(recognizer: Recognizer, line_images: list[np.ndarray]) -> bool:
-    """True when the lines read clearly surer turned a half turn than as they are."""
-    sample = sorted(line_images, key=lambda image: -image.shape[1])[:SAMPLE_LINES]
-    if len(sample) < MIN_LINES:
+def reads_upside_down(
+    recognizer: Recognizer, line_images: list[np.ndarray], readings: list[LinePrediction]
+) -> bool:
+    """True when the lines read clearly surer turned a half turn than as they are.
+
+    ``readings`` are the recognizer's readings of ``line_images`` as they are, which
+    the caller has made anyway: only the turned lines are read here.
+    """
+    longest = sorted(range(len(line_images)), key=lambda i: -line_images[i].shape[1])[:SAMPLE_LINES]
+    if len(longest) < MIN_LINES:
         return False
-    as_they_are = _mean_confidence(recognizer.recognize(sample))
-    turned = _mean_confidence(recognizer.recognize([np.ascontiguousarray(image[::-1, ::-1]) for image in sample]))
-    return turned - as_they_are > MARGIN
+    turned = recognizer.recognize([np.ascontiguousarray(line_images[i][::-1, ::-1]) for i in longest])
+    return _mean_confidence(turned) - _mean_confidence([readings[i] for i in longest]) > MARGIN
 
 
 def upright_turns(lines: list[TextLine]) -> int:
@@ -59,7 +64,8 @@ def _turns_found(recognizer: Recognizer, gray: np.ndarray) -> int:
     from ml.segmentation import segment_page
 
     lines = segment_page(gray).lines
-    if not reads_upside_down(recognizer, [extract_line(gray, line) for line in lines]):
+    images = [extract_line(gray, line) for line in lines]
+    if not reads_upside_down(recognizer, images, recognizer.recognize(images)):
         return 0
     return upright_turns(lines)
 

@@ -9,9 +9,10 @@ from PIL import Image
 
 from documents.models import Line, Page
 from documents.services import line_texts_add_model, page_lines_create, page_turn_upright
-from ml.layout import TextLine
+from ml.layout import LinePrediction, TextLine
 from ml.line_image import extract_line
 from ml.orientation import reads_upside_down, upright_turns
+from ml.recognizer import Recognizer
 from ml.segmentation import segment_page
 from recognition.models import Job, JobStage, RecognitionModel
 from recognition.recognizers import recognizer_load
@@ -41,26 +42,34 @@ def page_recognize(
 
     A page read for the first time whose lines read far better turned upside down is turned
     the way that stands its writing upright, and its lines are found again on the turned
-    image before they are read.
+    image and read instead.
     """
     lines = list(page.lines.filter(versions__isnull=True).order_by("order"))
     if not lines:
         return 0
     recognizer = recognizer_load(model.file_path)
     gray = page_gray(page)
-    images = [extract_line(gray, _text_line(line)) for line in lines]
-    turns = upright_turns([_text_line(line) for line in lines])
-    if turns and _may_turn_upright(page, lines) and reads_upside_down(recognizer, images):
+    found = [_text_line(line) for line in lines]
+    on_progress(0.2)
+    images, predictions = _read(recognizer, gray, found)
+    turns = upright_turns(found)
+    if turns and _may_turn_upright(page, lines) and reads_upside_down(recognizer, images, predictions):
         gray = np.ascontiguousarray(np.rot90(gray, -turns))
         page_turn_upright(page=page, quarter_turns=turns, layout=segment_page(gray))
         lines = list(page.lines.order_by("order"))
-        images = [extract_line(gray, _text_line(line)) for line in lines]
-    on_progress(0.2)
-    predictions = recognizer.recognize(images, batch_size=settings.RECOGNITION_BATCH_SIZE)
+        _, predictions = _read(recognizer, gray, [_text_line(line) for line in lines])
     on_progress(0.9)
     return line_texts_add_model(
         predictions={line.id: p for line, p in zip(lines, predictions)}, model_version=model.version
     )
+
+
+def _read(
+    recognizer: Recognizer, gray: np.ndarray, lines: list[TextLine]
+) -> tuple[list[np.ndarray], list[LinePrediction]]:
+    """The lines cut out of the page image, and the recognizer's readings of them."""
+    images = [extract_line(gray, line) for line in lines]
+    return images, recognizer.recognize(images, batch_size=settings.RECOGNITION_BATCH_SIZE)
 
 
 def _may_turn_upright(page: Page, unread: list[Line]) -> bool:
