@@ -20,7 +20,7 @@ from documents.serializers import (
     CollaboratorSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
-    LineAddSerializer,
+    LineBoxSerializer,
     LineSavedSerializer,
     LineSerializer,
     LineTextSaveSerializer,
@@ -139,11 +139,11 @@ class PageLinesApi(APIView):
         page = selectors.page_get(user=request.user, page_id=page_id)
         return Response(LineSerializer(selectors.page_lines(page=page), many=True).data)
 
-    @extend_schema(request=LineAddSerializer, responses={201: LineSerializer})
+    @extend_schema(request=LineBoxSerializer, responses={201: LineSerializer})
     def post(self, request: Request, page_id: UUID) -> Response:
         """Add a line the segmenter missed, drawn as a box; it is read by the model. 409 while the page is processed."""
         page = selectors.page_get(user=request.user, page_id=page_id)
-        serializer = LineAddSerializer(data=request.data)
+        serializer = LineBoxSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
             line = services.line_add(page=page, **serializer.validated_data)
@@ -203,6 +203,25 @@ class LineDetailApi(APIView):
         except services.LineEditRefused as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LineBoxApi(APIView):
+    @extend_schema(request=LineBoxSerializer, responses={200: LineSerializer})
+    def put(self, request: Request, line_id: UUID) -> Response:
+        """Give a line a new box; a person's text stays, a model's reading is read again from it.
+        409 while the page is processed, 410 when the line was removed meanwhile."""
+        line = selectors.line_get(user=request.user, line_id=line_id)
+        serializer = LineBoxSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            line = services.line_redraw(line=line, **serializer.validated_data)
+        except ValueError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        except services.LineEditRefused as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        except services.LineRemoved as gone:
+            return Response({"detail": str(gone)}, status=status.HTTP_410_GONE)
+        return Response(LineSerializer(selectors.line_view(line=line)).data)
 
 
 class DocumentExportApi(APIView):

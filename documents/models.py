@@ -81,7 +81,7 @@ class Page(models.Model):
 
 
 class Line(models.Model):
-    """A text line on a page. ``revision`` counts text versions; a save names the one it saw."""
+    """A text line on a page. ``revision`` goes up with every change of its text; a save names the one it saw."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="lines")

@@ -74,10 +74,10 @@ class LineTextSaveSerializer(serializers.Serializer):
     revision = serializers.IntegerField(min_value=0, help_text="The line's revision the text was edited from.")
 
 
-class LineAddSerializer(serializers.Serializer):
+class LineBoxSerializer(serializers.Serializer):
     box = serializers.ListField(
         child=serializers.FloatField(), min_length=4, max_length=4,
-        help_text="x0, y0, x1, y1 in page pixels: the box drawn around the missed line.",
+        help_text="x0, y0, x1, y1 in page pixels: the box drawn around the line.",
     )
     direction = serializers.ChoiceField(
         choices=DIRECTIONS, default="right", help_text="The way the writing runs: right, or up / down a margin."

@@ -35,13 +35,14 @@ class StaleRevision(Exception):
 
 
 class LineRemoved(Exception):
-    """A save for a line that was removed meanwhile; nothing was written."""
+    """A change to a line that was removed meanwhile; nothing was written."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "This line was removed by someone else while you were editing it. "
-            "Your text was not saved and is still in the box: copy it, then reload the page."
-        )
+    def __init__(
+        self,
+        message: str = "This line was removed by someone else while you were editing it. "
+        "Your text was not saved and is still in the box: copy it, then reload the page.",
+    ) -> None:
+        super().__init__(message)
 
 
 def document_upload(
@@ -269,12 +270,48 @@ def line_add(*, page: Page, box: tuple[float, float, float, float], direction: s
         order = insertion_index([bounding_box(p) for p in polygons], box)
         _lines_move(page=page, start=order, by=1)
         line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
-        # The unread ink the new line takes in is read now.
-        locked.unread_ink = [place for place in locked.unread_ink if not mostly_inside(place["polygon"], box)]
-        locked.save(update_fields=["unread_ink"])
-        page_lines_edited.send(sender=Page, page=page, added=line)
+        _unread_ink_take_in(locked, box)
+        page_lines_edited.send(sender=Page, page=page, to_read=line)
     page.unread_ink = locked.unread_ink
     return line
+
+
+def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction: str = "right") -> Line:
+    """Give a line the box a person drew round it where the segmenter cut it short, ran it into
+    its neighbour or took in part of another line.
+
+    Text a person saved or imported stays the line's text (it is what the box holds now);
+    a model's reading of the old box is dropped and the line read again. The line moves to
+    its place in reading order. ``box`` and ``direction`` are as for ``line_add``. Raises
+    LineRemoved when the line went meanwhile, LineEditRefused while the page is processed.
+    """
+    page = line.page
+    box = drawn_box(box, page.width, page.height)
+    polygon, baseline = drawn_line(box, direction)
+    with transaction.atomic():
+        locked_page = Page.objects.select_for_update().get(pk=page.pk)
+        locked = Line.objects.select_for_update().filter(pk=line.pk).first()
+        if locked is None:
+            raise LineRemoved("This line was removed by someone else meanwhile: reload the page.")
+        vouched = locked.versions.filter(source__in=HUMAN_SOURCES).exists()
+        if not vouched:
+            locked.versions.all().delete()
+            locked.revision += 1  # its text changes: an edit begun on the old reading is stale
+        others = Line.objects.filter(page=page).exclude(pk=locked.pk).order_by("order")
+        order = insertion_index([bounding_box(p) for p in others.values_list("polygon", flat=True)], box)
+        _line_reorder(line=locked, to=order)
+        locked.polygon, locked.baseline, locked.order = polygon, baseline, order
+        locked.save(update_fields=["polygon", "baseline", "order", "revision"])
+        _unread_ink_take_in(locked_page, box)
+        page_lines_edited.send(sender=Page, page=page, to_read=None if vouched else locked)
+    page.unread_ink = locked_page.unread_ink
+    return locked
+
+
+def _unread_ink_take_in(page: Page, box: tuple[int, int, int, int]) -> None:
+    """The places of unread ink that a line drawn as ``box`` takes in are read with it now."""
+    page.unread_ink = [place for place in page.unread_ink if not mostly_inside(place["polygon"], box)]
+    page.save(update_fields=["unread_ink"])
 
 
 def line_remove(*, line: Line) -> None:
@@ -289,7 +326,7 @@ def line_remove(*, line: Line) -> None:
             raise LineEditRefused(
                 "A person has saved text for this line: removing it would lose that text, so it was not removed."
             )
-        page_lines_edited.send(sender=Page, page=page, added=None)
+        page_lines_edited.send(sender=Page, page=page, to_read=None)
         locked.delete()
         _lines_move(page=page, start=locked.order + 1, by=-1)
 
@@ -316,10 +353,21 @@ def unread_ink_mark(*, page: Page, place_id: int, user: AbstractBaseUser, dismis
 _ASIDE = 1_000_000
 
 
-def _lines_move(*, page: Page, start: int, by: int) -> None:
-    """Move the lines from reading position ``start`` on by ``by`` places."""
-    Line.objects.filter(page=page, order__gte=start).update(order=F("order") + _ASIDE)
+def _lines_move(*, page: Page, start: int, by: int, end: int = _ASIDE) -> None:
+    """Move the lines at reading positions ``start`` up to ``end`` (not included) by ``by`` places."""
+    Line.objects.filter(page=page, order__gte=start, order__lt=end).update(order=F("order") + _ASIDE)
     Line.objects.filter(page=page, order__gte=_ASIDE).update(order=F("order") - _ASIDE + by)
+
+
+def _line_reorder(*, line: Line, to: int) -> None:
+    """Move ``line`` to reading position ``to``, the lines in between closing up behind it."""
+    if to == line.order:
+        return
+    Line.objects.filter(pk=line.pk).update(order=_ASIDE - 1)  # out of the way of the others
+    if to > line.order:
+        _lines_move(page=line.page, start=line.order + 1, end=to + 1, by=-1)
+    else:
+        _lines_move(page=line.page, start=to, end=line.order, by=1)
 
 
 def document_import(

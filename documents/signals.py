@@ -8,7 +8,7 @@ document_uploaded = Signal()
 # or raises documents.services.PageNotTurned when it cannot.
 page_turned = Signal()
 
-# Sent inside the transaction that adds a line a person drew (``added``) or removes one (``added`` is
-# None) on ``page``; recognition has an added line read, or raises documents.services.LineEditRefused
-# while the page is still being processed.
+# Sent inside the transaction that adds a line a person drew, gives one a new box, or removes one
+# on ``page``; recognition has ``to_read`` read (a drawn line without a person's text; None for
+# none), or raises documents.services.LineEditRefused while the page is still being processed.
 page_lines_edited = Signal()

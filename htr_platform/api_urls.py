@@ -34,6 +34,7 @@ urlpatterns = [
         name="api-page-unread-ink",
     ),
     path("lines/<uuid:line_id>/", api.LineDetailApi.as_view(), name="api-line-detail"),
+    path("lines/<uuid:line_id>/box/", api.LineBoxApi.as_view(), name="api-line-box"),
     path("jobs/<uuid:job_id>/", JobDetailApi.as_view(), name="api-job-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -7,8 +7,8 @@ class RecognitionConfig(AppConfig):
 
     def ready(self) -> None:
         from documents.signals import document_uploaded, page_lines_edited, page_turned
-        from recognition.receivers import process_turned_page, process_uploaded_document, read_added_line
+        from recognition.receivers import process_turned_page, process_uploaded_document, read_drawn_line
 
         document_uploaded.connect(process_uploaded_document, dispatch_uid="recognition-process-upload")
         page_turned.connect(process_turned_page, dispatch_uid="recognition-process-turned-page")
-        page_lines_edited.connect(read_added_line, dispatch_uid="recognition-read-added-line")
+        page_lines_edited.connect(read_drawn_line, dispatch_uid="recognition-read-drawn-line")

@@ -10,5 +10,5 @@ def process_turned_page(sender: type, page: Page, **kwargs: object) -> None:
     page_process_again(page=page)
 
 
-def read_added_line(sender: type, page: Page, added: Line | None, **kwargs: object) -> None:
-    page_edit_follow(page=page, added=added)
+def read_drawn_line(sender: type, page: Page, to_read: Line | None, **kwargs: object) -> None:
+    page_edit_follow(page=page, to_read=to_read)

@@ -42,13 +42,13 @@ def page_process_again(*, page: Page) -> list[Job]:
     return _pages_process([page])
 
 
-def page_edit_follow(*, page: Page, added: Line | None) -> Job | None:
-    """Follow a person's change to the page's lines: queue the reading of an added line.
-    Any change is refused while the page is being processed (a running job would write to
-    lines that moved or went)."""
+def page_edit_follow(*, page: Page, to_read: Line | None) -> Job | None:
+    """Follow a person's change to the page's lines: queue the reading of a line drawn or
+    redrawn. Any change is refused while the page is being processed (a running job would
+    write to lines that moved or went)."""
     if _being_processed(page):
-        raise LineEditRefused("This page is still being processed: add or remove lines once that is done.")
-    if added is None:
+        raise LineEditRefused("This page is still being processed: change its lines once that is done.")
+    if to_read is None:
         return None
     # The heartbeat of a queued job is when its message was sent: now, just below.
     job = Job.objects.create(document=page.document, page=page, stage=JobStage.RECOGNIZE, heartbeat=timezone.now())

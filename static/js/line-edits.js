@@ -1,5 +1,6 @@
 // Fix what the segmenter got wrong: drag a box round a line it missed (the model then reads it),
-// or remove a line that is not text; the page reloads to show the change, so unsaved text blocks it.
+// drag a new box round a line it cut wrongly, or remove a line that is not text; the page reloads
+// to show the change, so unsaved text blocks it.
 // Places of ink no line covers are shown, and dismissed when they hold no text.
 (function () {
   const svg = document.getElementById("scan");
@@ -14,14 +15,8 @@
     where.className = where === topStatus ? kind || "" : "status " + (kind || "");
   }
 
-  function unsavedLineNumber() {
-    const inputs = Array.from(document.querySelectorAll("input.line-text"));
-    const index = inputs.findIndex((input) => input.value !== input.defaultValue);
-    return index < 0 ? null : index + 1;
-  }
-
   function blockedByUnsavedText(where) {
-    const unsaved = unsavedLineNumber();
+    const unsaved = window.unsavedLineNumber();
     if (unsaved) say(where, "Save line " + unsaved + " first (Enter) or undo your change there: the page reloads after this.", "error");
     return Boolean(unsaved);
   }
@@ -49,8 +44,11 @@
     return false;
   }
 
-  // Drawing: a box from where the pointer goes down to where it comes up, in page pixels.
-  let drawing = false, start = null, rect = null;
+  // Drawing: a box from where the pointer goes down to where it comes up, in page pixels,
+  // round a missed line, or round the line of the list item ``target`` when it is redrawn.
+  let drawing = false, start = null, rect = null, target = null;
+  const numberOf = (item) => item.querySelector(".number").textContent;
+  const shapeOf = (item) => svg.querySelector('polygon.line-shape[data-line-id="' + item.dataset.lineId + '"]');
 
   function toPage(event) {
     const point = svg.createSVGPoint();
@@ -61,12 +59,19 @@
 
   const direction = document.getElementById("draw-direction");
 
-  function setDrawing(on) {
+  function setDrawing(on, item = null) {
+    if (target) shapeOf(target).classList.remove("redrawn");
     drawing = on;
+    target = on ? item : null;
     direction.hidden = !on;
     svg.classList.toggle("drawing", on);
     drawButton.textContent = on ? "Cancel" : "Draw a missed line";
-    say(topStatus, on ? "Drag a box round the missed line on the scan." : "");
+    if (target) {
+      shapeOf(target).classList.add("redrawn");
+      shapeOf(target).scrollIntoView({ block: "center" });
+    }
+    const where = target ? "a new box round line " + numberOf(target) : "a box round the missed line";
+    say(topStatus, on ? "Drag " + where + " on the scan." : "");
     if (!on && rect) rect.remove();
   }
 
@@ -97,9 +102,12 @@
     const end = toPage(event);
     const box = [start.x, start.y, end.x, end.y].map(Math.round);
     start = null;
-    say(topStatus, "Adding the line…");
-    const added = await change(window.PAGE_LINES_API, "POST", { box, direction: direction.querySelector("select").value }, topStatus);
-    if (!added) rect.remove();
+    const body = { box, direction: direction.querySelector("select").value };
+    say(topStatus, target ? "Moving line " + numberOf(target) + " to its new box…" : "Adding the line…");
+    const done = target
+      ? await change(lineUrl(target.dataset.lineId) + "box/", "PUT", body, topStatus)
+      : await change(window.PAGE_LINES_API, "POST", body, topStatus);
+    if (!done) rect.remove();
   });
   // While drawing, a click on the scan is not a click on a line.
   svg.addEventListener("click", (event) => drawing && event.stopImmediatePropagation(), true);
@@ -119,13 +127,19 @@
     });
   });
 
+  document.querySelectorAll("button.redraw-line").forEach((button) => {
+    button.addEventListener("click", () => {
+      const item = button.closest("li.line");
+      if (!blockedByUnsavedText(item.querySelector(".status"))) setDrawing(true, item);
+    });
+  });
+
   document.querySelectorAll("button.remove-line").forEach((button) => {
     button.addEventListener("click", () => {
       const item = button.closest("li.line");
-      const number = item.querySelector(".number").textContent;
       const status = item.querySelector(".status");
       if (blockedByUnsavedText(status)) return;
-      if (!confirm("Remove line " + number + "? Only for things that are not text: a stamp, a rule, a smudge.")) return;
+      if (!confirm("Remove line " + numberOf(item) + "? Only for things that are not text: a stamp, a rule, a smudge.")) return;
       change(lineUrl(item.dataset.lineId), "DELETE", null, status);
     });
   });

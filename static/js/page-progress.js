@@ -7,9 +7,6 @@
   const STEP = { segment: "finding lines", recognize: "reading lines" };
   const readAt = Date.parse(note.dataset.readAt); // when the server read the lines shown
 
-  const unsaved = () =>
-    Array.from(document.querySelectorAll("input.line-text")).some((input) => input.value !== input.defaultValue);
-
   function offerReload() {
     const button = document.createElement("button");
     button.type = "button";
@@ -34,7 +31,7 @@
     const pending = mine.filter((job) => job.state !== "done" && job.state !== "failed");
     const finishedSince = mine.some((job) => job.finished && Date.parse(job.finished) > readAt);
     if (finishedSince) {
-      if (unsaved()) offerReload();
+      if (window.unsavedLineNumber()) offerReload();
       else location.reload();
       return;
     }

@@ -1,4 +1,13 @@
 // Review a page: move through lines (click, Enter, Tab), save with the revision seen, refuse stale saves.
+
+// The number of the first line whose box holds text not saved, else null: the page's other
+// scripts ask before they reload it.
+window.unsavedLineNumber = function () {
+  const inputs = Array.from(document.querySelectorAll("input.line-text"));
+  const index = inputs.findIndex((input) => input.value !== input.defaultValue);
+  return index < 0 ? null : index + 1;
+};
+
 (function () {
   const list = document.getElementById("line-list");
   if (!list) return;

@@ -1,5 +1,6 @@
 """A person fixes the segmentation in the review page: draws a box round a line the segmenter
-missed, and a real Celery worker reads it with the shipped model; removes a line that is not text."""
+missed, or a new box round one it cut wrongly, and a real Celery worker reads it with the shipped
+model; removes a line that is not text."""
 import pytest
 from django.db import connections
 from playwright.sync_api import expect
@@ -68,6 +69,26 @@ def test_a_drawn_line_is_read_by_the_worker_and_shown_in_its_place(review_tab, c
     expected = sorted(scans.LINES_DIR.glob("*.gt.txt"))[MISSED].read_text(encoding="utf-8").strip()
     assert Levenshtein.normalized_distance(read, expected) < 0.5, (read, expected)
     assert tab.locator("li.line >> nth=3").locator("input.line-text").input_value() == "line 3"
+
+
+def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
+    page, tab = review_tab
+    last = tab.locator("li.line >> nth=2")  # the page's fourth handwritten line
+    expect(tab.locator("#draw-direction")).to_be_hidden()
+    last.locator("button.redraw-line").click()
+    expect(tab.locator("#draw-direction")).to_be_visible()
+    expect(tab.locator("#line-edit-status")).to_have_text("Drag a new box round line 3 on the scan.")
+    x0, y0, x1, y1 = line_box(3)
+    drag(tab, (x0 - 5, y0 - 5, x1 + 5, y1 + 5))
+
+    # Its placeholder reading goes with the old box; the worker reads the new one.
+    expect(last.locator("input.line-text")).not_to_have_value("line 3")
+    expect(last.locator(".source")).to_have_text("Model", timeout=120_000)
+    read = last.locator("input.line-text").input_value()
+    expected = sorted(scans.LINES_DIR.glob("*.gt.txt"))[3].read_text(encoding="utf-8").strip()
+    assert Levenshtein.normalized_distance(read, expected) < 0.5, (read, expected)
+    assert Line.objects.get(page=page, order=2).polygon[0] == [x0 - 5, y0 - 5]
+    assert tab.locator("li.line").count() == 3
 
 
 def test_a_line_that_is_not_text_is_removed_after_a_confirmation(review_tab):

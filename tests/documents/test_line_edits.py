@@ -1,5 +1,6 @@
-"""Fixing what the segmenter got wrong: a person draws a line it missed (then read by the model)
-or removes one that is not text; nobody's saved text is lost, and a busy page is left alone."""
+"""Fixing what the segmenter got wrong: a person draws a line it missed (then read by the model),
+draws a wrong line's box again, or removes one that is not text; nobody's saved text is lost,
+and a busy page is left alone."""
 from datetime import timedelta
 
 import numpy as np
@@ -11,7 +12,9 @@ from rest_framework.test import APIClient
 
 from documents.layouts import drawn_box, drawn_line, insertion_index
 from documents.models import Line
-from documents.services import LineEditRefused, LineRemoved, line_add, line_remove, line_text_save
+from documents.services import (
+    LineEditRefused, LineRemoved, StaleRevision, line_add, line_redraw, line_remove, line_text_save,
+)
 from recognition import services as recognition
 from ml.layout import TextLine
 from ml.line_image import extract_line
@@ -108,6 +111,69 @@ def test_no_line_is_added_or_removed_while_the_page_is_being_processed(page, sen
     assert texts(page) == ["line 0", "line 1", "line 2"] and not sent
 
 
+def test_a_redrawn_line_is_read_again_from_its_new_box(page, sent, django_capture_on_commit_callbacks):
+    line = page.lines.get(order=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        redrawn = line_redraw(line=line, box=(8, 58, 260, 104))  # the segmenter cut it short
+
+    assert redrawn.pk == line.pk and redrawn.order == 1
+    assert Line.objects.get(pk=line.pk).polygon == [[8, 58], [260, 58], [260, 104], [8, 104]]
+    assert texts(page) == ["line 0", "(new)", "line 2"]  # the old box's reading is gone
+    job = Job.objects.get(page=page, state=JobState.QUEUED)
+    assert sent == [("recognition.tasks.recognize_page", [str(job.id)])]
+
+
+def test_an_edit_begun_on_the_old_reading_of_a_redrawn_line_is_stale(page, owner):
+    line = page.lines.get(order=1)
+    seen = line.revision
+    line_redraw(line=line, box=(8, 58, 260, 104))
+    with pytest.raises(StaleRevision):
+        line_text_save(line=line, author=owner, text="typed on the old reading", revision=seen)
+
+
+def test_a_persons_text_stays_with_a_redrawn_line_and_is_not_read_again(page, owner, sent):
+    line = page.lines.get(order=1)
+    line_text_save(line=line, author=owner, text="Rx amoxicillin 500 mg", revision=line.revision)
+    redrawn = line_redraw(line=line, box=(8, 58, 260, 104))
+
+    assert texts(page) == ["line 0", "Rx amoxicillin 500 mg", "line 2"]
+    assert redrawn.versions.count() == 2  # the model's reading is kept beside the person's
+    assert not Job.objects.filter(page=page, state=JobState.QUEUED).exists() and not sent
+
+
+def test_a_line_redrawn_elsewhere_takes_its_place_in_reading_order(page, sent):
+    line_redraw(line=page.lines.get(order=0), box=(10, 160, 200, 200))  # below the others now
+    assert texts(page) == ["line 1", "line 2", "(new)"]
+    assert list(page.lines.order_by("order").values_list("order", flat=True)) == [0, 1, 2]
+    Job.objects.filter(page=page).update(state=JobState.DONE)
+    line_redraw(line=page.lines.get(order=2), box=(10, 0, 200, 9))  # above them all
+    assert texts(page) == ["(new)", "line 1", "line 2"]
+    assert list(page.lines.order_by("order").values_list("order", flat=True)) == [0, 1, 2]
+
+
+def test_redrawing_takes_in_the_unread_ink_of_the_new_box(page, sent):
+    page.unread_ink = [{"id": 1, "polygon": [[205, 60], [250, 60], [250, 95], [205, 95]]}]
+    page.save()
+    line_redraw(line=page.lines.get(order=1), box=(8, 58, 260, 104))
+    page.refresh_from_db()
+    assert page.unread_ink == []
+
+
+def test_a_line_is_not_redrawn_while_the_page_is_processed_nor_once_removed(page, sent):
+    line = page.lines.get(order=1)
+    Job.objects.create(document=page.document, page=page, stage=JobStage.RECOGNIZE, state=JobState.RUNNING)
+    with pytest.raises(LineEditRefused, match="still being processed"):
+        line_redraw(line=line, box=(8, 58, 260, 104))
+    assert texts(page) == ["line 0", "line 1", "line 2"]
+    assert Line.objects.get(pk=line.pk).polygon == line.polygon
+
+    Job.objects.filter(page=page).update(state=JobState.DONE)
+    stale_copy = Line.objects.get(pk=line.pk)
+    line_remove(line=line)
+    with pytest.raises(LineRemoved, match="removed by someone else meanwhile"):
+        line_redraw(line=stale_copy, box=(8, 58, 260, 104))
+
+
 def test_a_removed_line_goes_and_the_others_close_up(page):
     line_remove(line=page.lines.get(order=1))
     assert texts(page) == ["line 0", "line 2"]
@@ -152,6 +218,23 @@ def test_the_api_adds_and_removes_lines(api, page, sent):
     assert page.lines.count() == 3
 
 
+def test_the_api_redraws_a_line(api, page, sent):
+    line = page.lines.get(order=1)
+    url = reverse("api-line-box", args=[line.id])
+    redrawn = api.put(url, {"box": [8, 58, 260, 104]}, format="json")
+    assert redrawn.status_code == 200, redrawn.content
+    assert redrawn.json()["id"] == str(line.id) and redrawn.json()["text"] == ""
+    assert redrawn.json()["polygon"] == [[8, 58], [260, 58], [260, 104], [8, 104]]
+
+    busy = api.put(url, {"box": [8, 58, 260, 100]}, format="json")
+    assert busy.status_code == 409 and "still being processed" in busy.json()["detail"]
+    Job.objects.filter(page=page).update(state=JobState.DONE)
+    off_page = api.put(url, {"box": [5000, 5000, 6000, 6000]}, format="json")
+    assert off_page.status_code == 400 and "on the page" in off_page.json()["detail"]
+    line_remove(line=line)
+    assert api.put(url, {"box": [8, 58, 260, 100]}, format="json").status_code == 404
+
+
 def test_the_api_takes_the_direction_of_the_writing(api, page, sent):
     url = reverse("api-page-lines", args=[page.id])
     assert api.post(url, {"box": [300, 10, 340, 300], "direction": "sideways"}, format="json").status_code == 400
@@ -174,7 +257,8 @@ def test_someone_elses_page_and_line_are_not_found(page, stranger):
     client.force_authenticate(stranger)
     assert client.post(reverse("api-page-lines", args=[page.id]), {"box": [10, 160, 200, 200]}, format="json").status_code == 404
     assert client.delete(reverse("api-line-detail", args=[page.lines.first().id])).status_code == 404
-    assert page.lines.count() == 3
+    assert client.put(reverse("api-line-box", args=[page.lines.first().id]), {"box": [8, 8, 260, 52]}, format="json").status_code == 404
+    assert page.lines.count() == 3 and page.lines.first().polygon[0] == [10, 10]
 
 
 @pytest.mark.parametrize("direction, turn", [("up", 1), ("down", -1)])
