@@ -25,6 +25,15 @@ class CRNNConfig:
             factor *= horizontal
         return factor
 
+    def __post_init__(self) -> None:
+        if len(self.channels) != len(self.pools):
+            raise ValueError(f"{len(self.channels)} conv blocks but {len(self.pools)} pools: give one pool per block")
+        vertical = 1
+        for v, _ in self.pools:
+            vertical *= v
+        if self.height % vertical:
+            raise ValueError(f"input height {self.height} is not divisible by the vertical pooling ({vertical})")
+
     def to_dict(self) -> dict:
         return asdict(self)
 

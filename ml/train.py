@@ -47,7 +47,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="straighten slanted writing before the network (saved with the model, so inference does it too)")
     parser.add_argument("--pools", type=_pools, help='pooling per conv block, e.g. "2x2 2x1 2x1 1x1" '
                         "(vertical x horizontal); with --init, the same weights read at the new frame rate")
+    shape = parser.add_argument_group("architecture of a new model (a resumed or --init model keeps its own)")
+    shape.add_argument("--height", type=int, help="input line height in pixels (default 32)")
+    shape.add_argument("--channels", type=_ints, help='channels per conv block, e.g. "32 64 96 128 160"; '
+                       "give --pools with as many blocks when their number changes")
+    shape.add_argument("--lstm-hidden", type=int, help="units of each LSTM direction (default 192)")
+    shape.add_argument("--lstm-layers", type=int, help="stacked BiLSTM layers (default 2)")
     return parser.parse_args(argv)
+
+
+ARCHITECTURE_OPTIONS = ("height", "channels", "lstm_hidden", "lstm_layers")
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        return [int(n) for n in text.split()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 32 64 96, got {text!r}") from None
 
 
 def _pools(text: str) -> list[tuple[int, int]]:
@@ -81,6 +97,9 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
         log.info("resuming from %s (epoch %d)", resume, payload["epoch"])
         return bundle, payload
     if args.init:
+        given = [f"--{name.replace('_', '-')}" for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None]
+        if given:
+            raise SystemExit(f"{', '.join(given)} shape a new model; --init keeps the architecture of its model")
         bundle = load_model(args.init)
         if args.pools:
             bundle.model = _with_pools(bundle.model, args.pools)
@@ -96,10 +115,13 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
     unknown = report_unknown(train, codec)
     if unknown:
         log.warning("characters seen once are left out of the alphabet (their lines too): %s", unknown)
-    preprocess = PreprocessConfig(deslant=args.deslant)
-    config = CRNNConfig(num_classes=codec.num_classes, height=preprocess.height)
-    if args.pools:
-        config.pools = args.pools
+    preprocess = PreprocessConfig(deslant=args.deslant, **({"height": args.height} if args.height else {}))
+    shape = {name: getattr(args, name) for name in ("channels", "pools", "lstm_hidden", "lstm_layers")}
+    try:
+        config = CRNNConfig(num_classes=codec.num_classes, height=preprocess.height,
+                            **{name: value for name, value in shape.items() if value is not None})
+    except ValueError as error:
+        raise SystemExit(f"cannot build that network: {error}") from None
     model = CRNN(config)
     return ModelBundle(model=model, codec=codec, preprocess=preprocess), {}
 

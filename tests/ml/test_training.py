@@ -102,3 +102,36 @@ def test_deslant_can_be_switched_on_when_fine_tuning_and_is_saved(tmp_path, text
     assert bundle.preprocess.deslant
     save_model(tmp_path / "deslanted.pt", bundle)
     assert load_model(tmp_path / "deslanted.pt").preprocess.deslant
+
+
+def new_model_args(tmp_path, *train_args: str):
+    return parse_args(["--train", "x", "--val", "y", "--out", str(tmp_path / "run"), *train_args])
+
+
+def test_a_new_model_takes_its_architecture_from_the_options_and_keeps_it_in_its_file(tmp_path, text_line):
+    args = new_model_args(tmp_path, "--height", "48", "--channels", "8 8 8 8 8", "--pools", "2x2 2x1 2x1 2x1 1x1",
+                          "--lstm-hidden", "16", "--lstm-layers", "3")
+    bundle, _ = build_bundle(args, [LineSample(_store(text_line(text)), text, "synthetic") for text in TEXTS])
+
+    config = bundle.model.config
+    assert (config.height, config.channels, config.lstm_hidden, config.lstm_layers) == (48, [8] * 5, 16, 3)
+    assert bundle.preprocess.height == 48
+    save_model(tmp_path / "tall.pt", bundle)
+    loaded = load_model(tmp_path / "tall.pt")
+    assert loaded.model.config == config and loaded.preprocess.height == 48
+    (reading,) = Recognizer(loaded, "cpu").recognize([text_line("take 2")])  # cut to 48 px high, read by 5 blocks
+    assert len(reading.confidences) == len(reading.text)
+
+
+def test_an_architecture_that_cannot_be_built_is_refused_with_the_reason(tmp_path):
+    samples = [LineSample(np.zeros((32, 64), np.uint8), "abc", "x")]
+    with pytest.raises(SystemExit, match="one pool per block"):
+        build_bundle(new_model_args(tmp_path, "--channels", "8 8 8 8 8"), samples)
+    with pytest.raises(SystemExit, match="not divisible"):
+        build_bundle(new_model_args(tmp_path, "--height", "36"), samples)
+
+
+def test_init_keeps_its_models_architecture(tmp_path):
+    _, args = saved_tiny_model(tmp_path, "--height", "48", "--lstm-layers", "3")
+    with pytest.raises(SystemExit, match="--height, --lstm-layers shape a new model"):
+        build_bundle(args, [])
