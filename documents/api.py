@@ -1,6 +1,7 @@
 """REST API for documents: upload, import, pages, lines, text corrections and exports."""
 from __future__ import annotations
 
+from typing import Callable
 from uuid import UUID
 
 from django.http import HttpResponse
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 from documents import selectors, services
 from documents.exports import export_response
 from documents.forms import uploaded
+from documents.models import Line
 from documents.serializers import (
     DocumentImportSerializer,
     CollaboratorSerializer,
@@ -143,15 +145,7 @@ class PageLinesApi(APIView):
     def post(self, request: Request, page_id: UUID) -> Response:
         """Add a line the segmenter missed, drawn as a box; it is read by the model. 409 while the page is processed."""
         page = selectors.page_get(user=request.user, page_id=page_id)
-        serializer = LineBoxSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            line = services.line_add(page=page, **serializer.validated_data)
-        except ValueError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        except services.LineEditRefused as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
-        return Response(LineSerializer(selectors.line_view(line=line)).data, status=status.HTTP_201_CREATED)
+        return _line_drawn(request, lambda box: services.line_add(page=page, **box), status.HTTP_201_CREATED)
 
 
 class PageUnreadInkApi(APIView):
@@ -211,17 +205,22 @@ class LineBoxApi(APIView):
         """Give a line a new box; a person's text stays, a model's reading is read again from it.
         409 while the page is processed, 410 when the line was removed meanwhile."""
         line = selectors.line_get(user=request.user, line_id=line_id)
-        serializer = LineBoxSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            line = services.line_redraw(line=line, **serializer.validated_data)
-        except ValueError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        except services.LineEditRefused as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
-        except services.LineRemoved as gone:
-            return Response({"detail": str(gone)}, status=status.HTTP_410_GONE)
-        return Response(LineSerializer(selectors.line_view(line=line)).data)
+        return _line_drawn(request, lambda box: services.line_redraw(line=line, **box), status.HTTP_200_OK)
+
+
+def _line_drawn(request: Request, edit: Callable[[dict], Line], done_status: int) -> Response:
+    """Do ``edit`` with the box (and direction) drawn in the request; the line, or why not."""
+    serializer = LineBoxSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    try:
+        line = edit(serializer.validated_data)
+    except ValueError as error:  # a box off the page or too small
+        return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+    except services.LineEditRefused as error:  # the page is being processed
+        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    except services.LineRemoved as error:
+        return Response({"detail": str(error)}, status=status.HTTP_410_GONE)
+    return Response(LineSerializer(selectors.line_view(line=line)).data, status=done_status)
 
 
 class DocumentExportApi(APIView):
