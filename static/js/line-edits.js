@@ -71,7 +71,7 @@
       shapeOf(target).scrollIntoView({ block: "center" });
     }
     const where = target ? "a new box round line " + numberOf(target) : "a box round the missed line";
-    say(topStatus, on ? "Drag " + where + " on the scan." : "");
+    say(topStatus, on ? "Drag " + where + " on the scan (Esc: cancel)." : "");
     if (!on && rect) rect.remove();
   }
 
@@ -83,6 +83,9 @@
   }
 
   drawButton.addEventListener("click", () => setDrawing(!drawing));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && drawing && !start) setDrawing(false);
+  });
   svg.addEventListener("pointerdown", (event) => {
     if (!drawing) return;
     event.preventDefault();

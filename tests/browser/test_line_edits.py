@@ -77,7 +77,7 @@ def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
     expect(tab.locator("#draw-direction")).to_be_hidden()
     last.locator("button.redraw-line").click()
     expect(tab.locator("#draw-direction")).to_be_visible()
-    expect(tab.locator("#line-edit-status")).to_have_text("Drag a new box round line 3 on the scan.")
+    expect(tab.locator("#line-edit-status")).to_have_text("Drag a new box round line 3 on the scan (Esc: cancel).")
     x0, y0, x1, y1 = line_box(3)
     drag(tab, (x0 - 5, y0 - 5, x1 + 5, y1 + 5))
 
@@ -89,6 +89,17 @@ def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
     assert Levenshtein.normalized_distance(read, expected) < 0.5, (read, expected)
     assert Line.objects.get(page=page, order=2).polygon[0] == [x0 - 5, y0 - 5]
     assert tab.locator("li.line").count() == 3
+
+
+def test_escape_cancels_drawing(review_tab):
+    page, tab = review_tab
+    tab.locator("li.line >> nth=0").locator("button.redraw-line").click()
+    expect(tab.locator("polygon.line-shape.redrawn")).to_have_count(1)
+    tab.keyboard.press("Escape")
+    expect(tab.locator("#draw-direction")).to_be_hidden()
+    expect(tab.locator("polygon.line-shape.redrawn")).to_have_count(0)
+    expect(tab.locator("#line-edit-status")).to_have_text("")
+    expect(tab.locator("#draw-line")).to_have_text("Draw a missed line")
 
 
 def test_a_line_that_is_not_text_is_removed_after_a_confirmation(review_tab):
