@@ -86,6 +86,17 @@ def drawn_line(box: Box, direction: str = "right") -> tuple[list[list[int]], lis
     raise ValueError(f"The direction of the writing must be one of {', '.join(DIRECTIONS)}, not {direction!r}.")
 
 
+def writing_direction(baseline: Sequence[Sequence[float]]) -> str:
+    """Which of DIRECTIONS a line runs, by its baseline from first to last point (a line running
+    leftwards is upside down, and is drawn as one running right)."""
+    if len(baseline) < 2:
+        return "right"
+    dx, dy = baseline[-1][0] - baseline[0][0], baseline[-1][1] - baseline[0][1]
+    if abs(dx) >= abs(dy):
+        return "right"
+    return "down" if dy > 0 else "up"
+
+
 def insertion_index(boxes: list[Box], box: Box) -> int:
     """Where a new line drawn as ``box`` goes among lines with ``boxes`` (given in reading order):
     right after the line that comes before it when the page's reading order is worked out again."""

@@ -1,10 +1,12 @@
-"""Template helpers that show how sure the model was, character by character."""
+"""Template helpers of the review page: how sure the model was, character by character, and
+which way each line's writing runs."""
 from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from documents.layouts import writing_direction
 from documents.selectors import LineView
 
 register = template.Library()
@@ -33,3 +35,8 @@ def percent(value: float | None) -> str:
 @register.filter
 def unsure(view: LineView, threshold: float) -> bool:
     return view.unsure(threshold)
+
+
+@register.filter
+def direction(view: LineView) -> str:
+    return writing_direction(view.line.baseline)

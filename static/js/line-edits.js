@@ -67,6 +67,7 @@
     svg.classList.toggle("drawing", on);
     drawButton.textContent = on ? "Cancel" : "Draw a missed line";
     if (target) {
+      direction.querySelector("select").value = target.dataset.direction;
       shapeOf(target).classList.add("redrawn");
       shapeOf(target).scrollIntoView({ block: "center" });
     }

@@ -91,9 +91,13 @@ def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
     assert tab.locator("li.line").count() == 3
 
 
-def test_escape_cancels_drawing(review_tab):
+def test_redrawing_starts_from_the_lines_direction_and_escape_cancels_it(review_tab):
     page, tab = review_tab
+    x0, y0, x1, y1 = line_box(0)
+    page.lines.filter(order=0).update(baseline=[[x1 - 10, y1], [x1 - 10, y0]])  # as if it ran up the page
+    tab.reload()
     tab.locator("li.line >> nth=0").locator("button.redraw-line").click()
+    expect(tab.locator("#draw-direction select")).to_have_value("up")
     expect(tab.locator("polygon.line-shape.redrawn")).to_have_count(1)
     tab.keyboard.press("Escape")
     expect(tab.locator("#draw-direction")).to_be_hidden()

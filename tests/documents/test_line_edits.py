@@ -10,7 +10,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from rest_framework.test import APIClient
 
-from documents.layouts import drawn_box, drawn_line, insertion_index
+from documents.layouts import drawn_box, drawn_line, insertion_index, writing_direction
 from documents.models import Line
 from documents.services import (
     LineEditRefused, LineRemoved, StaleRevision, line_add, line_redraw, line_remove, line_text_save,
@@ -284,6 +284,12 @@ def difference(a: np.ndarray, b: np.ndarray) -> float:
         float(np.abs(a[dy : dy + rows, dx : dx + cols].astype(int) - b[2 : 2 + rows, 2 : 2 + cols]).mean())
         for dy in range(5) for dx in range(5)
     )
+
+
+@pytest.mark.parametrize("direction", ["right", "up", "down"])
+def test_a_drawn_lines_direction_is_read_back_from_its_baseline(direction):
+    _, baseline = drawn_line((10, 10, 60, 200), direction)
+    assert writing_direction(baseline) == direction
 
 
 def test_an_unknown_direction_is_refused_with_the_choices():

@@ -63,6 +63,14 @@ def test_review_page_draws_every_line_and_marks_unsure_characters(client, owner,
     assert reverse("page-image", args=[page.id]) in body
 
 
+def test_review_page_tells_its_script_which_way_each_line_runs(client, owner, document_with_lines):
+    page = document_with_lines.pages.get()
+    page.lines.filter(order=2).update(baseline=[[190, 150], [190, 110]])  # up the margin
+    client.force_login(owner)
+    body = client.get(reverse("page-review", args=[page.id])).content.decode()
+    assert [part.split('"')[0] for part in body.split('data-direction="')[1:]] == ["right", "right", "up"]
+
+
 def test_page_image_is_served_to_its_owner(client, owner, document_with_lines):
     client.force_login(owner)
     page = document_with_lines.pages.get()
