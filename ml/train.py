@@ -47,6 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="straighten slanted writing before the network (saved with the model, so inference does it too)")
     parser.add_argument("--pools", type=_pools, help='pooling per conv block, e.g. "2x2 2x1 2x1 1x1" '
                         "(vertical x horizontal); with --init, the same weights read at the new frame rate")
+    parser.add_argument("--dropout", type=float, help="dropout before and inside the BiLSTM and before the output "
+                        "(default 0.2); with --init, the same weights trained at the new rate")
     shape = parser.add_argument_group("architecture of a new model (a resumed or --init model keeps its own)")
     shape.add_argument("--height", type=int, help="input line height in pixels (default 32)")
     shape.add_argument("--channels", type=_ints, help='channels per conv block, e.g. "32 64 96 128 160"; '
@@ -103,6 +105,8 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
         bundle = load_model(args.init)
         if args.pools:
             bundle.model = _with_pools(bundle.model, args.pools)
+        if args.dropout is not None:
+            bundle.model = _rebuilt(bundle.model, dropout=args.dropout)
         if args.deslant:
             bundle.preprocess = replace(bundle.preprocess, deslant=True)
         codec = bundle.codec.extended(s.text for s in train)
@@ -116,7 +120,7 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
     if unknown:
         log.warning("characters seen once are left out of the alphabet (their lines too): %s", unknown)
     preprocess = PreprocessConfig(deslant=args.deslant, **({"height": args.height} if args.height else {}))
-    shape = {name: getattr(args, name) for name in ("channels", "pools", "lstm_hidden", "lstm_layers")}
+    shape = {name: getattr(args, name) for name in ("channels", "pools", "lstm_hidden", "lstm_layers", "dropout")}
     try:
         config = CRNNConfig(num_classes=codec.num_classes, height=preprocess.height,
                             **{name: value for name, value in shape.items() if value is not None})
@@ -131,7 +135,12 @@ def _with_pools(model: CRNN, pools: list[tuple[int, int]]) -> CRNN:
     as long as the vertical pools are unchanged."""
     if [v for v, _ in pools] != [v for v, _ in model.config.pools]:
         raise SystemExit("--pools with --init may change only the horizontal pooling")
-    rebuilt = CRNN(replace(model.config, pools=pools))
+    return _rebuilt(model, pools=pools)
+
+
+def _rebuilt(model: CRNN, **changes: object) -> CRNN:
+    """The same weights in a network whose config differs by ``changes`` that keep every tensor's shape."""
+    rebuilt = CRNN(replace(model.config, **changes))
     rebuilt.load_state_dict(model.state_dict())
     return rebuilt
 

@@ -75,6 +75,18 @@ def test_fine_tuning_at_a_finer_frame_rate_keeps_every_weight(tmp_path):
         assert torch.equal(bundle.model.state_dict()[key], value), key
 
 
+def test_fine_tuning_at_another_dropout_keeps_every_weight_and_saves_the_rate(tmp_path):
+    model, args = saved_tiny_model(tmp_path, "--dropout", "0.4")
+
+    bundle, _ = build_bundle(args, [LineSample(torch.zeros(48, 64).numpy(), "abc", "x")])
+
+    assert bundle.model.config.dropout == 0.4 and bundle.model.lstm.dropout == 0.4
+    for key, value in model.state_dict().items():
+        assert torch.equal(bundle.model.state_dict()[key], value), key
+    save_model(tmp_path / "dropout.pt", bundle)
+    assert load_model(tmp_path / "dropout.pt").model.config.dropout == 0.4
+
+
 def test_pools_may_not_change_the_vertical_pooling_of_an_existing_model(tmp_path):
     _, args = saved_tiny_model(tmp_path, "--pools", "2x2 2x2 1x1 2x1")
 
