@@ -1,6 +1,7 @@
 """CRNN: a small CNN reads columns of the line image, a BiLSTM reads the sequence, CTC decodes."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import torch
@@ -20,17 +21,12 @@ class CRNNConfig:
 
     @property
     def width_reduction(self) -> int:
-        factor = 1
-        for _, horizontal in self.pools:
-            factor *= horizontal
-        return factor
+        return math.prod(horizontal for _, horizontal in self.pools)
 
     def __post_init__(self) -> None:
         if len(self.channels) != len(self.pools):
             raise ValueError(f"{len(self.channels)} conv blocks but {len(self.pools)} pools: give one pool per block")
-        vertical = 1
-        for v, _ in self.pools:
-            vertical *= v
+        vertical = math.prod(v for v, _ in self.pools)
         if self.height % vertical:
             raise ValueError(f"input height {self.height} is not divisible by the vertical pooling ({vertical})")
 

@@ -58,7 +58,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+# Options that are fields of CRNNConfig: the shape of a new model, then the two an --init model may change.
 ARCHITECTURE_OPTIONS = ("height", "channels", "lstm_hidden", "lstm_layers")
+CONFIG_OPTIONS = (*ARCHITECTURE_OPTIONS, "pools", "dropout")
 
 
 def _ints(text: str) -> list[int]:
@@ -119,15 +121,13 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
     unknown = report_unknown(train, codec)
     if unknown:
         log.warning("characters seen once are left out of the alphabet (their lines too): %s", unknown)
-    preprocess = PreprocessConfig(deslant=args.deslant, **({"height": args.height} if args.height else {}))
-    shape = {name: getattr(args, name) for name in ("channels", "pools", "lstm_hidden", "lstm_layers", "dropout")}
+    given = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
     try:
-        config = CRNNConfig(num_classes=codec.num_classes, height=preprocess.height,
-                            **{name: value for name, value in shape.items() if value is not None})
+        config = CRNNConfig(num_classes=codec.num_classes, **given)
     except ValueError as error:
         raise SystemExit(f"cannot build that network: {error}") from None
-    model = CRNN(config)
-    return ModelBundle(model=model, codec=codec, preprocess=preprocess), {}
+    preprocess = PreprocessConfig(height=config.height, deslant=args.deslant)
+    return ModelBundle(model=CRNN(config), codec=codec, preprocess=preprocess), {}
 
 
 def _with_pools(model: CRNN, pools: list[tuple[int, int]]) -> CRNN:
