@@ -8,7 +8,6 @@
   if (!svg || !drawButton) return;
   const topStatus = document.getElementById("line-edit-status");
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
-  const lineUrl = (id) => window.LINE_API.replace("00000000-0000-0000-0000-000000000000", id);
 
   function say(where, message, kind) {
     where.textContent = message;
@@ -109,7 +108,7 @@
     const body = { box, direction: direction.querySelector("select").value };
     say(topStatus, target ? "Moving line " + numberOf(target) + " to its new box…" : "Adding the line…");
     const done = target
-      ? await change(lineUrl(target.dataset.lineId) + "box/", "PUT", body, topStatus)
+      ? await change(window.forLine(window.LINE_BOX_API, target.dataset.lineId), "PUT", body, topStatus)
       : await change(window.PAGE_LINES_API, "POST", body, topStatus);
     if (!done) rect.remove();
   });
@@ -144,7 +143,7 @@
       const status = item.querySelector(".status");
       if (blockedByUnsavedText(status)) return;
       if (!confirm("Remove line " + numberOf(item) + "? Only for things that are not text: a stamp, a rule, a smudge.")) return;
-      change(lineUrl(item.dataset.lineId), "DELETE", null, status);
+      change(window.forLine(window.LINE_API, item.dataset.lineId), "DELETE", null, status);
     });
   });
 })();

@@ -2,6 +2,9 @@
 
 // The number of the first line whose box holds text not saved, else null: the page's other
 // scripts ask before they reload it.
+// A line's API address, from an address the page was given for the line of id zero.
+window.forLine = (url, id) => url.replace("00000000-0000-0000-0000-000000000000", id);
+
 window.unsavedLineNumber = function () {
   const inputs = Array.from(document.querySelectorAll("input.line-text"));
   const index = inputs.findIndex((input) => input.value !== input.defaultValue);
@@ -15,7 +18,6 @@ window.unsavedLineNumber = function () {
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   const items = Array.from(list.querySelectorAll("li.line"));
   const shapeOf = (id) => svg.querySelector('polygon[data-line-id="' + id + '"]');
-  const apiUrl = (id) => window.LINE_API.replace("00000000-0000-0000-0000-000000000000", id);
 
   function activate(item) {
     items.forEach((other) => {
@@ -45,7 +47,7 @@ window.unsavedLineNumber = function () {
     setStatus(item, "Saving…");
     let response;
     try {
-      response = await fetch(apiUrl(item.dataset.lineId), {
+      response = await fetch(window.forLine(window.LINE_API, item.dataset.lineId), {
         method: "PATCH",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
         body: JSON.stringify({ text: input.value, revision: Number(revision) }),
