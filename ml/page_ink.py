@@ -78,14 +78,22 @@ def find_rulings(mask: np.ndarray, min_length: int) -> np.ndarray:
     """Straight horizontal and vertical runs longer than ``min_length``, dashed ones included.
 
     Ruled and squared paper, margins and frame edges are longer and straighter
-    than any handwritten stroke; a short closing first joins the dashes of a
-    dotted ruling.
+    than any handwritten stroke.
     """
+    return horizontal_rulings(mask, min_length) | vertical_rulings(mask, min_length)
+
+
+def horizontal_rulings(mask: np.ndarray, min_length: int) -> np.ndarray:
+    """Straight horizontal runs longer than ``min_length``, a little widened; a short closing
+    first joins the dashes of a dotted ruling."""
     joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((1, 9), np.uint8))
-    horizontal = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((1, min_length), np.uint8))
-    joined = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 1), np.uint8))
-    vertical = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((min_length, 1), np.uint8))
-    return cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    runs = cv2.morphologyEx(joined, cv2.MORPH_OPEN, np.ones((1, min_length), np.uint8))
+    return cv2.dilate(runs, np.ones((3, 3), np.uint8))
+
+
+def vertical_rulings(mask: np.ndarray, min_length: int) -> np.ndarray:
+    """Straight vertical runs longer than ``min_length``, as ``horizontal_rulings``."""
+    return horizontal_rulings(np.ascontiguousarray(mask.T), min_length).T
 
 
 def ink_mask(darkness: np.ndarray, relative: float = 0.45) -> np.ndarray:
