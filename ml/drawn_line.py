@@ -1,0 +1,192 @@
+"""A line a person drew a box round, fitted to its writing.
+
+People draw boxes loosely: a box round a line takes in the descenders of the line
+above, the ascenders of the line below, and paper. Read as a rectangle, such a
+line reads two to three times worse than one cut by its outline (docs/segmentation.md,
+"Lines drawn by hand"). Here the box's ink is searched for the line it was drawn
+for (the densest band of ink near the box's middle, along the writing's skew);
+the strokes that cross that band, and the accents and dots just above or below
+it, make the line; the outline follows them and the baseline runs under the band.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from ml.layout import Point
+from ml.page_ink import (
+    PAPER_NOISE, estimate_skew, flatten_background, horizontal_rulings, ink_mask, vertical_rulings,
+)
+
+Box = tuple[int, int, int, int]
+
+# Which way the writing in a drawn box runs: along the page, or up or down its margin.
+DIRECTIONS = ("right", "up", "down")
+# Quarter turns (numpy's rot90, counter-clockwise) that stand writing running each way upright.
+_TURNS = {"right": 0, "up": -1, "down": 1}
+MAX_SKEW = 6.0
+# A row of the line's core holds at least this share of the densest row's ink.
+CORE_LEVEL = 0.4
+# A stroke belongs to the line when this share of the core's height (in pixels) lies in the core.
+CORE_TOUCH = 0.25
+
+
+def fit_drawn_line(gray: np.ndarray, box: Box, direction: str = "right") -> tuple[list[Point], list[Point]]:
+    """The polygon and baseline, in page pixels, of the writing in ``box`` (x0, y0, x1, y1) of a
+    gray page, running ``direction`` ("right", or "up" / "down" a margin); the box itself
+    (``box_line``) when it holds no ink."""
+    polygon, baseline = box_line(box, direction)  # also refuses an unknown direction
+    x0, y0, x1, y1 = box
+    crop = gray[y0:y1, x0:x1]
+    turns = _TURNS[direction]
+    fitted = _fit_upright(np.ascontiguousarray(np.rot90(crop, turns)))
+    if fitted is None:
+        return polygon, baseline
+    polygon, baseline = (_turned_back(points, turns, crop.shape, (x0, y0)) for points in fitted)
+    return polygon, baseline
+
+
+def box_line(box: Box, direction: str = "right") -> tuple[list[Point], list[Point]]:
+    """The polygon and baseline of a line drawn as ``box``, taken as it is: the box, and a
+    straight baseline inside it, a quarter of the line's height from its foot, running the way
+    the writing does."""
+    x0, y0, x1, y1 = box
+    polygon = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    if direction == "right":
+        base = round(y1 - 0.25 * (y1 - y0))
+        return polygon, [(x0, base), (x1, base)]
+    if direction == "up":  # the letters' feet face right
+        base = round(x1 - 0.25 * (x1 - x0))
+        return polygon, [(base, y1), (base, y0)]
+    if direction == "down":  # the letters' feet face left
+        base = round(x0 + 0.25 * (x1 - x0))
+        return polygon, [(base, y0), (base, y1)]
+    raise ValueError(f"The direction of the writing must be one of {', '.join(DIRECTIONS)}, not {direction!r}.")
+
+
+def writing_direction(baseline: Sequence[Sequence[float]]) -> str:
+    """Which of DIRECTIONS a line runs, by its baseline from first to last point (a line running
+    leftwards is upside down, and is drawn as one running right)."""
+    if len(baseline) < 2:
+        return "right"
+    dx, dy = baseline[-1][0] - baseline[0][0], baseline[-1][1] - baseline[0][1]
+    if abs(dx) >= abs(dy):
+        return "right"
+    return "down" if dy > 0 else "up"
+
+
+def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Polygon and baseline (float [N, 2], in ``crop``'s pixels) of the line across its middle."""
+    ink = line_ink(crop)
+    ys, xs = np.nonzero(ink)
+    if xs.size == 0:
+        return None
+    height, width = crop.shape
+    # The writing's own skew (ruled paper is often written on askew): rows are measured along it.
+    slope = np.tan(np.radians(estimate_skew(ink, MAX_SKEW)))
+    rows = np.clip(np.round(ys - (xs - width / 2) * slope).astype(int), 0, height - 1)
+    top, bottom = _core(rows, height)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = _line_strokes(labels[ys, xs], rows, stats, top, bottom, height)
+    chosen = keep[labels[ys, xs]]
+    if not chosen.any():
+        return None
+    xs, ys = xs[chosen], ys[chosen]
+    ends = np.array([xs.min(), xs.max()], np.float64)
+    baseline = np.stack([ends, bottom + (ends - width / 2) * slope], axis=1)
+    return _envelope(xs, ys, bottom - top + 1, (width, height)), baseline
+
+
+def line_ink(crop: np.ndarray) -> np.ndarray:
+    """Ink (uint8, 1 = ink) of a gray crop without rulings and margin rules (a quarter of the
+    crop's width long, or nine tenths of its height); strokes that cross a ruling stay whole."""
+    darkness = flatten_background(crop)
+    rulings, rules = _rulings((darkness > PAPER_NOISE).astype(np.uint8))
+    darkness[(rulings | rules) > 0] = 0.0
+    ink = ink_mask(darkness)
+    bridged = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((11, 1), np.uint8))
+    return ink | (bridged & rulings)
+
+
+def _rulings(faint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal rulings and vertical rules of a crop's faint ink, found along the rulings' own
+    skew, which is often not the writing's (on a canvas large enough to keep them whole)."""
+    height, width = faint.shape
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), estimate_skew(faint, MAX_SKEW), 1.0)
+    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
+    size = (int(np.ceil(width * cos + height * sin)), int(np.ceil(width * sin + height * cos)))
+    turn[:, 2] += ((size[0] - width) / 2, (size[1] - height) / 2)
+    level = cv2.warpAffine(faint, turn, size, flags=cv2.INTER_NEAREST)
+    found = horizontal_rulings(level, max(width // 4, 20)), vertical_rulings(level, max(int(0.9 * height), 20))
+    back = cv2.invertAffineTransform(turn)
+    return tuple(cv2.warpAffine(mask, back, (width, height), flags=cv2.INTER_NEAREST) for mask in found)
+
+
+def _core(rows: np.ndarray, height: int) -> tuple[int, int]:
+    """First and last row of the band of densest ink nearest the middle: the line's x-height."""
+    profile = np.convolve(np.bincount(rows, minlength=height), np.ones(5) / 5, mode="same")
+    # A person centres the box on the line it is for, whatever else the box takes in.
+    nearness = np.exp(-0.5 * ((np.arange(height) - (height - 1) / 2) / (height / 4)) ** 2)
+    peak = int(np.argmax(profile * nearness))
+    level = CORE_LEVEL * profile[peak]
+    top = bottom = peak
+    while top > 0 and profile[top - 1] >= level:
+        top -= 1
+    while bottom + 1 < height and profile[bottom + 1] >= level:
+        bottom += 1
+    return top, bottom
+
+
+def _line_strokes(
+    labels: np.ndarray, rows: np.ndarray, stats: np.ndarray, top: int, bottom: int, height: int
+) -> np.ndarray:
+    """Which connected components are the line's: those that cross its core, and the marks
+    (accents, dots, commas) close above or below it that no stroke from outside the box reaches."""
+    core = bottom - top + 1
+    in_core = np.bincount(labels[(rows >= top) & (rows <= bottom)], minlength=len(stats))
+    crossing = in_core >= CORE_TOUCH * np.minimum(stats[:, cv2.CC_STAT_HEIGHT], core)
+    first = np.full(len(stats), height)
+    last = np.full(len(stats), -1)
+    np.minimum.at(first, labels, rows)
+    np.maximum.at(last, labels, rows)
+    near = (first >= top - core) & (last <= bottom + core)
+    inside = (stats[:, cv2.CC_STAT_TOP] > 0) & (stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] < height)
+    tall, wide = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    rule = (stats[:, cv2.CC_STAT_TOP] == 0) & (tall == height) & (tall > 3 * core) & (wide < tall / 4)
+    mark = tall < core
+    keep = (crossing & ~rule) | (near & inside & mark)
+    keep[0] = False  # the paper
+    return keep
+
+
+def _envelope(xs: np.ndarray, ys: np.ndarray, core: int, size: tuple[int, int]) -> np.ndarray:
+    """A polygon round the ink: in each stretch of one core height, the highest and lowest ink
+    of it and its neighbours, with a margin; upper edge left to right, lower edge back."""
+    step = max(core, 4)
+    pad = max(2, core // 4)
+    upper, lower = [], []
+    for start in np.arange(xs.min(), xs.max() + step, step):
+        near = (xs >= start - step) & (xs < start + 2 * step)
+        if near.any():
+            upper.append((start, ys[near].min() - pad))
+            lower.append((start, ys[near].max() + pad))
+    upper[0], lower[0] = (xs.min() - pad, upper[0][1]), (xs.min() - pad, lower[0][1])
+    upper[-1], lower[-1] = (xs.max() + pad, upper[-1][1]), (xs.max() + pad, lower[-1][1])
+    width, height = size
+    outline = np.array(upper + lower[::-1], np.float64)
+    return np.clip(outline, 0, (width - 1, height - 1))
+
+
+def _turned_back(points: np.ndarray, turns: int, shape: tuple[int, int], offset: tuple[int, int]) -> list[Point]:
+    """Points of the upright crop in the page's pixels: turned back, then moved to the box."""
+    height, width = shape
+    u, v = points[:, 0], points[:, 1]
+    if turns == -1:  # written up the page: turned clockwise to stand upright
+        x, y = v, height - 1 - u
+    elif turns == 1:  # written down the page: turned counter-clockwise
+        x, y = width - 1 - v, u
+    else:
+        x, y = u, v
+    return [(int(round(a)) + offset[0], int(round(b)) + offset[1]) for a, b in zip(x, y)]
