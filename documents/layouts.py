@@ -65,38 +65,6 @@ def drawn_box(box: Sequence[float], width: int, height: int) -> Box:
     return x0, y0, x1, y1
 
 
-# Which way the writing in a drawn box runs: along the page, or up or down its margin.
-DIRECTIONS = ("right", "up", "down")
-
-
-def drawn_line(box: Box, direction: str = "right") -> tuple[list[list[int]], list[list[int]]]:
-    """The polygon and baseline of a line drawn as ``box``: the box, and a straight baseline inside
-    it, a quarter of the line's height from its foot, running the way the writing does."""
-    x0, y0, x1, y1 = box
-    polygon = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
-    if direction == "right":
-        base = round(y1 - _BELOW * (y1 - y0))
-        return polygon, [[x0, base], [x1, base]]
-    if direction == "up":  # the letters' feet face right
-        base = round(x1 - _BELOW * (x1 - x0))
-        return polygon, [[base, y1], [base, y0]]
-    if direction == "down":  # the letters' feet face left
-        base = round(x0 + _BELOW * (x1 - x0))
-        return polygon, [[base, y0], [base, y1]]
-    raise ValueError(f"The direction of the writing must be one of {', '.join(DIRECTIONS)}, not {direction!r}.")
-
-
-def writing_direction(baseline: Sequence[Sequence[float]]) -> str:
-    """Which of DIRECTIONS a line runs, by its baseline from first to last point (a line running
-    leftwards is upside down, and is drawn as one running right)."""
-    if len(baseline) < 2:
-        return "right"
-    dx, dy = baseline[-1][0] - baseline[0][0], baseline[-1][1] - baseline[0][1]
-    if abs(dx) >= abs(dy):
-        return "right"
-    return "down" if dy > 0 else "up"
-
-
 def insertion_index(boxes: list[Box], box: Box) -> int:
     """Where a new line drawn as ``box`` goes among lines with ``boxes`` (given in reading order):
     right after the line that comes before it when the page's reading order is worked out again."""

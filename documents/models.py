@@ -4,8 +4,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 
+import numpy as np
 from django.conf import settings
 from django.db import models
+from PIL import Image
 
 
 class DocumentKind(models.TextChoices):
@@ -78,6 +80,11 @@ class Page(models.Model):
         """Changes when the image is replaced (a turned page); the image URL carries it, since
         browsers keep the image for an hour."""
         return hashlib.sha256(self.image.name.encode()).hexdigest()[:10]
+
+    def gray(self) -> np.ndarray:
+        """The page image as gray uint8."""
+        with self.image.open("rb") as file, Image.open(file) as image:
+            return np.asarray(image.convert("L"))
 
 
 class Line(models.Model):

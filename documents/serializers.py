@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from documents.layouts import DIRECTIONS
 from documents.models import Document, DocumentKind, LineText, Page
+from ml.drawn_line import DIRECTIONS
 
 
 class DocumentSerializer(serializers.ModelSerializer):

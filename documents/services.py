@@ -12,11 +12,12 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 
-from documents.layouts import drawn_box, drawn_line, insertion_index, line_polygon, mostly_inside
+from documents.layouts import drawn_box, insertion_index, line_polygon, mostly_inside
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
 from documents.signals import document_uploaded, page_lines_edited, page_turned
 from documents.imports import match_layouts
 from documents.uploads import PageImage, UploadedFile, read_pages, turn_image
+from ml.drawn_line import fit_drawn_line
 from ml.formats.writing import bounding_box
 from ml.layout import LinePrediction, PageLayout
 
@@ -263,11 +264,11 @@ def line_add(*, page: Page, box: tuple[float, float, float, float], direction: s
     the page is being processed.
     """
     box = drawn_box(box, page.width, page.height)
-    polygon, baseline = drawn_line(box, direction)
+    polygon, baseline = _drawn_line(page, box, direction)
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
         polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
-        order = insertion_index([bounding_box(p) for p in polygons], box)
+        order = insertion_index([bounding_box(p) for p in polygons], bounding_box(polygon))
         _lines_move(page=page, start=order, by=1)
         line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
         _unread_ink_take_in(locked, box)
@@ -287,7 +288,7 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
     """
     page = line.page
     box = drawn_box(box, page.width, page.height)
-    polygon, baseline = drawn_line(box, direction)
+    polygon, baseline = _drawn_line(page, box, direction)
     with transaction.atomic():
         locked_page = Page.objects.select_for_update().get(pk=page.pk)
         locked = Line.objects.select_for_update().filter(pk=line.pk).first()
@@ -298,7 +299,8 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
             locked.versions.all().delete()
             locked.revision += 1  # its text changes: an edit begun on the old reading is stale
         others = Line.objects.filter(page=page).exclude(pk=locked.pk).order_by("order")
-        order = insertion_index([bounding_box(p) for p in others.values_list("polygon", flat=True)], box)
+        boxes = [bounding_box(p) for p in others.values_list("polygon", flat=True)]
+        order = insertion_index(boxes, bounding_box(polygon))
         _line_reorder(line=locked, to=order)
         locked.polygon, locked.baseline, locked.order = polygon, baseline, order
         locked.save(update_fields=["polygon", "baseline", "order", "revision"])
@@ -306,6 +308,13 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
         page_lines_edited.send(sender=Page, page=page, to_read=None if vouched else locked)
     page.unread_ink = locked_page.unread_ink
     return locked
+
+
+def _drawn_line(page: Page, box: tuple[int, int, int, int], direction: str) -> tuple[list, list]:
+    """The polygon and baseline of the writing a person drew ``box`` round, fitted to its ink
+    (a loose box read as it is takes in parts of the lines above and below)."""
+    polygon, baseline = fit_drawn_line(page.gray(), box, direction)
+    return [list(p) for p in polygon], [list(p) for p in baseline]
 
 
 def _unread_ink_take_in(page: Page, box: tuple[int, int, int, int]) -> None:

@@ -5,7 +5,6 @@ from typing import Callable
 
 import numpy as np
 from django.conf import settings
-from PIL import Image
 
 from documents.models import Line, Page
 from documents.services import line_texts_add_model, page_lines_create, page_turn_upright
@@ -19,18 +18,12 @@ from recognition.recognizers import recognizer_load
 from recognition.services import job_progress, model_current
 
 
-def page_gray(page: Page) -> np.ndarray:
-    """The page image as gray uint8, read once per stage."""
-    with page.image.open("rb") as file, Image.open(file) as image:
-        return np.asarray(image.convert("L"))
-
-
 def page_segment(*, page: Page) -> int:
     """Find the page's lines and store them; a page that has lines already is left as it is."""
     existing = page.lines.count()
     if existing:
         return existing
-    layout = segment_page(page_gray(page))
+    layout = segment_page(page.gray())
     return page_lines_create(page=page, layout=layout)
 
 
@@ -48,7 +41,7 @@ def page_recognize(
     if not lines:
         return 0
     recognizer = recognizer_load(model.file_path)
-    gray = page_gray(page)
+    gray = page.gray()  # read once per stage
     found = [_text_line(line) for line in lines]
     on_progress(0.2)
     images, predictions = _read(recognizer, gray, found)

@@ -6,8 +6,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from documents.layouts import writing_direction
 from documents.selectors import LineView
+from ml.drawn_line import writing_direction
 
 register = template.Library()
 
