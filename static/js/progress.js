@@ -22,6 +22,12 @@
   function show(status) {
     const percent = Math.round(status.progress * 100);
     fill.style.width = percent + "%";
+    if (!fill.classList.contains("moves")) {
+      // The first figure is shown as it is (a finished document's bar does not fill up on
+      // every visit); later ones slide.
+      void fill.offsetWidth;
+      fill.classList.add("moves");
+    }
     body.replaceChildren(...status.jobs.map(row));
     if (!status.jobs.length) text.textContent = "Nothing to process: the text was imported.";
     else if (!status.finished) text.textContent = "Processing: " + percent + "% done.";

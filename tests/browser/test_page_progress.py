@@ -1,5 +1,6 @@
 """The review page of a page still being processed shows its lines when they are ready,
-without a reload by hand and without dropping text a person is typing. The test plays the
+without a reload by hand and without dropping text a person is typing; the document page's
+bar shows how far processing is. The test plays the
 worker (it claims and finishes the jobs itself), so it decides when each step ends."""
 import pytest
 from django.db import connections
@@ -71,3 +72,18 @@ def test_typed_text_is_not_dropped_when_readings_arrive(review_tab, document):
     run_job(document, JobStage.RECOGNIZE, read_lines)
     expect(review_tab.locator("#page-progress button")).to_have_text("Show them")
     expect(line).to_have_value("typed by hand")
+
+
+def test_a_finished_documents_bar_is_full_at_once_and_a_running_ones_moves(live_server, browser, document):
+    """The document page's bar shows its first figure as it is (it used to fill up from 0 on every visit)."""
+    width = "() => document.getElementById('progress-fill').getBoundingClientRect().width / document.querySelector('.bar').getBoundingClientRect().width"
+    tab = logged_in_page(browser, live_server, f"/documents/{document.id}/")
+    expect(tab.locator("#progress-text")).to_have_text("Processing: 0% done.")
+    run_job(document, JobStage.SEGMENT, find_two_lines)
+    expect(tab.locator("#progress-text")).to_have_text("Processing: 50% done.")
+    assert tab.evaluate("() => getComputedStyle(document.getElementById('progress-fill')).transitionDuration") == "0.4s"
+
+    run_job(document, JobStage.RECOGNIZE, read_lines)
+    tab.goto(f"{live_server.url}/documents/{document.id}/")
+    expect(tab.locator("#progress-text")).to_have_text("All pages are read. Open a page to review its lines.")
+    assert tab.evaluate(width) == pytest.approx(1.0, abs=0.01)
