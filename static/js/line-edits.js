@@ -71,7 +71,7 @@
       shapeOf(target).scrollIntoView({ block: "center" });
     }
     const where = target ? "a new box round line " + numberOf(target) : "a box round the missed line";
-    say(topStatus, on ? "Drag " + where + " on the scan (Esc: cancel)." : "");
+    say(topStatus, on ? "Drag " + where + " on the scan, tall letters and all: it is fitted to the writing (Esc: cancel)." : "");
     if (!on && rect) rect.remove();
   }
 

@@ -78,7 +78,9 @@ def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
     expect(tab.locator("#draw-direction")).to_be_hidden()
     last.locator("button.redraw-line").click()
     expect(tab.locator("#draw-direction")).to_be_visible()
-    expect(tab.locator("#line-edit-status")).to_have_text("Drag a new box round line 3 on the scan (Esc: cancel).")
+    expect(tab.locator("#line-edit-status")).to_have_text(
+        "Drag a new box round line 3 on the scan, tall letters and all: it is fitted to the writing (Esc: cancel)."
+    )
     x0, y0, x1, y1 = line_box(3)
     drag(tab, (x0 - 5, y0 - 5, x1 + 5, y1 + 5))
 
