@@ -27,6 +27,8 @@ DIRECTIONS = ("right", "up", "down")
 # Quarter turns (numpy's rot90, counter-clockwise) that stand writing running each way upright.
 _TURNS = {"right": 0, "up": -1, "down": 1}
 MAX_SKEW = 6.0
+# A box smaller than this either way is taken as drawn.
+MIN_SIZE = 8
 # A row of the line's core holds at least this share of the densest row's ink.
 CORE_LEVEL = 0.4
 # A stroke belongs to the line when this share of the core's height (in pixels) lies in the core.
@@ -40,6 +42,8 @@ def fit_drawn_line(gray: np.ndarray, box: Box, direction: str = "right") -> tupl
     polygon, baseline = box_line(box, direction)  # also refuses an unknown direction
     x0, y0, x1, y1 = box
     crop = gray[y0:y1, x0:x1]
+    if min(crop.shape) < MIN_SIZE:
+        return polygon, baseline
     turns = _TURNS[direction]
     fitted = _fit_upright(np.ascontiguousarray(np.rot90(crop, turns)))
     if fitted is None:
@@ -79,7 +83,7 @@ def writing_direction(baseline: Sequence[Sequence[float]]) -> str:
 
 def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Polygon and baseline (float [N, 2], in ``crop``'s pixels) of the line across its middle."""
-    ink = line_ink(crop)
+    ink = _line_ink(crop)
     ys, xs = np.nonzero(ink)
     if xs.size == 0:
         return None
@@ -99,7 +103,7 @@ def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return _envelope(xs, ys, bottom - top + 1, (width, height)), baseline
 
 
-def line_ink(crop: np.ndarray) -> np.ndarray:
+def _line_ink(crop: np.ndarray) -> np.ndarray:
     """Ink (uint8, 1 = ink) of a gray crop without rulings and margin rules (a quarter of the
     crop's width long, or nine tenths of its height); strokes that cross a ruling stay whole."""
     darkness = flatten_background(crop)
@@ -154,6 +158,7 @@ def _line_strokes(
     near = (first >= top - core) & (last <= bottom + core)
     inside = (stats[:, cv2.CC_STAT_TOP] > 0) & (stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] < height)
     tall, wide = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    # A fold, the sheet's edge or a margin rule drawn by hand, from the box's top to its bottom.
     rule = (stats[:, cv2.CC_STAT_TOP] == 0) & (tall == height) & (tall > 3 * core) & (wide < tall / 4)
     mark = tall < core
     keep = (crossing & ~rule) | (near & inside & mark)

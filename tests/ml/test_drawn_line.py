@@ -120,3 +120,10 @@ def test_a_drawn_boxs_direction_is_read_back_from_its_baseline(direction):
 def test_an_unknown_direction_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="right, up, down"):
         box_line((0, 0, 50, 50), "sideways")
+
+
+def test_a_box_too_thin_to_hold_writing_is_taken_as_drawn():
+    page, baselines = draw_page(lines=2)
+    (x0, y), (x1, _) = baselines[0]
+    for thin in ((x0, y - 40, x1, y - 39), (x0, y - 25, x1, y - 21)):  # above the writing, through it
+        assert fit_drawn_line(page, thin) == box_line(thin)
