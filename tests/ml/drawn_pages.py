@@ -1,8 +1,13 @@
 """Pages of handwriting-like lines drawn at known baselines, for the segmenter's tests."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
+
+from ml.formats import write_page_xml
+from ml.layout import PageLayout, TextLine
 
 PAPER, INK, RULING = 232, 35, 185
 WORDS = "the quick brown fox jumps over a lazy dog while seven wizards quietly hex my jolly bag".split()
@@ -50,3 +55,19 @@ def draw_page(
         page = cv2.warpAffine(page, rotation, (width, height), borderValue=PAPER)
         baselines = [tuple(tuple(rotation[:, :2] @ p + rotation[:, 2]) for p in b) for b in baselines]
     return page, baselines
+
+
+def make_folder(folder: Path) -> list[str]:
+    """One page image with its ground truth beside it; returns the line texts."""
+    page, drawn = draw_page(lines=4)
+    # Ground truth as a transcriber draws it: the words' extent with a few pixels to spare.
+    (_, above), below = cv2.getTextSize("Ag", FONT, 1.6, 3)
+    texts = [f"line {n}" for n in range(len(drawn))]
+    truth = PageLayout(width=page.shape[1], height=page.shape[0], image_filename="page.png")
+    for n, ((x0, y0), (x1, y1)) in enumerate(drawn):
+        polygon = [(x0, y0 - above - 5), (x1, y0 - above - 5), (x1, y1 + below + 5), (x0, y1 + below + 5)]
+        truth.lines.append(TextLine(id=f"l{n}", polygon=polygon, baseline=[(x0, y0), (x1, y1)], text=texts[n]))
+    cv2.imwrite(str(folder / "page.png"), page)
+    (folder / "page.xml").write_bytes(write_page_xml(truth))
+    (folder / "notes.txt").write_text("not a page")
+    return texts

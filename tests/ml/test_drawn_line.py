@@ -1,6 +1,7 @@
 """A box a person draws round a line: fitted to the writing it was drawn for, whichever way it runs."""
 import numpy as np
 import pytest
+from drawn_pages import PAPER, draw_page
 
 from ml.codec import normalize_text
 from ml.drawn_line import box_line, fit_drawn_line, writing_direction
@@ -10,7 +11,6 @@ from ml.line_image import extract_line
 from ml.metrics import cer
 from ml.recognizer import Recognizer
 from tests import scans
-from tests.ml.drawn_pages import PAPER, draw_page
 
 
 def cut(page: np.ndarray, polygon, baseline) -> np.ndarray:
