@@ -1,6 +1,7 @@
 """Everything that writes documents, pages, lines and text versions."""
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from pathlib import PurePosixPath
 from typing import Iterator
@@ -17,9 +18,11 @@ from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, Text
 from documents.signals import document_uploaded, page_lines_edited, page_turned
 from documents.imports import match_layouts
 from documents.uploads import PageImage, UploadedFile, read_pages, turn_image
-from ml.drawn_line import fit_drawn_line
+from ml.drawn_line import box_line, fit_drawn_line
 from ml.formats.writing import bounding_box
 from ml.layout import LinePrediction, PageLayout
+
+log = logging.getLogger(__name__)
 
 
 class StaleRevision(Exception):
@@ -313,7 +316,11 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
 def _drawn_line(page: Page, box: tuple[int, int, int, int], direction: str) -> tuple[list, list]:
     """The polygon and baseline of the writing a person drew ``box`` round, fitted to its ink
     (a loose box read as it is takes in parts of the lines above and below)."""
-    polygon, baseline = fit_drawn_line(page.gray(), box, direction)
+    try:
+        polygon, baseline = fit_drawn_line(page.gray(), box, direction)
+    except Exception:  # a fault in the fitting must not lose the person's box: it is taken as drawn
+        log.exception("Fitting the box %s on page %s failed; the box is taken as drawn", box, page.pk)
+        polygon, baseline = box_line(box, direction)
     return [list(p) for p in polygon], [list(p) for p in baseline]
 
 

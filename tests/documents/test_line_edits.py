@@ -10,6 +10,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from rest_framework.test import APIClient
 
 from documents.layouts import drawn_box, insertion_index
+from documents import services
 from documents.models import Line
 from documents.services import (
     LineEditRefused, LineRemoved, StaleRevision, line_add, line_redraw, line_remove, line_text_save,
@@ -129,6 +130,17 @@ def test_a_loosely_drawn_box_is_fitted_to_the_line_it_was_drawn_round(page, sent
     x0, y0, x1, y1 = bounding_box(line.polygon)
     assert 190 <= y0 and y1 <= 276 and x0 <= 90 and x1 >= 900
     assert 200 < line.baseline[0][1] < 266  # under its own writing, not a neighbour's
+
+
+def test_a_fault_in_the_fitting_keeps_the_box_as_drawn(page, sent, monkeypatch, caplog):
+    def broken(gray, box, direction):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(services, "fit_drawn_line", broken)
+    line = line_add(page=page, box=(40, 140, 1000, 330))
+
+    assert line.polygon == [[40, 140], [1000, 140], [1000, 330], [40, 330]]
+    assert Line.objects.filter(pk=line.pk).exists() and "taken as drawn" in caplog.text
 
 
 def test_an_edit_begun_on_the_old_reading_of_a_redrawn_line_is_stale(page, owner):
