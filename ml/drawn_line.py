@@ -2,7 +2,7 @@
 
 People draw boxes loosely: a box round a line takes in the descenders of the line
 above, the ascenders of the line below, and paper. Read as a rectangle, such a
-line reads two to three times worse than one cut by its outline (docs/segmentation.md,
+line has 1.7 to 2.8 times the errors of one cut by its outline (docs/segmentation.md,
 "Lines drawn by hand"). Here the box's ink is searched for the line it was drawn
 for (the densest band of ink near the box's middle, along the writing's skew);
 the strokes that cross that band, and the accents and dots just above or below
