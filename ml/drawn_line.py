@@ -27,6 +27,9 @@ DIRECTIONS = ("right", "up", "down")
 # Quarter turns (numpy's rot90, counter-clockwise) that stand writing running each way upright.
 _TURNS = {"right": 0, "up": -1, "down": 1}
 MAX_SKEW = 6.0
+# The outline reaches at most this many core heights above and below the core: a neighbour's
+# stroke that touches one of the line's own is cut there instead of taken in whole.
+RISE, DROP = 1.2, 1.0
 # A box smaller than this either way is taken as drawn.
 MIN_SIZE = 8
 # A row of the line's core holds at least this share of the densest row's ink.
@@ -100,7 +103,11 @@ def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     xs, ys = xs[chosen], ys[chosen]
     ends = np.array([xs.min(), xs.max()], np.float64)
     baseline = np.stack([ends, bottom + (ends - width / 2) * slope], axis=1)
-    return _envelope(xs, ys, bottom - top + 1, (width, height)), baseline
+    core = bottom - top + 1
+    within = (rows[chosen] >= top - RISE * core) & (rows[chosen] <= bottom + DROP * core)
+    if not within.any():
+        return None
+    return _envelope(xs[within], ys[within], core, (width, height)), baseline
 
 
 def _line_ink(crop: np.ndarray) -> np.ndarray:
