@@ -19,8 +19,7 @@ from ml.layout import Point
 from ml.page_ink import (
     PAPER_NOISE, estimate_skew, flatten_background, horizontal_rulings, ink_mask, vertical_rulings,
 )
-
-Box = tuple[int, int, int, int]
+from ml.unread_ink import Box
 
 # Which way the writing in a drawn box runs: along the page, or up or down its margin.
 DIRECTIONS = ("right", "up", "down")

@@ -46,7 +46,7 @@ class DrawnReport:
         return out
 
 
-def drawn_box(line: TextLine, margin: float, width: int, height: int) -> tuple[int, int, int, int]:
+def box_round(line: TextLine, margin: float, width: int, height: int) -> tuple[int, int, int, int]:
     """The line's bounding box with ``margin`` times its thickness added on every side, on the page."""
     x0, y0, x1, y1 = bounding_box(line.polygon)
     thickness = (x1 - x0) if writing_direction(line.baseline) != "right" else (y1 - y0)
@@ -62,7 +62,7 @@ def evaluate_folder(folder: Path, read_lines, margin: float, limit: int = 0) -> 
                  if normalize_text(line.text) and line.polygon and len(line.baseline) >= 2]
         ways: dict[str, list[TextLine]] = {way: [] for way in WAYS}
         for line in truth:
-            box = drawn_box(line, margin, gray.shape[1], gray.shape[0])
+            box = box_round(line, margin, gray.shape[1], gray.shape[0])
             direction = writing_direction(line.baseline)
             start = time.perf_counter()
             fitted = fit_drawn_line(gray, box, direction)

@@ -1,10 +1,10 @@
 // Review a page: move through lines (click, Enter, Tab), save with the revision seen, refuse stale saves.
 
-// The number of the first line whose box holds text not saved, else null: the page's other
-// scripts ask before they reload it.
 // A line's API address, from an address the page was given for the line of id zero.
 window.forLine = (url, id) => url.replace("00000000-0000-0000-0000-000000000000", id);
 
+// The number of the first line whose box holds text not saved, else null: the page's other
+// scripts ask before they reload it.
 window.unsavedLineNumber = function () {
   const inputs = Array.from(document.querySelectorAll("input.line-text"));
   const index = inputs.findIndex((input) => input.value !== input.defaultValue);
