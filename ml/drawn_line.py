@@ -95,8 +95,8 @@ def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     rows = np.clip(np.round(ys - (xs - width / 2) * slope).astype(int), 0, height - 1)
     top, bottom = _core(rows, height)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    keep = _line_strokes(labels[ys, xs], rows, stats, top, bottom, height)
-    chosen = keep[labels[ys, xs]]
+    components = labels[ys, xs]  # of each ink pixel
+    chosen = _line_strokes(components, rows, stats, top, bottom, height)[components]
     if not chosen.any():
         return None
     xs, ys = xs[chosen], ys[chosen]
