@@ -4,6 +4,8 @@ The page goes in at ``input_size`` pixels on its longer side; out comes, at a
 quarter of that, the probability that a pixel lies between a line's baseline
 and its x-height. Bands of neighbouring lines stay apart, so each connected
 band is one line; ``ml.segmentation`` takes its ink and geometry from there.
+A network with two outputs marks lines written across the page in the first
+and lines written up or down it (margin notes) in the second.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ class LineNetConfig:
     channels: tuple[int, ...] = (16, 32, 48, 64)
     input_size: int = 1024  # the page's longer side, in pixels, when it enters the network
     reduction: int = 4  # output pixels are this many input pixels wide
+    outputs: int = 1  # 1: lines across the page; 2: also lines up or down it
 
 
 def _block(c_in: int, c_out: int) -> nn.Sequential:
@@ -51,11 +54,11 @@ class LineNet(nn.Module):
             *[nn.Sequential(nn.Conv2d(c4, c4, 3, padding=d, dilation=d), nn.ReLU(inplace=True)) for d in (2, 4, 8)]
         )
         self.dec3, self.dec2 = _block(c4 + c3, c3), _block(c3 + c2, c2)
-        self.head = nn.Conv2d(c2, 1, 1)
+        self.head = nn.Conv2d(c2, config.outputs, 1)
         self.pool = nn.MaxPool2d(2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """[B, 1, H, W] ink in [0, 1] -> [B, 1, H/4, W/4] logits of the line band (H, W multiples of 16)."""
+        """[B, 1, H, W] ink in [0, 1] -> [B, outputs, H/4, W/4] logits of the line bands (H, W multiples of 16)."""
         a = self.enc1(self.stem(x))  # 1/2
         b = self.enc2(self.pool(a))  # 1/4
         c = self.enc3(self.pool(b))  # 1/8
@@ -105,8 +108,13 @@ def load_line_net(path: str | Path) -> LineNet:
 
 
 @torch.inference_mode()
-def line_band(model: LineNet, gray: np.ndarray) -> np.ndarray:
-    """Probability of the line band for a page, at 1/``reduction`` of the network's input scale."""
+def line_bands(model: LineNet, gray: np.ndarray) -> np.ndarray:
+    """[outputs, h, w] probability of each line band for a page, at 1/``reduction`` of the network's input scale."""
     ink = network_input(gray, model.config.input_size)
     logits = model(torch.from_numpy(ink)[None, None])
-    return torch.sigmoid(logits)[0, 0].numpy()
+    return torch.sigmoid(logits)[0].numpy()
+
+
+def line_band(model: LineNet, gray: np.ndarray) -> np.ndarray:
+    """Probability of the band of lines written across the page."""
+    return line_bands(model, gray)[0]

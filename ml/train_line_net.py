@@ -3,9 +3,13 @@
     python -m ml.train_line_net --train ../shared/data/*/train --val ../shared/data/*/val \\
         --out ml/pretrained/line-net.pt --epochs 30
 
-Each ground-truth line becomes a band from its baseline up to a third of the
-page's line spacing; everything else (unannotated notes, stamps, print that
-the transcribers left out) is background, which is what the network learns.
+Each ground-truth line becomes a band from its baseline up (the way its
+letters stand) a third of the page's line spacing: lines written across the
+page in the first output, lines written up or down it in the second; crops
+turned a quarter swap the two, so that the second learns from every line, and
+strips of turned crops laid beside upright ones stand for notes in a margin.
+Everything else (unannotated notes, stamps, print that the transcribers left
+out) is background, which is what the network learns.
 """
 from __future__ import annotations
 
@@ -28,25 +32,33 @@ log = logging.getLogger("train_line_net")
 
 CROP = 384  # network input crop, pixels
 BAND_HEIGHT = 0.33  # of the line spacing, above the baseline
+TURN_SHARE = 0.25  # of the training crops turned a quarter
+MARGIN_SHARE = 0.3  # of the training crops with a strip of another crop, turned, laid over one side
 
 
 @dataclass
 class Page:
     ink: np.ndarray  # uint8 [H, W], network input scale, 255 = black
-    band: np.ndarray  # uint8 [H/4, W/4], 1 inside a line band
+    band: np.ndarray  # uint8 [H/4, W/4, 2], 1 inside a band: lines across the page, lines up or down it
 
 
 def band_target(truth: PageLayout, scale: float, shape: tuple[int, int]) -> np.ndarray:
-    """Line bands drawn at ``scale`` (page pixels to target pixels) into an array of ``shape``."""
-    target = np.zeros(shape, np.uint8)
+    """Line bands drawn at ``scale`` (page pixels to target pixels) into an array of ``shape`` + (2,)."""
+    across, sideways = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
     baselines = [np.array(line.baseline, np.float64) * scale for line in truth.lines if len(line.baseline) >= 2]
-    height = BAND_HEIGHT * _spacing(baselines)
-    for points in baselines:
-        points = points[np.argsort(points[:, 0], kind="stable")]
-        upper = points - (0, height)
-        polygon = np.concatenate([upper, points[::-1] + (0, 0.5)])
+    is_across = [abs(b[-1, 0] - b[0, 0]) >= abs(b[-1, 1] - b[0, 1]) for b in baselines]
+    height = BAND_HEIGHT * _spacing([b for b, a in zip(baselines, is_across) if a])
+    for points, line_is_across in zip(baselines, is_across):
+        if line_is_across:
+            points = points[np.argsort(points[:, 0], kind="stable")]
+            up, target = np.array([0.0, -1.0]), across
+        else:
+            # The baseline runs the way the line is written; its letters stand on its left.
+            dx, dy = (points[-1] - points[0]) / np.linalg.norm(points[-1] - points[0])
+            up, target = np.array([dy, -dx]), sideways
+        polygon = np.concatenate([points + height * up, points[::-1] - 0.5 * up])
         cv2.fillPoly(target, [np.round(polygon).astype(np.int32)], 1)
-    return target
+    return np.stack([across, sideways], axis=-1)
 
 
 def _spacing(baselines: list[np.ndarray]) -> float:
@@ -79,7 +91,7 @@ def load_pages(folders: list[Path], input_size: int, reduction: int) -> list[Pag
 
 
 def random_crop(page: Page, rng: np.random.Generator, reduction: int) -> tuple[np.ndarray, np.ndarray]:
-    """A CROP x CROP input and its target, at a random zoom, contrast and mirror."""
+    """A CROP x CROP input and its [CROP/4, CROP/4, 2] target, at a random zoom, contrast, mirror and turn."""
     zoom = float(np.exp(rng.uniform(np.log(0.75), np.log(1.33))))
     size = int(CROP / zoom) // reduction * reduction
     height, width = page.ink.shape
@@ -87,7 +99,7 @@ def random_crop(page: Page, rng: np.random.Generator, reduction: int) -> tuple[n
     if height < size or width < size:
         pad = ((0, max(size - height, 0)), (0, max(size - width, 0)))
         ink = np.pad(ink, pad)
-        band = np.pad(page.band, tuple((0, p // reduction) for _, p in pad))
+        band = np.pad(page.band, tuple((0, p // reduction) for _, p in pad) + ((0, 0),))
     else:
         band = page.band
     y = int(rng.integers(0, ink.shape[0] - size + 1)) // reduction * reduction
@@ -100,14 +112,39 @@ def random_crop(page: Page, rng: np.random.Generator, reduction: int) -> tuple[n
     crop = crop + rng.normal(0, rng.uniform(0, 0.04), crop.shape)
     if rng.random() < 0.5:
         crop, target = crop[:, ::-1], target[:, ::-1]
+    if rng.random() < TURN_SHARE:
+        turn = int(rng.choice([1, 3]))
+        crop, target = np.rot90(crop, turn), np.rot90(target, turn)[..., ::-1]
     return np.clip(crop, 0, 1).astype(np.float32), (target > 0.5).astype(np.float32)
 
 
+def with_margin_note(
+    crop: np.ndarray, target: np.ndarray, note: np.ndarray, note_target: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``crop`` with a strip of ``note`` turned a quarter over its left or right side: writing up
+    or down a margin beside writing across (the shared pages have a few dozen such lines, too few)."""
+    turn = int(rng.choice([1, 3]))
+    note, note_target = np.rot90(note, turn), np.rot90(note_target, turn)[..., ::-1]
+    reduction = crop.shape[1] // target.shape[1]
+    width = int(rng.integers(crop.shape[1] // 6, crop.shape[1] // 3)) // reduction
+    strip = slice(0, width) if rng.random() < 0.5 else slice(target.shape[1] - width, target.shape[1])
+    crop, target = crop.copy(), target.copy()
+    pixels = slice(strip.start * reduction, strip.stop * reduction)
+    crop[:, pixels], target[:, strip] = note[:, pixels], note_target[:, strip]
+    return crop, target
+
+
 def batches(pages: list[Page], batch_size: int, steps: int, rng: np.random.Generator, reduction: int):
+    def crop() -> tuple[np.ndarray, np.ndarray]:
+        pair = random_crop(pages[int(rng.integers(len(pages)))], rng, reduction)
+        if rng.random() < MARGIN_SHARE:
+            pair = with_margin_note(*pair, *random_crop(pages[int(rng.integers(len(pages)))], rng, reduction), rng)
+        return pair
+
     for _ in range(steps):
-        pairs = [random_crop(pages[int(rng.integers(len(pages)))], rng, reduction) for _ in range(batch_size)]
+        pairs = [crop() for _ in range(batch_size)]
         inputs = torch.from_numpy(np.stack([p[0] for p in pairs]))[:, None]
-        targets = torch.from_numpy(np.stack([p[1] for p in pairs]))[:, None]
+        targets = torch.from_numpy(np.stack([p[1] for p in pairs])).permute(0, 3, 1, 2)
         yield inputs, targets
 
 
@@ -117,7 +154,7 @@ def validation_loss(model: LineNet, pages: list[Page], loss_fn: nn.Module) -> fl
     total = 0.0
     for page in pages:
         ink = torch.from_numpy(page.ink.astype(np.float32) / 255.0)[None, None]
-        target = torch.from_numpy(page.band.astype(np.float32))[None, None]
+        target = torch.from_numpy(page.band.astype(np.float32)).permute(2, 0, 1)[None]
         total += float(loss_fn(model(ink), target))
     model.train()
     return total / max(len(pages), 1)
@@ -140,7 +177,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
 
-    config = LineNetConfig()
+    config = LineNetConfig(outputs=2)
     train = load_pages(args.train, config.input_size, config.reduction)
     val = load_pages(args.val, config.input_size, config.reduction)
     log.info("pages: %d train, %d val", len(train), len(val))

@@ -8,6 +8,7 @@ import torch
 from ml.layout import PageLayout, TextLine
 from ml.line_finding import band_ridges
 from ml.line_net import LineNet, LineNetConfig, line_band, load_line_net, network_input, save_line_net
+from ml import train_line_net
 from ml.train_line_net import Page, band_target, random_crop
 
 TINY = LineNetConfig(channels=(4, 4, 8, 8), input_size=256)
@@ -58,18 +59,46 @@ def test_band_target_spans_from_the_baseline_up_a_third_of_the_spacing():
 
     band = band_target(truth, 1.0, (120, 100))
 
-    column = band[:, 50]
+    column = band[:, 50, 0]
     assert column[60] == 1 and column[51] == 1  # spacing 30: band from y 50 to 60
     assert column[45] == 0 and column[62] == 0
-    assert band[60, 5] == 0 and band[60, 95] == 0
+    assert band[60, 5, 0] == 0 and band[60, 95, 0] == 0
+    assert band[..., 1].sum() == 0
+
+
+@pytest.mark.parametrize("runs_up", [True, False])
+def test_a_line_written_up_or_down_has_its_band_in_the_second_output_on_its_letters_side(runs_up):
+    across = [TextLine(id=str(i), polygon=[], baseline=[(10, y), (60, y)]) for i, y in enumerate((30, 60, 90))]
+    ends = [(80, 100), (80, 20)] if runs_up else [(80, 20), (80, 100)]
+    truth = PageLayout(width=100, height=120, lines=[*across, TextLine(id="up", polygon=[], baseline=ends)])
+
+    band = band_target(truth, 1.0, (120, 100))
+
+    assert band[50, 80:, 0].sum() == 0
+    row = band[50, :, 1]
+    letters_side = slice(71, 79) if runs_up else slice(82, 90)  # a third of the spacing, 10 pixels
+    assert row[letters_side].all() and row.sum() <= 12
 
 
 def test_random_crops_have_the_network_sizes():
-    page = Page(ink=np.zeros((600, 500), np.uint8), band=np.zeros((150, 125), np.uint8))
+    page = Page(ink=np.zeros((600, 500), np.uint8), band=np.zeros((150, 125, 2), np.uint8))
 
     crop, target = random_crop(page, np.random.default_rng(0), 4)
 
-    assert crop.shape == (384, 384) and target.shape == (96, 96)
+    assert crop.shape == (384, 384) and target.shape == (96, 96, 2)
+
+
+def test_a_crop_turned_a_quarter_swaps_its_two_bands(monkeypatch):
+    monkeypatch.setattr(train_line_net, "TURN_SHARE", 1.0)
+    ink = np.zeros((384, 384), np.uint8)
+    band = np.zeros((96, 96, 2), np.uint8)
+    band[40:44, 10:80, 0] = 1  # a line across
+
+    _, target = random_crop(Page(ink, band), np.random.default_rng(0), 4)
+
+    assert target[..., 0].sum() == 0
+    rows, columns = np.nonzero(target[..., 1])
+    assert np.ptp(rows) > 3 * np.ptp(columns)  # now a line up or down
 
 
 def test_each_band_becomes_one_ridge_at_its_centre():
@@ -81,3 +110,20 @@ def test_each_band_becomes_one_ridge_at_its_centre():
 
     assert len(ridges) == 2
     assert sorted(round(float(r[:, 1].mean())) for r in ridges) == [23, 53]  # (11 + 0.5) * 2, (26 + 0.5) * 2
+
+
+def test_a_margin_note_is_a_strip_of_another_crop_turned_with_its_bands_swapped():
+    crop, target = np.zeros((384, 384), np.float32), np.zeros((96, 96, 2), np.float32)
+    target[40:44, :, 0] = 1  # a line across the whole crop
+    note, note_target = np.ones((384, 384), np.float32), np.zeros((96, 96, 2), np.float32)
+    note_target[:, 10:14, 0] = 1  # lines across the note: up or down once turned
+    note_target[50:54, :, 0] = 1
+
+    mixed, mixed_target = train_line_net.with_margin_note(crop, target, note, note_target, np.random.default_rng(3))
+
+    strip = mixed.any(axis=0)
+    columns = np.nonzero(strip)[0]
+    assert 0 < len(columns) < 384 // 3 and (columns[0] == 0 or columns[-1] == 383)
+    band_columns = mixed_target[..., 1].any(axis=0)
+    assert band_columns[columns[0] // 4] and not band_columns[~strip[::4]].any()  # the note's band, turned, in the strip only
+    assert mixed_target[42, ~strip[::4], 0].all() and not mixed_target[42, strip[::4], 0].any()
