@@ -172,13 +172,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=0, help="at most this many pages per folder")
     parser.add_argument("--line-net", help="line network file (default: the shipped one, if present)")
     parser.add_argument("--classical", action="store_true", help="find lines without the line network")
+    parser.add_argument("--sideways", action="store_true", help="also find lines written up or down the page")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--worst", type=int, default=0,
                         help="also list the N pages whose text loses most to segmentation (page minus line errors)")
     args = parser.parse_args(argv)
 
     read_lines = None if args.no_text else recognizer_reader(args.model)
-    config = SegmenterConfig()
+    config = SegmenterConfig(sideways=args.sideways)
     if args.line_net:
         if not Path(args.line_net).is_file():
             parser.error(f"no line network at {args.line_net}")
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         report = evaluate_folder(folder, read_lines, args.limit, config)
         summary = report.summary()
         summary["method"] = "classical" if config.line_net is None else f"line network {config.line_net}"
+        summary["sideways"] = config.sideways
         summaries.append(summary)
         print(json.dumps(summary))
         for page, extra in sorted(report.page_gaps, key=lambda gap: -gap[1])[: args.worst]:

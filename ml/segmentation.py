@@ -4,6 +4,7 @@
          ─► line centres: bands marked by the line network (ml.line_net),
              or, without its file, ridges of smeared ink (classical)
          ─► ink given to the nearest centre ─► outline + baseline per line
+         ─► lines written up or down a margin, from the network's second band
          ─► back to page pixels ─► reading order
          ─► ink no line took: boxes for a person to look at (ml.unread_ink)
 
@@ -26,13 +27,16 @@ from ml.line_finding import (
     band_ridges,
     chain_ridges,
     find_ridges,
+    is_text,
     smear,
     split_at_gutters,
+    uprightness,
 )
 from ml.line_geometry import baseline, outline
-from ml.line_net import DEFAULT_LINE_NET_PATH, LineNet, line_band, load_line_net
+from ml.line_net import DEFAULT_LINE_NET_PATH, LineNet, line_band, line_bands, load_line_net
 from ml.page_ink import page_ink
 from ml.reading_order import reading_order
+from ml.sideways_lines import SidewaysLine, sideways_lines
 from ml.unread_ink import Box, unread_ink
 
 
@@ -57,6 +61,9 @@ class SegmenterConfig:
     max_skew: float = 6.0
     # The line network's file; None (or a missing file) finds lines classically.
     line_net: str | Path | None = DEFAULT_LINE_NET_PATH
+    # Also find lines written up or down the page (a network with a second output only). Off by
+    # default: on the shared val pages they cost page CER (docs/segmentation.md, "Margin notes").
+    sideways: bool = False
 
 
 @dataclass
@@ -70,6 +77,7 @@ class DetectedLines:
     unread: list[Box] = field(default_factory=list)  # boxes round ink no line took
     baselines: list[np.ndarray] = field(default_factory=list)  # one polyline per line
     outlines: list[np.ndarray] = field(default_factory=list)  # one polygon per line
+    sideways: list[SidewaysLine] = field(default_factory=list)  # lines written up or down the page
 
 
 def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> PageLayout:
@@ -102,10 +110,28 @@ def _layout(found: DetectedLines, height: int, width: int) -> PageLayout:
             layout.lines.append(text_lines[i])
         region.polygon = _hull([p for i in block for p in text_lines[i].polygon])
         layout.regions.append(region)
+    _add_sideways(layout, found, width, height)
     for n, line in enumerate(layout.lines):
         line.id = f"line_{n + 1}"
     layout.unread_ink = [_to_page(_corners(box), found.to_page, width, height) for box in found.unread]
     return layout
+
+
+def _add_sideways(layout: PageLayout, found: DetectedLines, width: int, height: int) -> None:
+    """Lines written up or down the page, after the others (a note in the margin is usually
+    written last): one region for those running up, first line leftmost, one for those running down."""
+    for runs_up in (True, False):
+        lines = [line for line in found.sideways if line.runs_up == runs_up]
+        if not lines:
+            continue
+        lines.sort(key=lambda line: float(line.baseline[:, 0].mean()), reverse=not runs_up)
+        region = TextRegion(id=f"region_{len(layout.regions) + 1}")
+        for line in lines:
+            text_line = page_line(line.baseline, line.outline, found, width, height)
+            text_line.region_id = region.id
+            layout.lines.append(text_line)
+        region.polygon = _hull([p for line in layout.lines[-len(lines):] for p in line.polygon])
+        layout.regions.append(region)
 
 
 def _corners(box: Box) -> np.ndarray:
@@ -142,12 +168,7 @@ def _core_area(band: np.ndarray) -> int:
 
 
 def _uprightness(found: DetectedLines) -> int:
-    """Ink well above the lines' centres minus ink well below: writing stands on its baseline
-    with ascenders, capitals and accents above, fewer descenders below."""
-    if not found.lines:
-        return 0
-    offsets = np.concatenate([line.ys - line.ridge_at(line.xs) for line in found.lines])
-    return int(np.sum(offsets < -0.25 * found.spacing)) - int(np.sum(offsets > 0.25 * found.spacing))
+    return sum(uprightness(line, found.spacing) for line in found.lines)
 
 
 def _turned_back(layout: PageLayout, turn: int, shape: tuple[int, int]) -> PageLayout:
@@ -177,10 +198,11 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     spacing = estimate_spacing(mask)
     mask = drop_rules(mask, spacing)
     net = _line_net(config)
-    band, pieces = None, None
+    bands, pieces = None, None
     if net is not None:
-        band = _page_band(net, small, ink.rotation)
-        pieces = band_ridges(band, max(small.shape) / net.config.input_size * net.config.reduction)
+        bands = _page_bands(net, small, ink.rotation)
+        factor = max(small.shape) / net.config.input_size * net.config.reduction
+        pieces = band_ridges(bands[0], factor)
 
     def find(spacing: float) -> list[LineInk]:
         if pieces is None:
@@ -191,18 +213,22 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
 
     spacing = min(measured_spacing(find(spacing)) or spacing, MAX_SPACING_GROWTH * spacing)
     lines = split_at_gutters(find(spacing), spacing, mask.shape[1])
-    lines = [line for line in lines if _is_text(line, spacing)]
-    band_area = _core_area(band) if band is not None else 0
+    lines = [line for line in lines if is_text(line, spacing)]
+    band_area = _core_area(bands[0]) if bands is not None else 0
     baselines = [baseline(line, spacing) for line in lines]
     outlines = [outline(line, base, spacing) for line, base in zip(lines, baselines)]
-    unread = unread_ink(mask, outlines, spacing)
-    return DetectedLines(lines, spacing, _inverse(ink.rotation, scale), band_area, unread, baselines, outlines)
+    sideways = []
+    if config.sideways and bands is not None and len(bands) > 1:
+        sideways = sideways_lines(mask, bands[1], factor, spacing, outlines)
+    unread = unread_ink(mask, outlines + [line.outline for line in sideways], spacing)
+    to_page = _inverse(ink.rotation, scale)
+    return DetectedLines(lines, spacing, to_page, band_area, unread, baselines, outlines, sideways)
 
 
-def _page_band(net: LineNet, small: np.ndarray, rotation: np.ndarray) -> np.ndarray:
-    """The network's line band on the deskewed working page."""
+def _page_bands(net: LineNet, small: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """The network's line bands on the deskewed working page."""
     upright = cv2.warpAffine(small, rotation, (small.shape[1], small.shape[0]), borderValue=255)
-    return line_band(net, upright)
+    return line_bands(net, upright)
 
 
 def _line_net(config: SegmenterConfig) -> LineNet | None:
@@ -268,12 +294,6 @@ def measured_spacing(lines: list[LineInk]) -> float | None:
         if below:
             gaps.append(min(below))
     return float(np.median(gaps)) if len(gaps) >= 3 else None
-
-
-def _is_text(line: LineInk, spacing: float) -> bool:
-    """Enough ink over enough width to be writing, not a stray mark."""
-    width = line.xs.max() - line.xs.min()
-    return width >= 0.8 * spacing and len(line.xs) >= 0.12 * spacing**2
 
 
 def _inverse(rotation: np.ndarray, scale: float) -> np.ndarray:

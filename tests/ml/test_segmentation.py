@@ -4,7 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from drawn_pages import Baseline, draw_page
+from drawn_pages import FONT, INK, PAPER, Baseline, draw_page
 
 from ml.layout import PageLayout
 from ml.line_net import DEFAULT_LINE_NET_PATH
@@ -148,3 +148,30 @@ def test_a_page_lying_on_its_side_is_read_upright(turn):
         found = np.array([b.baseline[0], b.baseline[-1]], float)
         assert np.abs(found - expected).max() < 20
 
+
+
+@pytest.mark.parametrize("turn, runs_up", [(cv2.ROTATE_90_COUNTERCLOCKWISE, True), (cv2.ROTATE_90_CLOCKWISE, False)])
+def test_a_note_written_up_or_down_the_margin_is_read_after_the_page_its_own_way(turn, runs_up):
+    if not DEFAULT_LINE_NET_PATH.exists():
+        pytest.skip(f"no line network file at {DEFAULT_LINE_NET_PATH}")
+    page, drawn = draw_page(lines=6)
+    note = np.full((240, 1000), PAPER, np.uint8)
+    for n, text in enumerate(["The old black kettle", "Kate told Ethel"]):
+        cv2.putText(note, text, (20, 90 + 110 * n), FONT, 2.6, INK, 3, cv2.LINE_AA)
+    note = cv2.rotate(note, turn)  # 1000 high, 240 wide
+    sheet = np.full((page.shape[0], page.shape[1] + 300), PAPER, np.uint8)
+    sheet[:, 300:] = page
+    sheet[300 : 300 + note.shape[0], 40 : 40 + note.shape[1]] = note
+
+    layout = segment_with(sheet, SegmenterConfig(sideways=True))
+
+    shifted = [((a[0] + 300, a[1]), (b[0] + 300, b[1])) for a, b in drawn]
+    assert_lines_found(PageLayout(width=sheet.shape[1], height=sheet.shape[0], lines=layout.lines[:6]), shifted)
+    margin = layout.lines[6:]
+    assert len(margin) == 2
+    for line in margin:
+        (x0, y0), (x1, y1) = line.baseline[0], line.baseline[-1]
+        assert max(x0, x1) < 300 and abs(y1 - y0) > 400
+        assert (y1 < y0) == runs_up
+    assert margin[0].region_id == margin[1].region_id != layout.lines[0].region_id
+    assert len(segment_with(sheet, SegmenterConfig()).lines) == 6  # not looked for by default
