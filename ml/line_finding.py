@@ -35,13 +35,6 @@ def is_text(line: LineInk, spacing: float) -> bool:
     return width >= 0.8 * spacing and len(line.xs) >= 0.12 * spacing**2
 
 
-def uprightness(line: LineInk, spacing: float) -> int:
-    """Ink well above the line's centre minus ink well below: writing stands on its baseline
-    with ascenders, capitals and accents above, fewer descenders below."""
-    offsets = line.ys - line.ridge_at(line.xs)
-    return int(np.sum(offsets < -0.25 * spacing)) - int(np.sum(offsets > 0.25 * spacing))
-
-
 def smear(mask: np.ndarray, spacing: float) -> np.ndarray:
     """Ink density blurred along the line much more than across it."""
     return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigmaX=0.6 * spacing, sigmaY=0.18 * spacing)

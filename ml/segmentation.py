@@ -30,7 +30,6 @@ from ml.line_finding import (
     is_text,
     smear,
     split_at_gutters,
-    uprightness,
 )
 from ml.line_geometry import baseline, outline
 from ml.line_net import DEFAULT_LINE_NET_PATH, LineNet, line_band, line_bands, load_line_net
@@ -168,7 +167,12 @@ def _core_area(band: np.ndarray) -> int:
 
 
 def _uprightness(found: DetectedLines) -> int:
-    return sum(uprightness(line, found.spacing) for line in found.lines)
+    """Ink well above the lines' centres minus ink well below: writing stands on its baseline
+    with ascenders, capitals and accents above, fewer descenders below."""
+    if not found.lines:
+        return 0
+    offsets = np.concatenate([line.ys - line.ridge_at(line.xs) for line in found.lines])
+    return int(np.sum(offsets < -0.25 * found.spacing)) - int(np.sum(offsets > 0.25 * found.spacing))
 
 
 def _turned_back(layout: PageLayout, turn: int, shape: tuple[int, int]) -> PageLayout:
