@@ -1,6 +1,7 @@
 """A line's outline and baseline from its ink pixels (in the deskewed working frame)."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from ml.line_finding import LineInk
@@ -75,3 +76,12 @@ def _core_bottom(offsets: np.ndarray, spacing: float) -> float:
     while below + 1 < len(histogram) and histogram[below + 1] >= level:
         below += 1
     return float(below - limit)
+
+
+def unturned(x, y, turn: int, shape: tuple[int, int]):
+    """(x, y) in a frame turned by ``turn`` (``cv2.ROTATE_90_*``), in the frame before the turn,
+    whose ``shape`` is (height, width); scalars or arrays."""
+    height, width = shape
+    if turn == cv2.ROTATE_90_CLOCKWISE:
+        return y, height - 1 - x
+    return width - 1 - y, x

@@ -31,7 +31,7 @@ from ml.line_finding import (
     smear,
     split_at_gutters,
 )
-from ml.line_geometry import baseline, outline
+from ml.line_geometry import baseline, outline, unturned
 from ml.line_net import DEFAULT_LINE_NET_PATH, LineNet, line_band, line_bands, load_line_net
 from ml.page_ink import page_ink
 from ml.reading_order import reading_order
@@ -125,11 +125,11 @@ def _add_sideways(layout: PageLayout, found: DetectedLines, width: int, height: 
             continue
         lines.sort(key=lambda line: float(line.baseline[:, 0].mean()), reverse=not runs_up)
         region = TextRegion(id=f"region_{len(layout.regions) + 1}")
-        for line in lines:
-            text_line = page_line(line.baseline, line.outline, found, width, height)
+        text_lines = [page_line(line.baseline, line.outline, found, width, height) for line in lines]
+        for text_line in text_lines:
             text_line.region_id = region.id
-            layout.lines.append(text_line)
-        region.polygon = _hull([p for line in layout.lines[-len(lines):] for p in line.polygon])
+        layout.lines.extend(text_lines)
+        region.polygon = _hull([p for line in text_lines for p in line.polygon])
         layout.regions.append(region)
 
 
@@ -180,9 +180,7 @@ def _turned_back(layout: PageLayout, turn: int, shape: tuple[int, int]) -> PageL
     height, width = shape
 
     def back(points: list[Point]) -> list[Point]:
-        if turn == cv2.ROTATE_90_CLOCKWISE:
-            return [(y, height - 1 - x) for x, y in points]
-        return [(width - 1 - y, x) for x, y in points]
+        return [unturned(x, y, turn, shape) for x, y in points]
 
     for line in layout.lines:
         line.polygon, line.baseline = back(line.polygon), back(line.baseline)

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ml.line_finding import BAND_CORE, LineInk, assign_ink, band_ridges, chain_ridges, is_text
-from ml.line_geometry import baseline, outline
+from ml.line_geometry import baseline, outline, unturned
 
 # Ink this far (in line spacings) from the band's core can belong to a sideways line.
 REACH = 0.6
@@ -90,11 +90,7 @@ def _run_around(flags: np.ndarray, index: int) -> slice:
 
 def _back(points: np.ndarray, turn: int, shape: tuple[int, int]) -> np.ndarray:
     """Points of the frame turned by ``turn`` in the frame before the turn."""
-    height, width = shape
-    x, y = points[:, 0], points[:, 1]
-    if turn == cv2.ROTATE_90_CLOCKWISE:
-        return np.stack([y, height - 1 - x], axis=1)
-    return np.stack([width - 1 - y, x], axis=1)
+    return np.stack(unturned(points[:, 0], points[:, 1], turn, shape), axis=1)
 
 
 def _disc(radius: float) -> np.ndarray:
