@@ -65,11 +65,18 @@ def baseline(line: LineInk, spacing: float) -> np.ndarray:
     return np.array(points, np.float64)
 
 
+def row_histogram(offsets: np.ndarray, spacing: float) -> np.ndarray:
+    """Ink per row at ``offsets`` from the ridge, lightly smoothed: 2 * ceil(spacing) + 1 rows,
+    the ridge's in the middle, ink farther away counted in the end rows."""
+    limit = int(np.ceil(spacing))
+    rows = np.clip(np.round(offsets).astype(int) + limit, 0, 2 * limit)
+    return np.convolve(np.bincount(rows, minlength=2 * limit + 1), np.ones(3) / 3, mode="same")
+
+
 def _core_bottom(offsets: np.ndarray, spacing: float) -> float:
     """Offset below the ridge where the row histogram of ink drops under 40% of its peak."""
     limit = int(np.ceil(spacing))
-    rows = np.clip(np.round(offsets).astype(int) + limit, 0, 2 * limit)
-    histogram = np.convolve(np.bincount(rows, minlength=2 * limit + 1), np.ones(3) / 3, mode="same")
+    histogram = row_histogram(offsets, spacing)
     peak = int(np.argmax(histogram[limit // 2 : limit + limit // 2 + 1])) + limit // 2
     level = 0.4 * histogram[peak]
     below = peak

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ml.line_finding import BAND_CORE, LineInk, assign_ink, band_ridges, chain_ridges, is_text
-from ml.line_geometry import baseline, outline, unturned
+from ml.line_geometry import baseline, outline, row_histogram, unturned
 
 # Ink this far (in line spacings) from the band's core can belong to a sideways line.
 REACH = 0.6
@@ -70,9 +70,7 @@ def _ink_beyond_core(line: LineInk, spacing: float) -> int:
     """Ink above the line's core (its rows of densest ink) minus ink below it: ascenders,
     capitals and accents outnumber descenders in writing that stands upright. Measured from the
     core, not the band: the band of a note written smaller than the page sits too high on it."""
-    limit = int(np.ceil(spacing))
-    rows = np.clip(np.round(line.ys - line.ridge_at(line.xs)).astype(int) + limit, 0, 2 * limit)
-    histogram = np.convolve(np.bincount(rows, minlength=2 * limit + 1), np.ones(3) / 3, mode="same")
+    histogram = row_histogram(line.ys - line.ridge_at(line.xs), spacing)
     peak = int(np.argmax(histogram))
     core = _run_around(histogram >= 0.4 * histogram[peak], peak)
     return int(histogram[: core.start].sum() - histogram[core.stop :].sum())
