@@ -113,9 +113,15 @@ def random_crop(page: Page, rng: np.random.Generator, reduction: int) -> tuple[n
     if rng.random() < 0.5:
         crop, target = crop[:, ::-1], target[:, ::-1]
     if rng.random() < TURN_SHARE:
-        turn = int(rng.choice([1, 3]))
-        crop, target = np.rot90(crop, turn), np.rot90(target, turn)[..., ::-1]
+        crop, target = _turned(crop, target, rng)
     return np.clip(crop, 0, 1).astype(np.float32), (target > 0.5).astype(np.float32)
+
+
+def _turned(crop: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A crop and its target turned a quarter, either way: lines across become lines up or down,
+    so the two bands change places."""
+    turn = int(rng.choice([1, 3]))
+    return np.rot90(crop, turn), np.rot90(target, turn)[..., ::-1]
 
 
 def with_margin_note(
@@ -123,8 +129,7 @@ def with_margin_note(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``crop`` with a strip of ``note`` turned a quarter over its left or right side: writing up
     or down a margin beside writing across (the shared pages have a few dozen such lines, too few)."""
-    turn = int(rng.choice([1, 3]))
-    note, note_target = np.rot90(note, turn), np.rot90(note_target, turn)[..., ::-1]
+    note, note_target = _turned(note, note_target, rng)
     reduction = crop.shape[1] // target.shape[1]
     width = int(rng.integers(crop.shape[1] // 6, crop.shape[1] // 3)) // reduction
     strip = slice(0, width) if rng.random() < 0.5 else slice(target.shape[1] - width, target.shape[1])
