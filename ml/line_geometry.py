@@ -78,11 +78,18 @@ def _core_bottom(offsets: np.ndarray, spacing: float) -> float:
     limit = int(np.ceil(spacing))
     histogram = row_histogram(offsets, spacing)
     peak = int(np.argmax(histogram[limit // 2 : limit + limit // 2 + 1])) + limit // 2
-    level = 0.4 * histogram[peak]
-    below = peak
-    while below + 1 < len(histogram) and histogram[below + 1] >= level:
-        below += 1
-    return float(below - limit)
+    return float(core_rows(histogram, peak).stop - 1 - limit)
+
+
+def core_rows(histogram: np.ndarray, peak: int) -> slice:
+    """The rows round ``peak`` where the ink stays at 40% of the peak's or more: the line's core."""
+    dense = histogram >= 0.4 * histogram[peak]
+    start, stop = peak, peak + 1
+    while start > 0 and dense[start - 1]:
+        start -= 1
+    while stop < len(dense) and dense[stop]:
+        stop += 1
+    return slice(start, stop)
 
 
 def unturned(x, y, turn: int, shape: tuple[int, int]):

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from ml.line_finding import BAND_CORE, LineInk, assign_ink, band_ridges, chain_ridges, is_text
-from ml.line_geometry import baseline, outline, row_histogram, unturned
+from ml.line_geometry import baseline, core_rows, outline, row_histogram, unturned
 
 # Ink this far (in line spacings) from the band's core can belong to a sideways line.
 REACH = 0.6
@@ -71,19 +71,8 @@ def _ink_beyond_core(line: LineInk, spacing: float) -> int:
     capitals and accents outnumber descenders in writing that stands upright. Measured from the
     core, not the band: the band of a note written smaller than the page sits too high on it."""
     histogram = row_histogram(line.ys - line.ridge_at(line.xs), spacing)
-    peak = int(np.argmax(histogram))
-    core = _run_around(histogram >= 0.4 * histogram[peak], peak)
+    core = core_rows(histogram, int(np.argmax(histogram)))
     return int(histogram[: core.start].sum() - histogram[core.stop :].sum())
-
-
-def _run_around(flags: np.ndarray, index: int) -> slice:
-    """The run of True in ``flags`` that holds ``index``."""
-    start, stop = index, index + 1
-    while start > 0 and flags[start - 1]:
-        start -= 1
-    while stop < len(flags) and flags[stop]:
-        stop += 1
-    return slice(start, stop)
 
 
 def _back(points: np.ndarray, turn: int, shape: tuple[int, int]) -> np.ndarray:
