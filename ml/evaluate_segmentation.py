@@ -35,8 +35,10 @@ from ml.segmentation_metrics import (
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 
-# Reads line images; returns one string per image.
-ReadLines = Callable[[np.ndarray, list[TextLine]], list[str]]
+# Reads lines of a page; returns one string per line. Asked to (the third argument, for
+# detected lines, as the platform does), it gives None for a line set aside as ink showing
+# through from the back of the sheet.
+ReadLines = Callable[[np.ndarray, list[TextLine], bool], list[str | None]]
 
 
 @dataclass
@@ -71,6 +73,7 @@ class FolderReport:
     unread: UnreadCounts = field(default_factory=UnreadCounts)
     page_text: TextCounts | None = None
     line_text: TextCounts | None = None
+    show_through: int = 0  # detected lines set aside as ink from the back of the sheet
     # (page, character errors the page text has beyond those of its ground-truth lines read alone)
     page_gaps: list[tuple[str, int]] = field(default_factory=list)
 
@@ -100,6 +103,8 @@ class FolderReport:
             if counts is not None:
                 out[f"{name}_cer"] = round(counts.cer, 4)
                 out[f"{name}_wer"] = round(counts.wer, 4)
+        if self.page_text is not None:
+            out["show_through_set_aside"] = self.show_through
         return out
 
 
@@ -135,31 +140,49 @@ def evaluate_folder(
         detected = segment_page(gray, config)
         report.seconds += time.perf_counter() - start
         report.pages += 1
+        if read_lines is not None:
+            page_text = _read_as_the_platform(read_lines, gray, detected, report)
         report.lines = report.lines + detection_counts(truth.lines, detected.lines)
         report.baselines = report.baselines + baseline_counts(truth.lines, detected.lines)
         report.unread = report.unread + unread_counts(truth.lines, detected.lines, detected.unread_ink)
         if read_lines is not None:
             truth_text = [line.text for line in truth.lines]
-            page_counts = error_counts(["\n".join(truth_text)], ["\n".join(read_lines(gray, detected.lines))])
-            line_counts = error_counts(truth_text, read_lines(gray, truth.lines))
+            page_counts = error_counts(["\n".join(truth_text)], ["\n".join(page_text)])
+            line_counts = error_counts(truth_text, read_lines(gray, truth.lines, False))
             report.page_text.add(page_counts)
             report.line_text.add(line_counts)
             report.page_gaps.append((image.name, page_counts["char_errors"] - line_counts["char_errors"]))
     return report
 
 
+def _read_as_the_platform(read_lines: ReadLines, gray: np.ndarray, detected: PageLayout, report: FolderReport) -> list[str]:
+    """The detected lines' texts; lines set aside as show-through leave ``detected`` and
+    become places of unread ink, as on the platform."""
+    texts = read_lines(gray, detected.lines, True)
+    aside = [line for line, text in zip(detected.lines, texts) if text is None]
+    report.show_through += len(aside)
+    detected.lines = [line for line, text in zip(detected.lines, texts) if text is not None]
+    detected.unread_ink += [line.polygon for line in aside]
+    return [text for text in texts if text is not None]
+
+
 def recognizer_reader(model_path: str | None) -> ReadLines:
     """Lines read by the shipped CRNN (greedy decoding), cut out by ml.line_image."""
     from ml.line_image import extract_line
     from ml.recognizer import DEFAULT_MODEL_PATH, Recognizer
+    from ml.show_through import show_through
 
     recognizer = Recognizer.load(model_path or DEFAULT_MODEL_PATH, device="cpu")
 
-    def read(gray: np.ndarray, lines: list[TextLine]) -> list[str]:
+    def read(gray: np.ndarray, lines: list[TextLine], set_aside_show_through: bool) -> list[str | None]:
         if not lines:
             return []
         images = [extract_line(gray, line) for line in lines]
-        return [prediction.text for prediction in recognizer.recognize(images)]
+        readings = recognizer.recognize(images)
+        texts: list[str | None] = [reading.text for reading in readings]
+        for i in show_through(recognizer, images, readings) if set_aside_show_through else []:
+            texts[i] = None
+        return texts
 
     return read
 

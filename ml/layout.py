@@ -69,6 +69,11 @@ class LinePrediction:
         """The line's confidence: that of its least certain character (1.0 when empty)."""
         return min(self.confidences, default=1.0)
 
+    @property
+    def mean_confidence(self) -> float:
+        """The mean of its characters' confidences (0.0 when empty): how sure the reading is overall."""
+        return sum(self.confidences) / len(self.confidences) if self.confidences else 0.0
+
 
 def rescale(layout: PageLayout, width: int, height: int) -> PageLayout:
     """The same layout in the coordinates of an image of ``width`` x ``height``.

@@ -55,7 +55,7 @@ def upright_turns(lines: list[TextLine]) -> int:
 
 
 def _mean_confidence(predictions: list[LinePrediction]) -> float:
-    return float(np.mean([np.mean(p.confidences) if p.confidences else 0.0 for p in predictions]))
+    return float(np.mean([p.mean_confidence for p in predictions]))
 
 
 def _turns_found(recognizer: Recognizer, gray: np.ndarray) -> int:

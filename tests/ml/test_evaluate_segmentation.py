@@ -27,7 +27,7 @@ def test_segmentation_figures_of_a_drawn_page(tmp_path):
 def test_page_text_is_compared_in_reading_order(tmp_path):
     texts = make_folder(tmp_path)
 
-    def read_perfectly_but_swap_two(gray: np.ndarray, lines: list[TextLine]) -> list[str]:
+    def read_perfectly_but_swap_two(gray: np.ndarray, lines: list[TextLine], set_aside: bool) -> list[str]:
         by_height = sorted(range(len(lines)), key=lambda i: lines[i].baseline[0][1])
         out = [texts[by_height.index(i)] for i in range(len(lines))]
         return out if lines[0].text else [out[1], out[0], *out[2:]]
@@ -38,6 +38,25 @@ def test_page_text_is_compared_in_reading_order(tmp_path):
     assert report.page_text.char_errors > 0
     assert report.page_text.wer == 2 / 8
     assert report.page_gaps == [("page.png", report.page_text.char_errors)]
+
+
+def test_lines_set_aside_as_show_through_leave_the_page_text(tmp_path):
+    texts = make_folder(tmp_path)
+
+    def read_perfectly_but_set_aside_the_last(gray: np.ndarray, lines: list[TextLine], set_aside: bool) -> list:
+        by_height = sorted(range(len(lines)), key=lambda i: lines[i].baseline[0][1])
+        out = [texts[by_height.index(i)] for i in range(len(lines))]
+        if set_aside:
+            out[by_height[-1]] = None
+        return out
+
+    report = evaluate_folder(tmp_path, read_perfectly_but_set_aside_the_last)
+
+    assert report.show_through == 1
+    assert report.summary()["show_through_set_aside"] == 1
+    assert (report.lines.true_positives, report.lines.false_negatives) == (3, 1)
+    assert report.line_text.cer == 0.0  # the ground-truth lines are all read
+    assert report.page_text.char_errors == len(texts[-1]) + 1  # the last line and its line break
 
 
 def test_command_prints_and_writes_json(tmp_path, capsys):
