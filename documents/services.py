@@ -347,6 +347,26 @@ def line_remove(*, line: Line) -> None:
         _lines_move(page=page, start=locked.order + 1, by=-1)
 
 
+def page_lines_set_aside(*, page: Page, line_ids: list[object], note: str) -> int:
+    """Lines the reading found to be no text of this page (ink showing through from the back
+    of the sheet) become places of unread ink saying why: still on view, nothing read there.
+    Only lines with no text at all are set aside. Returns how many were."""
+    with transaction.atomic():
+        locked = Page.objects.select_for_update().get(pk=page.pk)
+        aside = list(locked.lines.filter(pk__in=line_ids, versions__isnull=True).order_by("order"))
+        first_id = max((place["id"] for place in locked.unread_ink), default=0) + 1
+        locked.unread_ink += [
+            {"id": n, "polygon": line.polygon, "note": note} for n, line in enumerate(aside, start=first_id)
+        ]
+        locked.save(update_fields=["unread_ink"])
+        Line.objects.filter(pk__in=[line.pk for line in aside]).delete()
+        for order, line in enumerate(list(locked.lines.order_by("order"))):  # close the gaps, front to back
+            if line.order != order:
+                Line.objects.filter(pk=line.pk).update(order=order)
+    page.unread_ink = locked.unread_ink
+    return len(aside)
+
+
 def unread_ink_mark(*, page: Page, place_id: int, user: AbstractBaseUser, dismissed: bool) -> bool:
     """A person looked at a place of unread ink and found no text there (``dismissed``), or
     takes that back. False when the page has no such place (a drawn line took it in)."""

@@ -7,15 +7,18 @@ import numpy as np
 from django.conf import settings
 
 from documents.models import Line, Page
-from documents.services import line_texts_add_model, page_lines_create, page_turn_upright
+from documents.services import line_texts_add_model, page_lines_create, page_lines_set_aside, page_turn_upright
 from ml.layout import LinePrediction, TextLine
 from ml.line_image import extract_line
 from ml.orientation import reads_upside_down, upright_turns
 from ml.recognizer import Recognizer
 from ml.segmentation import segment_page
+from ml.show_through import show_through
 from recognition.models import Job, JobStage, RecognitionModel
 from recognition.recognizers import recognizer_load
 from recognition.services import job_progress, model_current
+
+SHOW_THROUGH_NOTE = "reads as mirror writing: ink showing through from the back of the sheet"
 
 
 def page_segment(*, page: Page) -> int:
@@ -35,7 +38,8 @@ def page_recognize(
 
     A page read for the first time whose lines read far better turned upside down is turned
     the way that stands its writing upright, and its lines are found again on the turned
-    image and read instead.
+    image and read instead. On such a page, lines that read far better mirrored (ink showing
+    through from the back of the sheet) become places of unread ink.
     """
     lines = list(page.lines.filter(versions__isnull=True).order_by("order"))
     if not lines:
@@ -45,12 +49,17 @@ def page_recognize(
     found = [_text_line(line) for line in lines]
     on_progress(0.2)
     images, predictions = _read(recognizer, gray, found)
+    first_read = _first_read(page, lines)
     turns = upright_turns(found)
-    if turns and _may_turn_upright(page, lines) and reads_upside_down(recognizer, images, predictions):
+    if turns and first_read and reads_upside_down(recognizer, images, predictions):
         gray = np.ascontiguousarray(np.rot90(gray, -turns))
         page_turn_upright(page=page, quarter_turns=turns, layout=segment_page(gray))
         lines = list(page.lines.order_by("order"))
-        _, predictions = _read(recognizer, gray, [_text_line(line) for line in lines])
+        images, predictions = _read(recognizer, gray, [_text_line(line) for line in lines])
+    mirrored = show_through(recognizer, images, predictions) if first_read else []
+    if mirrored:
+        page_lines_set_aside(page=page, line_ids=[lines[i].id for i in mirrored], note=SHOW_THROUGH_NOTE)
+        lines, predictions = _without(mirrored, lines), _without(mirrored, predictions)
     on_progress(0.9)
     return line_texts_add_model(
         predictions={line.id: p for line, p in zip(lines, predictions)}, model_version=model.version
@@ -65,11 +74,16 @@ def _read(
     return images, recognizer.recognize(images, batch_size=settings.RECOGNITION_BATCH_SIZE)
 
 
-def _may_turn_upright(page: Page, unread: list[Line]) -> bool:
+def _first_read(page: Page, unread: list[Line]) -> bool:
     """Only a page as uploaded, all of whose lines the segmenter found: not one imported,
     turned by a person, or with lines a person drew or wrote."""
     first_segmentation = Job.objects.filter(page=page, stage=JobStage.SEGMENT).count() == 1
     return first_segmentation and len(unread) == page.lines.count()
+
+
+def _without(indices: list[int], items: list) -> list:
+    drop = set(indices)
+    return [item for i, item in enumerate(items) if i not in drop]
 
 
 def _text_line(line: Line) -> TextLine:

@@ -17,12 +17,16 @@ def line_crops() -> tuple[Image.Image, ...]:
     return tuple(Image.open(path).convert("L") for path in sorted(LINES_DIR.glob("*.png")))
 
 
-def handwritten_page(*, first: int = 0, count: int = 4) -> Image.Image:
-    """A gray page with ``count`` real handwritten lines, well apart, starting at crop ``first``."""
+def handwritten_page(*, first: int = 0, count: int = 4, showing_through: tuple[int, ...] = ()) -> Image.Image:
+    """A gray page with ``count`` real handwritten lines, well apart, starting at crop ``first``;
+    the lines at the indices ``showing_through`` are mirrored and faint, as writing on the back
+    of a thin sheet shows through."""
     crops = line_crops()
     page = Image.new("L", PAGE_SIZE, 236)
     for index in range(count):
         crop = crops[(first + index) % len(crops)]
+        if index in showing_through:
+            crop = Image.eval(crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT), lambda v: 236 - (236 - v) // 2)
         page.paste(crop, (60, 80 + index * LINE_PITCH))
     return page
 

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from documents.exports import export_json
 from documents.models import Page
 from documents.selectors import document_checks
-from documents.services import line_add, page_lines_create, unread_ink_mark
+from documents.services import line_add, line_text_save, page_lines_create, page_lines_set_aside, unread_ink_mark
 from ml.layout import PageLayout, TextLine
 from recognition.models import Job, JobState
 
@@ -38,6 +38,22 @@ def test_a_line_drawn_round_a_place_takes_it_in(page, monkeypatch):
     line_add(page=page, box=(690, 590, 830, 650))
     page.refresh_from_db()
     assert [place["id"] for place in page.unread_ink] == [1]  # the stamp is still to be looked at
+
+
+def test_lines_set_aside_become_places_saying_why_and_a_persons_line_stays(page, owner):
+    first = page.lines.get()
+    second, third = (
+        page.lines.create(order=order, polygon=[[60, y], [600, y], [600, y + 50], [60, y + 50]], baseline=[])
+        for order, y in ((1, 200), (2, 300))
+    )
+    line_text_save(line=first, author=owner, text="Amoxicillin 500 mg", revision=0)
+
+    assert page_lines_set_aside(page=page, line_ids=[first.id, second.id], note="mirror writing") == 1
+
+    page.refresh_from_db()
+    assert [(line.id, line.order) for line in page.lines.order_by("order")] == [(first.id, 0), (third.id, 1)]
+    assert page.unread_ink[-1] == {"id": 3, "polygon": second.polygon, "note": "mirror writing"}
+    assert [place["id"] for place in page.unread_places] == [1, 2, 3]
 
 
 def test_a_dismissed_place_is_kept_with_who_dismissed_it_and_can_be_restored(page, owner):
@@ -84,3 +100,12 @@ def test_the_document_page_warns_before_export_while_places_remain(client, owner
     unread_ink_mark(page=page, place_id=1, user=owner, dismissed=True)
     unread_ink_mark(page=page, place_id=2, user=owner, dismissed=True)
     assert "unread-warning" not in client.get(url).content.decode()
+
+
+def test_the_review_page_says_why_a_place_was_set_aside(client, owner, page):
+    second = page.lines.create(order=1, polygon=[[60, 200], [600, 200], [600, 250], [60, 250]], baseline=[])
+    page_lines_set_aside(page=page, line_ids=[second.id], note="reads as mirror writing")
+    client.force_login(owner)
+    body = client.get(reverse("page-review", args=[page.id])).content.decode()
+    assert body.count("set aside: reads as mirror writing") == 1
+    assert "Set aside: reads as mirror writing: nothing here was read" in body

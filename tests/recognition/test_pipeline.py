@@ -84,6 +84,21 @@ def test_a_page_uploaded_upside_down_is_turned_and_read_upright(owner):
     assert_reads_the_first_four_fixture_lines(page)
 
 
+def test_a_line_showing_through_from_the_back_of_the_sheet_is_set_aside_as_unread_ink(owner):
+    files = [upload_file("thin-paper.png", scans.png_bytes(scans.handwritten_page(count=5, showing_through=(4,))))]
+    page = document_upload(owner=owner, kind="lecture_notes", title="Thin paper", files=files).pages.get()
+    assert pipeline.page_segment(page=page) == 5
+
+    assert pipeline.page_recognize(page=page, model=services.model_current()) == 4
+
+    page.refresh_from_db()
+    assert list(page.lines.values_list("order", flat=True)) == [0, 1, 2, 3]
+    [place] = [place for place in page.unread_ink if place.get("note")]
+    assert "mirror writing" in place["note"]
+    assert min(y for _, y in place["polygon"]) > 80 + 3 * scans.LINE_PITCH  # where the fifth line was
+    assert_reads_the_first_four_fixture_lines(page)
+
+
 @pytest.mark.parametrize("degrees", [90, 270])
 def test_a_page_uploaded_on_its_side_is_read_the_right_way_round(owner, degrees):
     files = [upload_file("sideways.png", scans.png_bytes(scans.handwritten_page(count=4).rotate(degrees, expand=True)))]
