@@ -18,8 +18,9 @@ SUSPECT_BELOW = 0.7
 # What the mirrored reading must gain. Chosen on the shared train pages: no line matched to
 # a ground-truth line gained more than 0.15 there (docs/segmentation.md).
 MARGIN = 0.2
-# Fewer characters than this say too little either way (digits like 0 and 8 read the same mirrored).
-MIN_CHARS = 4
+# Fewer letters than this say too little either way; digits are not counted, as mirrored
+# digits still read as digits (an archivist's "[81]" read back as "(12)", surer).
+MIN_LETTERS = 4
 
 
 def show_through(
@@ -37,6 +38,6 @@ def show_through(
     return [
         i
         for i, reading in zip(suspects, mirrored)
-        if len(reading.text.replace(" ", "")) >= MIN_CHARS
+        if sum(char.isalpha() for char in reading.text) >= MIN_LETTERS
         and reading.mean_confidence - readings[i].mean_confidence > MARGIN
     ]
