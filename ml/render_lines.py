@@ -1,0 +1,110 @@
+"""Training lines rendered in handwriting fonts: NAME.png + NAME.gt.txt pairs for ml.train.
+
+    python -m ml.render_lines --fonts cache/fonts --texts ../shared/data/hooker/train \\
+        --out cache/rendered/train --count 4000
+
+The shared collections hold no modern English hand; fonts drawn after people's
+print and cursive stand in for them. Each line takes a transcription from the
+``--texts`` folders (PAGE/ALTO pages or .gt.txt files) and a random font, and
+is drawn word by word with uneven spacing, a wandering baseline, size and
+ink; ml.train's augmentation adds slant, wobble and noise on top. Characters a
+font has no glyph for are not drawn with it: the line takes another font.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ml.codec import normalize_text
+from ml.evaluate_segmentation import page_pairs
+from ml.formats import read_layout
+
+PAPER = (205, 250)  # gray of the paper
+INK = (0, 90)  # gray of the ink
+SIZES = (30, 50)  # font size in pixels
+
+
+@dataclass
+class Font:
+    path: Path
+    missing: bytes  # what the font draws for a character it lacks
+
+    def draws(self, text: str, size: int = 24) -> bool:
+        face = ImageFont.truetype(str(self.path), size)
+        return all(char == " " or _mask(face, char) != self.missing for char in set(text))
+
+
+def load_fonts(folder: Path) -> list[Font]:
+    fonts = []
+    for path in sorted(folder.rglob("*.[ot]tf")):
+        face = ImageFont.truetype(str(path), 24)
+        fonts.append(Font(path, _mask(face, "\uffff")))
+    return fonts
+
+
+def _mask(face: ImageFont.FreeTypeFont, char: str) -> bytes:
+    mask = face.getmask(char)
+    return bytes(mask) + bytes(mask.size[0].to_bytes(2, "little"))
+
+
+def texts_of(folders: list[Path]) -> list[str]:
+    """The transcribed lines of pages with PAGE/ALTO XML, and of NAME.gt.txt files."""
+    texts = []
+    for folder in folders:
+        for _, xml in page_pairs(folder):
+            texts += [normalize_text(line.text) for line in read_layout(xml).lines]
+        texts += [normalize_text(path.read_text("utf-8")) for path in sorted(folder.glob("*.gt.txt"))]
+    return [text for text in texts if text]
+
+
+def render(text: str, font: Font, rng: np.random.Generator) -> Image.Image:
+    """``text`` written in ``font``: word by word, each at its own height and distance."""
+    size = int(rng.integers(*SIZES))
+    face = ImageFont.truetype(str(font.path), size)
+    paper, ink = int(rng.integers(*PAPER)), int(rng.integers(*INK))
+    words = text.split(" ")
+    widths = [max(int(face.getlength(word)), 1) for word in words]
+    gaps = [int(face.getlength(" ") * rng.uniform(0.7, 1.6)) for _ in words]
+    width = sum(widths) + sum(gaps) + 2 * size
+    image = Image.new("L", (width, 2 * size + size // 2), paper)
+    draw = ImageDraw.Draw(image)
+    x, drift = size // 2, 0.0
+    for word, word_width, gap in zip(words, widths, gaps):
+        drift = float(np.clip(drift + rng.normal(0, size * 0.04), -size * 0.15, size * 0.15))
+        draw.text((x, size // 2 + drift), word, font=face, fill=ink)
+        x += word_width + gap
+    return image.crop((0, 0, x + size // 2, image.height))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fonts", type=Path, required=True, help="folder of .ttf/.otf fonts (searched below)")
+    parser.add_argument("--texts", type=Path, nargs="+", required=True, help="folders whose transcriptions to write")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=4000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    fonts, texts = load_fonts(args.fonts), texts_of(args.texts)
+    if not fonts or not texts:
+        parser.error(f"found {len(fonts)} fonts and {len(texts)} lines of text")
+    args.out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    while written < args.count:
+        text = texts[int(rng.integers(len(texts)))]
+        font = fonts[int(rng.integers(len(fonts)))]
+        if not font.draws(text):
+            continue
+        name = f"line_{written:05d}"
+        render(text, font, rng).save(args.out / f"{name}.png")
+        (args.out / f"{name}.gt.txt").write_text(text + "\n", "utf-8")
+        written += 1
+    print(f"{written} lines from {len(texts)} texts in {len(fonts)} fonts written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
