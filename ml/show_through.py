@@ -15,8 +15,9 @@ from ml.recognizer import Recognizer
 
 # Lines read at least this sure (mean character confidence) are not checked.
 SUSPECT_BELOW = 0.7
-# What the mirrored reading must gain. Chosen on the shared train pages: no line matched to
-# a ground-truth line gained more than 0.15 there (docs/segmentation.md).
+# What the mirrored reading must gain. Chosen on the shared train pages, where no line matched
+# to a ground-truth line whose mirrored reading has 4 letters gained more than 0.15
+# (docs/segmentation.md, "Show-through").
 MARGIN = 0.2
 # Fewer letters than this say too little either way; digits are not counted, as mirrored
 # digits still read as digits (an archivist's "[81]" read back as "(12)", surer).

@@ -1,9 +1,10 @@
 """Ink showing through from the back of the sheet: real lines, mirrored, read by the shipped model.
 
 The fixtures are eight Cremma `val` lines (tests/fixtures/cremma_lines). Mirrored left to
-right, as writing on the back of a thin sheet shows through, the shipped model reads six
-of them unsure and reads them back far surer; the other two it reads at least 0.7 sure
-mirrored, so they are not checked. As they are, none is set aside.
+right, as writing on the back of a thin sheet shows through, the shipped model reads most
+of them unsure (seven of eight with model 4be3a25996fb, six with cbd91f936f59) and reads
+them back far surer; a line read at least 0.7 sure mirrored is not checked. As they are,
+none is set aside.
 """
 import numpy as np
 import pytest
