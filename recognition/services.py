@@ -196,9 +196,13 @@ def _jobs_waiting_since(cutoff: datetime) -> QuerySet[Job]:
 
 
 def model_current() -> RecognitionModel:
-    """The model new recognition uses; the shipped model file is registered on first use."""
+    """The model new recognition uses. The shipped model file is registered on first use, and
+    again when an upgrade replaced it: readings must name the model that made them."""
     model = RecognitionModel.objects.filter(is_current=True).first()
-    return model or model_register(path=default_model_path(), make_current=True)
+    shipped = default_model_path()
+    if model is None or (model.file_path == shipped and recognizer_load(shipped).info.version != model.version):
+        return model_register(path=shipped, make_current=True)
+    return model
 
 
 def model_register(*, path: str, make_current: bool) -> RecognitionModel:

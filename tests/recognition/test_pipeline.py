@@ -1,4 +1,6 @@
 """The pipeline's steps on real scans, with the real segmenter and a small real model."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from django.core.management import call_command
@@ -10,7 +12,7 @@ from documents.services import document_upload, line_text_save, page_turn
 from ml.codec import normalize_text
 from ml.metrics import cer
 from ml.segmentation import segment_page
-from recognition import pipeline, services
+from recognition import pipeline, recognizers, services
 from recognition.errors import PermanentJobError
 from recognition.models import Job, JobStage, JobState, RecognitionModel
 from tests import scans
@@ -51,6 +53,24 @@ def test_recognition_adds_model_versions_and_keeps_a_persons_text(make_document,
 def test_the_model_file_is_registered_once(tiny_model):
     assert services.model_current() == services.model_current()
     assert RecognitionModel.objects.count() == 1
+
+
+def test_a_shipped_model_file_replaced_by_an_upgrade_is_registered_as_the_new_version(tiny_model, monkeypatch):
+    before = services.model_current()
+    save_tiny_model(Path(tiny_model))  # the upgrade's file, at the same path
+    monkeypatch.setattr(recognizers, "_loaded", {})  # a worker started after the upgrade
+
+    current = services.model_current()
+
+    assert current.version != before.version and current.file_path == tiny_model
+    assert list(RecognitionModel.objects.filter(is_current=True)) == [current]
+
+
+def test_a_model_registered_from_another_file_stays_current(tiny_model, tmp_path):
+    call_command("register_model", save_tiny_model(tmp_path / "finetuned.pt"))
+    save_tiny_model(Path(tiny_model))  # the shipped file changes too
+
+    assert services.model_current().file_path.endswith("finetuned.pt")
 
 
 def test_a_new_model_file_can_be_registered_and_made_current(tiny_model, tmp_path):
