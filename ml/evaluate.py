@@ -15,9 +15,10 @@ import numpy as np
 import torch
 from rapidfuzz.distance import Levenshtein
 
-from ml.data import LineSample, load_cached
+from ml.data import LineSample
 from ml.metrics import error_counts
 from ml.model_file import ModelBundle, load_model
+from ml.packed_lines import load_lines
 from ml.preprocess import PreprocessConfig, resize_to_height
 from ml.recognizer import Recognizer
 
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", default="cache")
     args = parser.parse_args(argv)
     bundle = load_model(args.model)
-    samples = [s for folder in args.data for s in load_cached(folder, args.cache)]
+    samples = [s for folder in args.data for s in load_lines(folder, args.cache)]
     report = evaluate_samples(bundle, samples, args.device, args.batch_size, args.beam)
     print(f"model {args.model} ({bundle.version}), {'beam ' + str(args.beam) if args.beam else 'greedy'}"
           f" decoding on {args.device}")

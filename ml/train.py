@@ -16,10 +16,11 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from ml.codec import Codec
-from ml.data import LineDataset, LineSample, WidthBucketSampler, collate, load_cached, report_unknown
+from ml.data import LineDataset, LineSample, WidthBucketSampler, collate, report_unknown
 from ml.evaluate import evaluate_samples
 from ml.model import CRNN, CRNNConfig
 from ml.model_file import ModelBundle, load_model, load_payload, save_model
+from ml.packed_lines import load_lines
 from ml.plot import plot_history
 from ml.preprocess import PreprocessConfig
 
@@ -28,8 +29,8 @@ log = logging.getLogger("ml.train")
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--train", nargs="+", required=True, help="training folders (pages+XML or line pairs)")
-    parser.add_argument("--val", nargs="+", required=True, help="validation folders: select the model on these")
+    parser.add_argument("--train", nargs="+", required=True, help="training folders (pages+XML or line pairs) or packed .lines.npz files (ml.packed_lines)")
+    parser.add_argument("--val", nargs="+", required=True, help="validation folders or packed files: select the model on these")
     parser.add_argument("--out", type=Path, required=True, help="folder for checkpoints, best.pt, curve.png")
     parser.add_argument("--init", type=Path, help="fine-tune from this model file (alphabet is extended)")
     parser.add_argument("--epochs", type=int, default=30)
@@ -86,7 +87,7 @@ def seed_everything(seed: int) -> None:
 def load_samples(folders: list[str], cache: Path) -> list[LineSample]:
     samples = []
     for folder in folders:
-        found = load_cached(folder, cache)
+        found = load_lines(folder, cache)
         log.info("%s: %d lines", folder, len(found))
         samples += found
     return samples
