@@ -43,23 +43,31 @@ def beam_decode(probs: np.ndarray, alphabet: str, beam_width: int = 8, prune: fl
     for t in range(log.shape[0]):
         candidates = [int(c) for c in np.flatnonzero(probs[t] > prune)]
         grown: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [-math.inf, -math.inf])
+        frame = log[t].tolist()
         for prefix, (p_blank, p_label) in beams.items():
-            total = np.logaddexp(p_blank, p_label)
+            total = _log_add(p_blank, p_label)
             for label in candidates:
-                p = log[t, label]
+                p = frame[label]
                 if label == BLANK:
-                    grown[prefix][0] = np.logaddexp(grown[prefix][0], total + p)
+                    grown[prefix][0] = _log_add(grown[prefix][0], total + p)
                 elif prefix and prefix[-1] == label:
                     # the same label again: it continues the last character, or after a blank repeats it
-                    grown[prefix][1] = np.logaddexp(grown[prefix][1], p_label + p)
+                    grown[prefix][1] = _log_add(grown[prefix][1], p_label + p)
                     extended = grown[prefix + (label,)]
-                    extended[1] = np.logaddexp(extended[1], p_blank + p)
+                    extended[1] = _log_add(extended[1], p_blank + p)
                 else:
                     extended = grown[prefix + (label,)]
-                    extended[1] = np.logaddexp(extended[1], total + p)
-        beams = dict(sorted(grown.items(), key=lambda kv: -np.logaddexp(*kv[1]))[:beam_width])
-    best = max(beams, key=lambda prefix: np.logaddexp(*beams[prefix]))
+                    extended[1] = _log_add(extended[1], total + p)
+        beams = dict(sorted(grown.items(), key=lambda kv: -_log_add(*kv[1]))[:beam_width])
+    best = max(beams, key=lambda prefix: _log_add(*beams[prefix]))
     return align(probs, list(best), alphabet)
+
+
+def _log_add(a: float, b: float) -> float:
+    """log(exp(a) + exp(b)) of two Python floats (numpy's logaddexp is slow on scalars)."""
+    if a < b:
+        a, b = b, a
+    return a if b == -math.inf else a + math.log1p(math.exp(b - a))
 
 
 def align(probs: np.ndarray, labels: list[int], alphabet: str) -> LinePrediction:
@@ -71,17 +79,23 @@ def align(probs: np.ndarray, labels: list[int], alphabet: str) -> LinePrediction
     for label in labels:
         states += [label, BLANK]
     n_frames, n_states = log.shape[0], len(states)
+    state_labels = np.array(states)
+    # A label state may be reached from two states back, skipping the blank between two different labels.
+    may_skip = np.zeros(n_states, bool)
+    may_skip[2:] = (state_labels[2:] != BLANK) & (state_labels[2:] != state_labels[:-2])
     score = np.full((n_frames, n_states), -np.inf)
     back = np.zeros((n_frames, n_states), dtype=np.int64)
     score[0, :2] = log[0, states[:2]]
+    index = np.arange(n_states)
     for t in range(1, n_frames):
-        for s in range(n_states):
-            options = [s, s - 1] if s >= 1 else [s]
-            if s >= 2 and states[s] != BLANK and states[s] != states[s - 2]:
-                options.append(s - 2)
-            prev = max(options, key=lambda o: score[t - 1, o])
-            score[t, s] = score[t - 1, prev] + log[t, states[s]]
-            back[t, s] = prev
+        previous = score[t - 1]
+        stay = previous
+        step = np.r_[-np.inf, previous[:-1]]
+        skip = np.where(may_skip, np.r_[-np.inf, -np.inf, previous[:-2]], -np.inf)
+        options = np.stack([stay, step, skip])
+        choice = options.argmax(axis=0)  # the first of equals, as staying is preferred
+        score[t] = options[choice, index] + log[t, state_labels]
+        back[t] = index - choice
     s = n_states - 1 if n_states < 2 or score[-1, -1] >= score[-1, -2] else n_states - 2
     path = [s]
     for t in range(n_frames - 1, 0, -1):
