@@ -40,19 +40,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, nargs="+", default=[1, 16, 32])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--repeat", type=int, default=1, help="pass over the lines this many times")
+    parser.add_argument("--beam", type=int, default=0, help="beam width (0: greedy)")
     args = parser.parse_args(argv)
 
     crops = line_crops(args.data, args.lines)
     recognizer = Recognizer.load(args.model, device=args.device)
     device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"cpu, {torch.get_num_threads()} threads"
-    print(f"{len(crops)} real lines from {args.data}, model {args.model.name} ({recognizer.info.version}), {device_name}")
+    decoding = f"beam {args.beam}" if args.beam > 1 else "greedy"
+    print(f"{len(crops)} real lines from {args.data}, model {args.model.name} ({recognizer.info.version}), {device_name}, {decoding}")
     for batch_size in args.batch_size:
-        recognizer.recognize(crops[:batch_size], batch_size=batch_size)  # warm-up
+        recognizer.recognize(crops[:batch_size], batch_size=batch_size, beam_width=args.beam)  # warm-up
         if args.device.startswith("cuda"):
             torch.cuda.synchronize()
         started = time.perf_counter()
         for _ in range(args.repeat):
-            recognizer.recognize(crops, batch_size=batch_size)
+            recognizer.recognize(crops, batch_size=batch_size, beam_width=args.beam)
         if args.device.startswith("cuda"):
             torch.cuda.synchronize()
         seconds = time.perf_counter() - started

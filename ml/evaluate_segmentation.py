@@ -166,8 +166,9 @@ def _read_as_the_platform(read_lines: ReadLines, gray: np.ndarray, detected: Pag
     return [text for text in texts if text is not None]
 
 
-def recognizer_reader(model_path: str | None) -> ReadLines:
-    """Lines read by the shipped CRNN (greedy decoding), cut out by ml.line_image."""
+def recognizer_reader(model_path: str | None, beam_width: int = 3) -> ReadLines:
+    """Lines read by the shipped CRNN (by default as the platform reads them: beam 3), cut out
+    by ml.line_image."""
     from ml.line_image import extract_line
     from ml.recognizer import DEFAULT_MODEL_PATH, Recognizer
     from ml.show_through import show_through
@@ -178,7 +179,7 @@ def recognizer_reader(model_path: str | None) -> ReadLines:
         if not lines:
             return []
         images = [extract_line(gray, line) for line in lines]
-        readings = recognizer.recognize(images)
+        readings = recognizer.recognize(images, beam_width=beam_width)
         texts: list[str | None] = [reading.text for reading in readings]
         for i in show_through(recognizer, images, readings) if set_aside_show_through else []:
             texts[i] = None
@@ -192,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folders", nargs="+", type=Path, help="folders of page images with PAGE/ALTO beside them")
     parser.add_argument("--no-text", action="store_true", help="skip recognition (segmentation figures only)")
     parser.add_argument("--model", help="recognizer model file (default: the shipped model)")
+    parser.add_argument("--beam", type=int, default=3, help="beam width of the reading, as the platform's (0: greedy)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many pages per folder")
     parser.add_argument("--line-net", help="line network file (default: the shipped one, if present)")
     parser.add_argument("--classical", action="store_true", help="find lines without the line network")
@@ -201,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="also list the N pages whose text loses most to segmentation (page minus line errors)")
     args = parser.parse_args(argv)
 
-    read_lines = None if args.no_text else recognizer_reader(args.model)
+    read_lines = None if args.no_text else recognizer_reader(args.model, args.beam)
     config = SegmenterConfig(sideways=args.sideways)
     if args.line_net:
         if not Path(args.line_net).is_file():

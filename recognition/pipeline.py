@@ -71,7 +71,9 @@ def _read(
 ) -> tuple[list[np.ndarray], list[LinePrediction]]:
     """The lines cut out of the page image, and the recognizer's readings of them."""
     images = [extract_line(gray, line) for line in lines]
-    return images, recognizer.recognize(images, batch_size=settings.RECOGNITION_BATCH_SIZE)
+    return images, recognizer.recognize(
+        images, batch_size=settings.RECOGNITION_BATCH_SIZE, beam_width=settings.RECOGNITION_BEAM_WIDTH
+    )
 
 
 def _first_read(page: Page, unread: list[Line]) -> bool:

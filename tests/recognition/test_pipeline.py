@@ -11,6 +11,7 @@ from documents.selectors import page_lines
 from documents.services import document_upload, line_text_save, page_turn
 from ml.codec import normalize_text
 from ml.metrics import cer
+from ml.recognizer import Recognizer
 from ml.segmentation import segment_page
 from recognition import pipeline, recognizers, services
 from recognition.errors import PermanentJobError
@@ -48,6 +49,21 @@ def test_recognition_adds_model_versions_and_keeps_a_persons_text(make_document,
     assert versions.count() == 3 and not versions.filter(line=first).exists()
     assert all(len(v.confidences) == len(v.text) and v.model_version == model.version for v in versions)
     assert page_lines(page=page)[0].text == "checked by a person"
+
+
+@pytest.mark.parametrize("beam_width", [0, 3])
+def test_lines_are_read_with_the_configured_beam_width(make_document, tiny_model, settings, monkeypatch, beam_width):
+    settings.RECOGNITION_BEAM_WIDTH = beam_width
+    page = make_document(pages=1).pages.get()
+    pipeline.page_segment(page=page)
+    widths = []
+    recognize = Recognizer.recognize
+    monkeypatch.setattr(Recognizer, "recognize", lambda self, images, batch_size=32, beam_width=0: (
+        widths.append(beam_width) or recognize(self, images, batch_size, beam_width)))
+
+    assert pipeline.page_recognize(page=page, model=services.model_current()) == 4
+
+    assert widths[0] == beam_width  # the page's reading; a show-through check may follow
 
 
 def test_the_model_file_is_registered_once(tiny_model):
