@@ -9,8 +9,8 @@ network's input height (32 px by default, not the 48 px of the line cache) in
 52 MiB, against 390 MB in the line cache. The shipped model reads packed
 `val` lines 0.0-0.3 points worse than from the cache (Hooker 23.30 against
 23.03 %; with 16 levels Cremma lost 0.7), so final figures come from the
-folders. The text and
-collection name travel with it; no pickle, so loading one runs no code.
+folders. The text and collection name travel with it; no pickle, so loading
+one runs no code.
 """
 from __future__ import annotations
 

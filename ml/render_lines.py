@@ -31,18 +31,18 @@ SIZES = (30, 50)  # font size in pixels
 @dataclass
 class Font:
     path: Path
+    face: ImageFont.FreeTypeFont  # at a small size, to test which characters it has
     missing: bytes  # what the font draws for a character it lacks
 
-    def draws(self, text: str, size: int = 24) -> bool:
-        face = ImageFont.truetype(str(self.path), size)
-        return all(char == " " or _mask(face, char) != self.missing for char in set(text))
+    def draws(self, text: str) -> bool:
+        return all(char == " " or _mask(self.face, char) != self.missing for char in set(text))
 
 
 def load_fonts(folder: Path) -> list[Font]:
     fonts = []
     for path in sorted(folder.rglob("*.[ot]tf")):
         face = ImageFont.truetype(str(path), 24)
-        fonts.append(Font(path, _mask(face, "\uffff")))
+        fonts.append(Font(path, face, _mask(face, "\uffff")))
     return fonts
 
 
