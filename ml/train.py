@@ -35,6 +35,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--init", type=Path, help="fine-tune from this model file (alphabet is extended)")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--max-minutes", type=float, default=0, help="stop (resumably) after this long")
+    parser.add_argument("--fit-minutes", type=float, default=0,
+                        help="fit the learning-rate schedule to this much time: after the first epoch, the run "
+                        "takes as many epochs as fit (at most --epochs) and ends with the rate annealed")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1.5e-3)
     parser.add_argument("--patience", type=int, default=6, help="epochs without improvement before stopping")
@@ -169,8 +172,8 @@ def ctc_step(model: CRNN, batch: dict, device: torch.device, criterion) -> torch
 def train(args: argparse.Namespace) -> Path:
     seed_everything(args.seed)
     device = torch.device(args.device)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
+    # cudnn.benchmark stays off: it tunes again for every new batch shape, and batches differ in
+    # width (on an H200 shared by three trainings, a first epoch took 224 s with it; shared by two, 26 s without).
     train_samples = load_samples(args.train, args.cache)
     val_samples = load_samples(args.val, args.cache)
     bundle, state = build_bundle(args, train_samples)
@@ -182,10 +185,8 @@ def train(args: argparse.Namespace) -> Path:
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=args.workers,
                         persistent_workers=args.workers > 0, pin_memory=device.type == "cuda")
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    total_steps = args.epochs * len(loader)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=args.lr, total_steps=total_steps, pct_start=min(0.05, 1500 / total_steps)
-    )
+    epochs = state.get("epochs", args.epochs)
+    scheduler = one_cycle(optimizer, args.lr, epochs * len(loader))
     if state.get("optimizer"):
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -195,11 +196,12 @@ def train(args: argparse.Namespace) -> Path:
     best_cer = min((h["val_cer"] for h in history), default=math.inf)
     started = time.monotonic()
 
-    for epoch in range(start_epoch, args.epochs):
+    epoch = start_epoch
+    while epoch < epochs:
         dataset.epoch = sampler.epoch = epoch
         model.train()
         losses = []
-        for batch in tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", mininterval=30):
+        for batch in tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", mininterval=30):
             loss = ctc_step(model, batch, device, criterion)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -208,6 +210,10 @@ def train(args: argparse.Namespace) -> Path:
             scheduler.step()
             losses.append(loss.item())
         report = evaluate_samples(bundle, val_samples, device=device)
+        if args.fit_minutes and epoch == 0:
+            epochs = epochs_that_fit(args.fit_minutes * 60, time.monotonic() - started, args.epochs)
+            log.info("one epoch took %.0f s: the schedule is fitted to %d epochs", time.monotonic() - started, epochs)
+            scheduler = one_cycle(optimizer, args.lr, epochs * len(loader), done=len(loader))
         history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "val_cer": report.cer,
                         "val_wer": report.wer, "per_source": report.per_source})
         log.info("epoch %d loss %.3f val CER %.4f WER %.4f %s", epoch + 1, history[-1]["train_loss"],
@@ -220,8 +226,8 @@ def train(args: argparse.Namespace) -> Path:
                               "epoch": epoch + 1}
             save_model(args.out / "best.pt", bundle)
         save_model(args.out / "last.pt", bundle, extra={
-            "epoch": epoch + 1, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-            "history": history})
+            "epoch": epoch + 1, "epochs": epochs, "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(), "history": history})
         plot_history(history, args.out / "curve.png")
         since_best = epoch + 1 - min(history, key=lambda h: h["val_cer"])["epoch"]
         if since_best >= args.patience:
@@ -230,7 +236,23 @@ def train(args: argparse.Namespace) -> Path:
         if args.max_minutes and (time.monotonic() - started) / 60 > args.max_minutes:
             log.info("time budget reached after epoch %d; run again to resume", epoch + 1)
             break
+        epoch += 1
     return args.out / "best.pt"
+
+
+def one_cycle(optimizer: torch.optim.Optimizer, lr: float, total_steps: int, done: int = 0):
+    """A one-cycle schedule peaking at ``lr`` over ``total_steps``, ``done`` of them already taken."""
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=lr, total_steps=total_steps, pct_start=min(0.05, 1500 / total_steps)
+    )
+    for _ in range(done):
+        scheduler.step()
+    return scheduler
+
+
+def epochs_that_fit(budget_seconds: float, first_epoch_seconds: float, most: int) -> int:
+    """Epochs in the budget, at the first epoch's pace (its start-up included, so a little under)."""
+    return min(most, max(2, int(budget_seconds // max(first_epoch_seconds, 1e-3))))
 
 
 def _drop_too_short(dataset: LineDataset, model: CRNN) -> LineDataset:

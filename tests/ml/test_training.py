@@ -9,8 +9,9 @@ from ml.model import CRNN, CRNNConfig
 from ml.model_file import ModelBundle
 from ml.preprocess import PreprocessConfig
 from ml.recognizer import Recognizer
-from ml.model_file import load_model, save_model
-from ml.train import build_bundle, ctc_step, parse_args, seed_everything
+from ml.model_file import load_model, load_payload, save_model
+from ml.packed_lines import pack
+from ml.train import build_bundle, ctc_step, epochs_that_fit, parse_args, seed_everything, train
 
 TEXTS = ["5 mg", "take 2", "amoxicillin"]
 BASE_CODEC = Codec("abc ")
@@ -147,3 +148,23 @@ def test_init_keeps_its_models_architecture(tmp_path):
     _, args = saved_tiny_model(tmp_path, "--height", "48", "--lstm-layers", "3")
     with pytest.raises(SystemExit, match="--height, --lstm-layers shape a new model"):
         build_bundle(args, [])
+
+
+def test_the_epochs_that_fit_a_time_budget_are_counted_at_the_first_epochs_pace():
+    assert epochs_that_fit(600, 35, most=100) == 17
+    assert epochs_that_fit(600, 5, most=30) == 30  # --epochs caps it
+    assert epochs_that_fit(600, 900, most=30) == 2  # never a schedule that ends inside the first epoch
+
+
+def test_a_run_fitted_to_its_time_ends_on_schedule_with_the_rate_annealed(tmp_path, text_line):
+    pack([LineSample(_store(text_line(text)), text, "synthetic") for text in TEXTS * 2], tmp_path / "lines.lines.npz")
+    lines = str(tmp_path / "lines.lines.npz")
+    # A budget shorter than any epoch: the schedule is fitted to the fewest epochs, two.
+    train(parse_args(["--train", lines, "--val", lines, "--out", str(tmp_path / "run"), "--epochs", "9",
+                      "--fit-minutes", "0.00001", "--workers", "0", "--batch-size", "1", "--lr", "1e-3",
+                      "--channels", "4 8 8 8", "--lstm-hidden", "8"]))
+
+    state = load_payload(tmp_path / "run" / "last.pt")
+    assert state["epochs"] == 2 and len(state["history"]) == 2
+    assert state["scheduler"]["last_epoch"] == state["scheduler"]["total_steps"]
+    assert state["optimizer"]["param_groups"][0]["lr"] < 1e-3 / 20  # one step past the end of 12: near its floor
