@@ -29,11 +29,23 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     """Contrast-normalized ink intensity in [0, 1] (1 = darkest ink, 0 = paper)."""
-    image = gray.astype(np.float32)
-    paper = np.percentile(image, 90)
-    ink = np.percentile(image, 2)
+    paper, ink = gray_percentiles(gray, (90, 2))
     span = max(paper - ink, 16.0)
-    return np.clip((paper - image) / span, 0.0, 1.0)
+    return np.clip((paper - gray.astype(np.float32)) / span, 0.0, 1.0)
+
+
+def gray_percentiles(gray: np.ndarray, percents: tuple[float, ...]) -> list[np.float32]:
+    """``np.percentile`` of a uint8 image, from its histogram instead of a sort (several times faster)."""
+    below = np.cumsum(np.bincount(gray.ravel(), minlength=256))  # below[v]: pixels <= v
+    last = int(below[-1]) - 1
+    values = []
+    for percent in percents:
+        position = percent / 100 * last
+        index = int(position)
+        # The k-th smallest pixel (from 0) is the first gray level with more than k pixels at or below it.
+        low, high = np.searchsorted(below, [index, min(index + 1, last)], side="right")
+        values.append(np.float32(low + (high - low) * (position - index)))
+    return values
 
 
 def crop_to_ink(ink: np.ndarray, threshold: float = 0.35, margin: int = 2) -> np.ndarray:

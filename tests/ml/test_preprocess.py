@@ -1,9 +1,9 @@
-"""Line normalization: the optional deslant finds and undoes the writing's slant."""
+"""Line normalization: contrast from exact gray percentiles; the optional deslant finds and undoes the writing's slant."""
 import cv2
 import numpy as np
 import pytest
 
-from ml.preprocess import PreprocessConfig, estimate_slant, normalize_line, shear
+from ml.preprocess import PreprocessConfig, estimate_slant, gray_percentiles, normalize_line, shear
 
 
 @pytest.fixture
@@ -30,3 +30,12 @@ def test_deslant_is_part_of_the_model_settings_and_straightens_lines(upright_ink
     straightened = normalize_line(leaning, PreprocessConfig(deslant=True))
     assert estimate_slant(straightened) == pytest.approx(0.0, abs=0.1)
     assert estimate_slant(normalize_line(leaning, PreprocessConfig())) == pytest.approx(0.5, abs=0.1)
+
+
+def test_gray_percentiles_from_the_histogram_are_numpys_percentiles():
+    rng = np.random.default_rng(3)
+    for shape in [(1, 1), (7, 3), (40, 300)]:
+        gray = rng.integers(0, 256, shape, dtype=np.uint8)
+        gray[: shape[0] // 2] = 250  # a tie-heavy image, like paper
+        expected = [np.percentile(gray.astype(np.float32), q) for q in (90, 2, 50.5)]
+        assert gray_percentiles(gray, (90, 2, 50.5)) == pytest.approx(expected, abs=1e-4)
