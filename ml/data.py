@@ -19,7 +19,7 @@ from ml.augment import augment_line
 from ml.codec import Codec, normalize_text
 from ml.formats import read_layout
 from ml.line_image import extract_line
-from ml.preprocess import PreprocessConfig, crop_to_ink, ink_map, resize_to_height
+from ml.preprocess import PreprocessConfig, cropped_ink_map, resize_to_height, to_gray
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class LineSample:
 
 
 def _store(gray_line: np.ndarray) -> np.ndarray:
-    ink = crop_to_ink(ink_map(gray_line))
+    ink = cropped_ink_map(to_gray(gray_line))
     config = PreprocessConfig(height=STORE_HEIGHT, pad=0)
     return (resize_to_height(ink, config) * 255).astype(np.uint8)
 
