@@ -17,18 +17,24 @@ def greedy_decode(probs: np.ndarray, alphabet: str) -> LinePrediction:
     A character's confidence is its highest posterior over the frames it occupies.
     """
     best = probs.argmax(axis=1)
-    text, confidences, spans = [], [], []
-    previous = BLANK
-    for frame, label in enumerate(best):
-        if label != BLANK and label != previous:
-            text.append(alphabet[label - 1])
-            confidences.append(float(probs[frame, label]))
-            spans.append((frame, frame))
-        elif label != BLANK and label == previous:
-            confidences[-1] = max(confidences[-1], float(probs[frame, label]))
-            spans[-1] = (spans[-1][0], frame)
-        previous = label
-    return LinePrediction("".join(text), confidences, spans)
+    return best_path_decode(best, probs[np.arange(len(best)), best], alphabet)
+
+
+def best_path_decode(best: np.ndarray, best_probs: np.ndarray, alphabet: str) -> LinePrediction:
+    """The text of a best path: ``best`` [T] is each frame's most likely label, ``best_probs`` [T]
+    its posterior. Each run of one label is a character (blank runs are none), and its
+    confidence is the run's highest posterior."""
+    if best.size == 0:
+        return LinePrediction("", [], [])
+    starts = np.flatnonzero(np.diff(best, prepend=-1))  # the frames where a run begins
+    ends = np.append(starts[1:], best.size) - 1
+    labels, peaks = best[starts], np.maximum.reduceat(best_probs, starts)
+    chars = labels != BLANK
+    return LinePrediction(
+        "".join(alphabet[label - 1] for label in labels[chars]),
+        [float(peak) for peak in peaks[chars]],
+        list(zip(starts[chars].tolist(), ends[chars].tolist())),
+    )
 
 
 def beam_decode(probs: np.ndarray, alphabet: str, beam_width: int = 8, prune: float = 1e-4) -> LinePrediction:
