@@ -72,10 +72,13 @@ def _pair_sample(image_path: Path, source: str) -> list[LineSample]:
     return [LineSample(_store(gray), text, source)] if gray is not None and text else []
 
 
+SPLITS = frozenset({"train", "val", "test"})  # a folder so named is a split of the collection its parent names
+
+
 def load_folder(folder: str | Path, workers: int = 2) -> list[LineSample]:
     """All lines of a folder: pages with PAGE/ALTO XML, and/or NAME.png + NAME.gt.txt pairs."""
     folder = Path(folder)
-    source = folder.parent.name if folder.name in {"train", "val", "test"} else folder.name
+    source = folder.parent.name if folder.name in SPLITS else folder.name
     xmls = sorted(folder.glob("*.xml"))
     pairs = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
                    and p.with_suffix(".gt.txt").is_file())

@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ml.data import LineSample, load_cached
+from ml.data import SPLITS, LineSample, load_cached
 
 SUFFIX = ".lines.npz"
 LEVELS = 32  # gray levels kept: ink maps compress about twice as well as with all 256
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for folder in args.folders:
         samples = load_cached(folder, args.cache)
-        name = f"{folder.parent.name}-{folder.name}" if folder.name in {"train", "val", "test"} else folder.name
+        name = f"{folder.parent.name}-{folder.name}" if folder.name in SPLITS else folder.name
         path = args.out / f"{name}{SUFFIX}"
         pack(samples, path, args.height)
         print(f"{path}: {len(samples)} lines, {path.stat().st_size / 2**20:.1f} MiB")
