@@ -211,8 +211,9 @@ def train(args: argparse.Namespace) -> Path:
             losses.append(loss.item())
         report = evaluate_samples(bundle, val_samples, device=device)
         if args.fit_minutes and epoch == 0:
-            epochs = epochs_that_fit(args.fit_minutes * 60, time.monotonic() - started, args.epochs)
-            log.info("one epoch took %.0f s: the schedule is fitted to %d epochs", time.monotonic() - started, epochs)
+            first_epoch_seconds = time.monotonic() - started
+            epochs = epochs_that_fit(args.fit_minutes * 60, first_epoch_seconds, args.epochs)
+            log.info("one epoch took %.0f s: the schedule is fitted to %d epochs", first_epoch_seconds, epochs)
             scheduler = one_cycle(optimizer, args.lr, epochs * len(loader), done=len(loader))
         history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "val_cer": report.cer,
                         "val_wer": report.wer, "per_source": report.per_source})
