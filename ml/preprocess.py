@@ -77,7 +77,8 @@ def resize_to_height(ink: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     h, w = ink.shape
     width = max(round(w * config.height / max(h, 1)), config.min_width)
     resized = cv2.resize(ink, (width, config.height), interpolation=cv2.INTER_AREA)
-    return cv2.copyMakeBorder(resized, 0, 0, config.pad, config.pad, cv2.BORDER_CONSTANT, value=0).astype(np.float32)
+    padded = cv2.copyMakeBorder(resized, 0, 0, config.pad, config.pad, cv2.BORDER_CONSTANT, value=0)
+    return padded.astype(np.float32, copy=False)  # ink maps are float32 already: no second copy
 
 
 # Slants tried, as horizontal shift per pixel of height (0.5: 27° from upright).
