@@ -23,6 +23,11 @@ class CRNNConfig:
     def width_reduction(self) -> int:
         return math.prod(horizontal for _, horizontal in self.pools)
 
+    @property
+    def feature_rows(self) -> int:
+        """Rows of CNN features per frame (each of ``channels[-1]`` values) that the BiLSTM reads."""
+        return self.height // math.prod(vertical for vertical, _ in self.pools)
+
     def __post_init__(self) -> None:
         if len(self.channels) != len(self.pools):
             raise ValueError(f"{len(self.channels)} conv blocks but {len(self.pools)} pools: give one pool per block")
@@ -55,14 +60,14 @@ class CRNN(nn.Module):
     def __init__(self, config: CRNNConfig) -> None:
         super().__init__()
         self.config = config
-        blocks, c_in, height = [], 1, config.height
+        blocks, c_in = [], 1
         for c_out, pool in zip(config.channels, config.pools):
             blocks.append(conv_block(c_in, c_out, pool))
-            c_in, height = c_out, height // pool[0]
+            c_in = c_out
         self.cnn = nn.Sequential(*blocks)
         self.dropout = nn.Dropout(config.dropout)
         self.lstm = nn.LSTM(
-            c_in * height,
+            config.channels[-1] * config.feature_rows,
             config.lstm_hidden,
             num_layers=config.lstm_layers,
             bidirectional=True,

@@ -50,11 +50,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--deslant", action="store_true",
                         help="straighten slanted writing before the network (saved with the model, so inference does it too)")
     parser.add_argument("--pools", type=_pools, help='pooling per conv block, e.g. "2x2 2x1 2x1 1x1" '
-                        "(vertical x horizontal); with --init, the same weights read at the new frame rate")
+                        "(vertical x horizontal); with --init, the same weights read at the new frame rate, "
+                        "or at a new --height")
     parser.add_argument("--dropout", type=float, help="dropout before and inside the BiLSTM and before the output "
                         "(default 0.2); with --init, the same weights trained at the new rate")
     shape = parser.add_argument_group("architecture of a new model (a resumed or --init model keeps its own)")
-    shape.add_argument("--height", type=int, help="input line height in pixels (default 32)")
+    shape.add_argument("--height", type=int, help="input line height in pixels (default 32); with --init and "
+                       "--pools, the same weights read taller lines if the rows the CNN hands the BiLSTM stay "
+                       'the same (32 px with "2x2 2x1 2x1 1x1" -> 48 px with "2x2 2x1 3x1 1x1")')
     shape.add_argument("--channels", type=_ints, help='channels per conv block, e.g. "32 64 96 128 160"; '
                        "give --pools with as many blocks when their number changes")
     shape.add_argument("--lstm-hidden", type=int, help="units of each LSTM direction (default 192)")
@@ -62,9 +65,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-# Options that are fields of CRNNConfig: the shape of a new model, then the two an --init model may change.
-ARCHITECTURE_OPTIONS = ("height", "channels", "lstm_hidden", "lstm_layers")
-CONFIG_OPTIONS = (*ARCHITECTURE_OPTIONS, "pools", "dropout")
+# Options that are fields of CRNNConfig: the shape of a new model, then the three an --init model may change.
+ARCHITECTURE_OPTIONS = ("channels", "lstm_hidden", "lstm_layers")
+CONFIG_OPTIONS = (*ARCHITECTURE_OPTIONS, "height", "pools", "dropout")
 
 
 def _ints(text: str) -> list[int]:
@@ -109,8 +112,9 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
         if given:
             raise SystemExit(f"{', '.join(given)} shape a new model; --init keeps the architecture of its model")
         bundle = load_model(args.init)
-        if args.pools:
-            bundle.model = _with_pools(bundle.model, args.pools)
+        if args.pools or args.height:
+            bundle.model = _resized(bundle.model, args.height, args.pools)
+            bundle.preprocess = replace(bundle.preprocess, height=bundle.model.config.height)
         if args.dropout is not None:
             bundle.model = _rebuilt(bundle.model, dropout=args.dropout)
         if args.deslant:
@@ -134,12 +138,19 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
     return ModelBundle(model=CRNN(config), codec=codec, preprocess=preprocess), {}
 
 
-def _with_pools(model: CRNN, pools: list[tuple[int, int]]) -> CRNN:
-    """The same weights with other pooling: a finer horizontal frame rate keeps every tensor's shape
-    as long as the vertical pools are unchanged."""
-    if [v for v, _ in pools] != [v for v, _ in model.config.pools]:
-        raise SystemExit("--pools with --init may change only the horizontal pooling")
-    return _rebuilt(model, pools=pools)
+def _resized(model: CRNN, height: int | None, pools: list[tuple[int, int]] | None) -> CRNN:
+    """The same weights with another input height or pooling. Convolutions take any size, so every
+    tensor keeps its shape as long as the CNN hands the BiLSTM as many rows as before."""
+    old = model.config
+    try:
+        new = replace(old, height=height or old.height, pools=pools or old.pools)
+    except ValueError as error:
+        raise SystemExit(f"cannot build that network: {error}") from None
+    if new.feature_rows != old.feature_rows:
+        raise SystemExit(f"with --init, --height and --pools must keep the {old.feature_rows} rows the CNN hands "
+                         f"the BiLSTM (height / vertical pooling); {new.height} px with these pools gives "
+                         f"{new.feature_rows}")
+    return _rebuilt(model, height=new.height, pools=new.pools)
 
 
 def _rebuilt(model: CRNN, **changes: object) -> CRNN:

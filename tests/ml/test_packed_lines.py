@@ -28,6 +28,15 @@ def test_packed_lines_come_back_at_the_network_height_with_their_text_and_source
     assert path.stat().st_size < sum(s.ink.nbytes for s in samples) / 4
 
 
+def test_fewer_gray_levels_pack_smaller(tmp_path, text_line):
+    samples = [LineSample(_store(text_line(text)), text, "notes") for text in TEXTS]
+    pack(samples, tmp_path / "32.lines.npz", height=48)
+    pack(samples, tmp_path / "8.lines.npz", height=48, levels=8)
+
+    assert all(len(np.unique(s.ink)) <= 8 and s.ink.shape[0] == 48 for s in unpack(tmp_path / "8.lines.npz"))
+    assert (tmp_path / "8.lines.npz").stat().st_size < (tmp_path / "32.lines.npz").stat().st_size
+
+
 def test_a_model_reads_packed_lines_as_it_reads_the_same_lines_unpacked(tmp_path, text_line):
     samples = [LineSample(_store(text_line(text)), text, "notes") for text in TEXTS]
     pack(samples, tmp_path / "notes.lines.npz")

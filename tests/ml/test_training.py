@@ -88,10 +88,28 @@ def test_fine_tuning_at_another_dropout_keeps_every_weight_and_saves_the_rate(tm
     assert load_model(tmp_path / "dropout.pt").model.config.dropout == 0.4
 
 
-def test_pools_may_not_change_the_vertical_pooling_of_an_existing_model(tmp_path):
-    _, args = saved_tiny_model(tmp_path, "--pools", "2x2 2x2 1x1 2x1")
+def test_fine_tuning_on_taller_lines_keeps_every_weight_when_the_rows_read_stay_the_same(tmp_path, text_line):
+    model, args = saved_tiny_model(tmp_path, "--height", "48", "--pools", "2x2 2x2 3x1 1x1")
 
-    with pytest.raises(SystemExit, match="horizontal"):
+    bundle, _ = build_bundle(args, [LineSample(_store(text_line("abc")), "abc", "synthetic")])
+
+    assert bundle.model.config.height == bundle.preprocess.height == 48
+    for key, value in model.state_dict().items():
+        assert torch.equal(bundle.model.state_dict()[key], value), key
+    save_model(tmp_path / "tall.pt", bundle)
+    (reading,) = Recognizer(load_model(tmp_path / "tall.pt"), "cpu").recognize([text_line("abc")])
+    assert len(reading.confidences) == len(reading.text)
+
+
+def test_the_rows_an_existing_model_reads_may_not_change(tmp_path):
+    _, args = saved_tiny_model(tmp_path, "--pools", "2x2 2x1 1x1 1x1")
+    with pytest.raises(SystemExit, match="keep the 4 rows .* gives 8"):
+        build_bundle(args, [])
+    _, args = saved_tiny_model(tmp_path, "--height", "48")
+    with pytest.raises(SystemExit, match="keep the 4 rows .* 48 px with these pools gives 6"):
+        build_bundle(args, [])
+    _, args = saved_tiny_model(tmp_path, "--height", "36")
+    with pytest.raises(SystemExit, match="not divisible"):
         build_bundle(args, [])
 
 
@@ -145,8 +163,8 @@ def test_an_architecture_that_cannot_be_built_is_refused_with_the_reason(tmp_pat
 
 
 def test_init_keeps_its_models_architecture(tmp_path):
-    _, args = saved_tiny_model(tmp_path, "--height", "48", "--lstm-layers", "3")
-    with pytest.raises(SystemExit, match="--height, --lstm-layers shape a new model"):
+    _, args = saved_tiny_model(tmp_path, "--channels", "4 8 8 16", "--lstm-layers", "3")
+    with pytest.raises(SystemExit, match="--channels, --lstm-layers shape a new model"):
         build_bundle(args, [])
 
 
