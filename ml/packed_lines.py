@@ -4,11 +4,11 @@
 
 writes one ``SOURCE-SPLIT.lines.npz`` per folder, which ``ml.train --train`` and
 ``--val`` take in place of the folder. Each line's ink map is kept at the
-network's input height (32 px by default, not the 48 px of the line cache) in
-32 gray levels as lossless WebP: the three
-collections' `train` and `val` lines take 42 MiB (52 as PNG), against 390 MB
-in the line cache; at 48 px they take 77 MiB, and 51 MiB in 16 levels
-(``--levels 16``). The shipped model reads packed
+network's input height (32 px by default) in 32 gray levels (``--levels``) as
+lossless WebP. The three collections' `train` and `val` lines took 42 MiB at
+32 px (52 as PNG; libwebp's default method 4), 86 MiB at 48 px, and 56 MiB at
+48 px in 16 levels with method 5, which this module now uses; the line cache
+holds them in 390 MB. The shipped model reads packed
 `val` lines 0.0-0.3 points worse than from the cache (Hooker 23.30 against
 23.03 %; with 16 levels Cremma lost 0.7), so final figures come from the
 folders. The text and collection name travel with it; no pickle, so loading
