@@ -81,12 +81,11 @@ class Recognizer:
     @torch.inference_mode()
     def _log_posteriors(self, inks: list[np.ndarray]) -> tuple[torch.Tensor, list[int]]:
         """The network's log-posteriors [T, B, C] for a batch, on the device, and each line's frame count."""
-        reduction = self.model.config.width_reduction
-        width = max(max(ink.shape[1] for ink in inks), reduction)
-        batch = torch.zeros(len(inks), 1, inks[0].shape[0], width)
+        widths = [ink.shape[1] for ink in inks]
+        batch = torch.zeros(len(inks), 1, inks[0].shape[0], max(*widths, self.model.config.width_reduction))
         for i, ink in enumerate(inks):
             batch[i, 0, :, : ink.shape[1]] = torch.from_numpy(ink)
         batch = batch.to(self.device, non_blocking=True)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
             log_probs = self.model(batch)
-        return log_probs, [max(ink.shape[1] // reduction, 1) for ink in inks]
+        return log_probs, self.model.output_lengths(torch.tensor(widths)).tolist()
