@@ -32,7 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train", nargs="+", required=True, help="training folders (pages+XML or line pairs) or packed .lines.npz files (ml.packed_lines)")
     parser.add_argument("--val", nargs="+", required=True, help="validation folders or packed files: select the model on these")
     parser.add_argument("--out", type=Path, required=True, help="folder for checkpoints, best.pt, curve.png")
-    parser.add_argument("--init", type=Path, help="fine-tune from this model file (alphabet is extended)")
+    parser.add_argument("--init", type=Path, help="fine-tune from this model file (alphabet is extended); with "
+                        "architecture options, a bigger network that starts from every weight of it that fits")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--max-minutes", type=float, default=0, help="stop (resumably) after this long")
     parser.add_argument("--fit-minutes", type=float, default=0,
@@ -54,7 +55,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "or at a new --height")
     parser.add_argument("--dropout", type=float, help="dropout before and inside the BiLSTM and before the output "
                         "(default 0.2); with --init, the same weights trained at the new rate")
-    shape = parser.add_argument_group("architecture of a new model (a resumed or --init model keeps its own)")
+    shape = parser.add_argument_group("architecture of a new model (a resumed model keeps its own; an --init model "
+                                      "grows into it, keeping each tensor whose name and shape it shares)")
     shape.add_argument("--height", type=int, help="input line height in pixels (default 32); with --init and "
                        "--pools, the same weights read taller lines if the rows the CNN hands the BiLSTM stay "
                        'the same (32 px with "2x2 2x1 2x1 1x1" -> 48 px with "2x2 2x1 3x1 1x1")')
@@ -65,7 +67,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-# Options that are fields of CRNNConfig: the shape of a new model, then the three an --init model may change.
+# Options that are fields of CRNNConfig: the shape of a new model (an --init model grows into it), then the
+# three an --init model may change keeping all its weights.
 ARCHITECTURE_OPTIONS = ("channels", "lstm_hidden", "lstm_layers")
 CONFIG_OPTIONS = (*ARCHITECTURE_OPTIONS, "height", "pools", "dropout")
 
@@ -108,11 +111,12 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
         log.info("resuming from %s (epoch %d)", resume, payload["epoch"])
         return bundle, payload
     if args.init:
-        given = [f"--{name.replace('_', '-')}" for name in ARCHITECTURE_OPTIONS if getattr(args, name) is not None]
-        if given:
-            raise SystemExit(f"{', '.join(given)} shape a new model; --init keeps the architecture of its model")
         bundle = load_model(args.init)
-        if args.pools or args.height:
+        shape = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
+        if any(name in shape for name in ARCHITECTURE_OPTIONS):
+            bundle.model = _grown(bundle.model, shape)
+            bundle.preprocess = replace(bundle.preprocess, height=bundle.model.config.height)
+        elif args.pools or args.height:
             bundle.model = _resized(bundle.model, args.height, args.pools)
             bundle.preprocess = replace(bundle.preprocess, height=bundle.model.config.height)
         if args.dropout is not None:
@@ -151,6 +155,21 @@ def _resized(model: CRNN, height: int | None, pools: list[tuple[int, int]] | Non
                          f"the BiLSTM (height / vertical pooling); {new.height} px with these pools gives "
                          f"{new.feature_rows}")
     return _rebuilt(model, height=new.height, pools=new.pools)
+
+
+def _grown(model: CRNN, changes: dict) -> CRNN:
+    """A network of another shape that starts from every tensor of ``model`` with the same name and shape
+    (e.g. the CNN under a wider or deeper BiLSTM); the others start fresh, and are logged."""
+    try:
+        grown = CRNN(replace(model.config, **changes))
+    except ValueError as error:
+        raise SystemExit(f"cannot build that network: {error}") from None
+    old, state = model.state_dict(), grown.state_dict()
+    kept = {key: value for key, value in old.items() if key in state and state[key].shape == value.shape}
+    grown.load_state_dict(kept, strict=False)
+    fresh = [key for key in state if key not in kept]
+    log.info("grown from --init: %d of %d tensors kept; fresh: %s", len(kept), len(state), ", ".join(fresh) or "none")
+    return grown
 
 
 def _rebuilt(model: CRNN, **changes: object) -> CRNN:

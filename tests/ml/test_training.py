@@ -162,9 +162,23 @@ def test_an_architecture_that_cannot_be_built_is_refused_with_the_reason(tmp_pat
         build_bundle(new_model_args(tmp_path, "--height", "36"), samples)
 
 
-def test_init_keeps_its_models_architecture(tmp_path):
-    _, args = saved_tiny_model(tmp_path, "--channels", "4 8 8 16", "--lstm-layers", "3")
-    with pytest.raises(SystemExit, match="--channels, --lstm-layers shape a new model"):
+def test_a_model_grown_from_init_keeps_every_weight_that_fits_and_starts_the_rest_fresh(tmp_path):
+    model, args = saved_tiny_model(tmp_path, "--lstm-hidden", "12", "--lstm-layers", "3")
+
+    bundle, _ = build_bundle(args, [])
+
+    grown = bundle.model.state_dict()
+    assert (bundle.model.config.lstm_hidden, bundle.model.config.lstm_layers) == (12, 3)
+    kept = [key for key, value in model.state_dict().items() if grown[key].shape == value.shape]
+    assert all(torch.equal(grown[key], model.state_dict()[key]) for key in kept)
+    assert {key for key in grown if key.startswith("cnn.")} <= set(kept)
+    assert not any(key.startswith("lstm.") for key in kept)  # wider units: the BiLSTM starts fresh
+    assert "lstm.weight_ih_l2" in grown
+
+
+def test_a_model_that_cannot_be_grown_is_refused_with_the_reason(tmp_path):
+    _, args = saved_tiny_model(tmp_path, "--channels", "4 8 8 16 16")
+    with pytest.raises(SystemExit, match="5 conv blocks but 4 pools"):
         build_bundle(args, [])
 
 
