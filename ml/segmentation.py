@@ -58,8 +58,8 @@ class SegmenterConfig:
     working_size: int = 1100
     # Largest page skew corrected, in degrees.
     max_skew: float = 6.0
-    # The line network's file; None (or a missing file) finds lines classically.
-    line_net: str | Path | None = DEFAULT_LINE_NET_PATH
+    # The line network (its file, or the network itself); None (or a missing file) finds lines classically.
+    line_net: str | Path | LineNet | None = DEFAULT_LINE_NET_PATH
     # Also find lines written up or down the page (a network with a second output only). Off by
     # default: on the shared val pages they cost page CER (docs/segmentation.md, "Margin notes").
     sideways: bool = False
@@ -234,6 +234,8 @@ def _page_bands(net: LineNet, small: np.ndarray, rotation: np.ndarray) -> np.nda
 
 
 def _line_net(config: SegmenterConfig) -> LineNet | None:
+    if isinstance(config.line_net, LineNet):
+        return config.line_net
     return _cached_line_net(str(config.line_net)) if config.line_net else None
 
 

@@ -24,9 +24,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ml.evaluate_segmentation import load_truth, page_pairs
+from ml.evaluate_segmentation import evaluate_folder, load_truth, page_pairs
 from ml.layout import PageLayout
 from ml.line_net import LineNet, LineNetConfig, network_input, save_line_net
+from ml.segmentation import SegmenterConfig
 
 log = logging.getLogger("train_line_net")
 
@@ -165,6 +166,15 @@ def validation_loss(model: LineNet, pages: list[Page], loss_fn: nn.Module) -> fl
     return total / max(len(pages), 1)
 
 
+def line_f1(model: LineNet, folders: list[Path]) -> dict[str, float]:
+    """Line detection F1 (IoU >= 0.5) of the segmenter with ``model`` on each folder's pages."""
+    model.eval()
+    config = SegmenterConfig(line_net=model)
+    scores = {folder.parent.name or str(folder): evaluate_folder(folder, config=config).lines.f1 for folder in folders}
+    model.train()
+    return scores
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train", nargs="+", type=Path, required=True)
@@ -176,6 +186,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--select", choices=("f1", "loss"), default="f1",
+                        help="keep the epoch whose segmentation of the --val pages has the best mean line F1 "
+                        "(each folder counts the same), or the lowest band loss")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(args.threads)
@@ -190,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, args.lr, total_steps=args.epochs * args.steps)
     loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(2.0))
-    best = float("inf")
+    best = -float("inf")
     for epoch in range(1, args.epochs + 1):
         start, running = time.time(), 0.0
         for inputs, targets in batches(train, args.batch_size, args.steps, rng, config.reduction):
@@ -200,12 +213,14 @@ def main(argv: list[str] | None = None) -> None:
             optimizer.step()
             schedule.step()
             running += loss.item()
-        val_loss = validation_loss(model, val, loss_fn)
-        log.info("epoch %d train %.4f val %.4f (%.0f s)", epoch, running / args.steps, val_loss, time.time() - start)
-        if val_loss < best:
-            best = val_loss
-            trained_on = [str(folder) for folder in args.train]
-            save_line_net(args.out, model, {"val_loss": val_loss, "epoch": epoch, "trained_on": trained_on})
+        metrics = {"val_loss": validation_loss(model, val, loss_fn), "epoch": epoch}
+        if args.select == "f1":
+            metrics["val_line_f1"] = line_f1(model, args.val)
+        log.info("epoch %d train %.4f %s (%.0f s)", epoch, running / args.steps, metrics, time.time() - start)
+        score = -metrics["val_loss"] if args.select == "loss" else float(np.mean(list(metrics["val_line_f1"].values())))
+        if score > best:
+            best = score
+            save_line_net(args.out, model, {**metrics, "trained_on": [str(folder) for folder in args.train]})
 
 
 if __name__ == "__main__":

@@ -127,3 +127,32 @@ def test_a_margin_note_is_a_strip_of_another_crop_turned_with_its_bands_swapped(
     band_columns = mixed_target[..., 1].any(axis=0)
     assert band_columns[columns[0] // 4] and not band_columns[~strip[::4]].any()  # the note's band, turned, in the strip only
     assert mixed_target[42, ~strip[::4], 0].all() and not mixed_target[42, strip[::4], 0].any()
+
+
+def test_epochs_are_judged_by_the_line_f1_of_the_segmenter_run_with_the_network_in_training(tmp_path):
+    from drawn_pages import make_folder
+
+    from ml.line_net import DEFAULT_LINE_NET_PATH
+
+    folder = tmp_path / "drawn" / "val"
+    folder.mkdir(parents=True)
+    make_folder(folder)
+
+    assert train_line_net.line_f1(load_line_net(DEFAULT_LINE_NET_PATH), [folder]) == {"drawn": 1.0}
+    assert train_line_net.line_f1(LineNet(TINY), [folder])["drawn"] < 1.0  # untrained: its bands find no lines
+
+
+def test_the_kept_epoch_carries_the_line_f1_it_was_chosen_by(tmp_path):
+    from drawn_pages import make_folder
+
+    folder = tmp_path / "drawn" / "val"
+    folder.mkdir(parents=True)
+    make_folder(folder)
+    out = tmp_path / "net.pt"
+
+    train_line_net.main(["--train", str(folder), "--val", str(folder), "--out", str(out),
+                         "--epochs", "2", "--steps", "1", "--batch-size", "1", "--threads", "1"])
+
+    metrics = torch.load(out, weights_only=True)["metrics"]
+    assert set(metrics["val_line_f1"]) == {"drawn"}
+    assert metrics["epoch"] in (1, 2) and metrics["val_loss"] > 0
