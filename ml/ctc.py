@@ -48,6 +48,11 @@ def beam_decode(probs: np.ndarray, alphabet: str, beam_width: int = 8, prune: fl
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, -math.inf]}
     for t in range(log.shape[0]):
         candidates = [int(c) for c in np.flatnonzero(probs[t] > prune)]
+        if candidates == [BLANK]:
+            # Most frames: every prefix now ends in a blank, and their order stays the same.
+            p = float(log[t, BLANK])
+            beams = {prefix: [_log_add(*scores) + p, -math.inf] for prefix, scores in beams.items()}
+            continue
         grown: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [-math.inf, -math.inf])
         frame = log[t].tolist()
         for prefix, (p_blank, p_label) in beams.items():
@@ -93,14 +98,17 @@ def align(probs: np.ndarray, labels: list[int], alphabet: str) -> LinePrediction
     back = np.zeros((n_frames, n_states), dtype=np.int64)
     score[0, :2] = log[0, states[:2]]
     index = np.arange(n_states)
+    step, skip = np.full(n_states, -np.inf), np.full(n_states, -np.inf)
     for t in range(1, n_frames):
         previous = score[t - 1]
-        stay = previous
-        step = np.r_[-np.inf, previous[:-1]]
-        skip = np.where(may_skip, np.r_[-np.inf, -np.inf, previous[:-2]], -np.inf)
-        options = np.stack([stay, step, skip])
-        choice = options.argmax(axis=0)  # the first of equals, as staying is preferred
-        score[t] = options[choice, index] + log[t, state_labels]
+        step[1:] = previous[:-1]
+        skip[2:] = np.where(may_skip[2:], previous[:-2], -np.inf)
+        # The best of staying, stepping and skipping; of equals the first, as staying is preferred.
+        best, choice = previous.copy(), np.zeros(n_states, np.int64)
+        for move, option in ((1, step), (2, skip)):
+            better = option > best
+            best[better], choice[better] = option[better], move
+        score[t] = best + log[t, state_labels]
         back[t] = index - choice
     s = n_states - 1 if n_states < 2 or score[-1, -1] >= score[-1, -2] else n_states - 2
     path = [s]
