@@ -114,9 +114,6 @@ RECOGNITION_BATCH_SIZE = env_int("RECOGNITION_BATCH_SIZE", 16, minimum=1)
 # CTC beam width; 0 or 1 decodes greedily. Beam 3 reads the shared val lines 0.1-0.3 points
 # of CER better than greedy at about two thirds of its speed (docs/model-card.md).
 RECOGNITION_BEAM_WIDTH = env_int("RECOGNITION_BEAM_WIDTH", 3, minimum=0)
-# A CPU worker reads with int8 weights in the BiLSTM and output layer: about three times faster,
-# the same CER to within 0.1 point on the shared val lines (docs/model-card.md, "Speed").
-RECOGNITION_INT8 = env_bool("RECOGNITION_INT8", True)
 
 # Celery. Tasks ack late and are re-queued when a worker dies; the hard time
 # limit bounds how long a job can look "running" before it is known dead.

@@ -43,13 +43,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--repeat", type=int, default=1, help="pass over the lines this many times")
     parser.add_argument("--beam", type=int, default=0, help="beam width (0: greedy)")
-    parser.add_argument("--int8", action="store_true", help="on a CPU, read with int8 weights as the platform does")
     args = parser.parse_args(argv)
 
     crops = line_crops(args.data, args.lines)
-    recognizer = Recognizer.load(args.model, device=args.device, int8=args.int8)
+    recognizer = Recognizer.load(args.model, device=args.device)
     device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"cpu, {torch.get_num_threads()} threads"
-    decoding = (f"beam {args.beam}" if args.beam > 1 else "greedy") + (", int8 weights" if recognizer.int8 else "")
+    decoding = f"beam {args.beam}" if args.beam > 1 else "greedy"
     print(f"{len(crops)} real lines from {args.data}, model {args.model.name} ({recognizer.info.version}), {device_name}, {decoding}")
     started = time.perf_counter()
     recognizer.preprocess(crops)

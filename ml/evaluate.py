@@ -42,9 +42,9 @@ def stored_inks(samples: list[LineSample], preprocess: PreprocessConfig) -> list
 
 
 def evaluate_samples(bundle: ModelBundle, samples: list[LineSample], device: torch.device | str = "cpu",
-                     batch_size: int = 32, beam_width: int = 0, int8: bool = False) -> EvaluationReport:
+                     batch_size: int = 32, beam_width: int = 0) -> EvaluationReport:
     was_training = bundle.model.training
-    recognizer = Recognizer(bundle, device, int8)
+    recognizer = Recognizer(bundle, device)
     inks = stored_inks(samples, bundle.preprocess)
     started = time.perf_counter()
     predictions = recognizer.recognize_inks(inks, batch_size=batch_size, beam_width=beam_width)
@@ -89,13 +89,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--cache", default="cache")
-    parser.add_argument("--int8", action="store_true", help="on a CPU, read with int8 weights as the platform does")
     args = parser.parse_args(argv)
     bundle = load_model(args.model)
     samples = [s for folder in args.data for s in load_lines(folder, args.cache)]
-    report = evaluate_samples(bundle, samples, args.device, args.batch_size, args.beam, args.int8)
+    report = evaluate_samples(bundle, samples, args.device, args.batch_size, args.beam)
     print(f"model {args.model} ({bundle.version}), {'beam ' + str(args.beam) if args.beam else 'greedy'}"
-          f" decoding on {args.device}{' with int8 weights' if args.int8 and args.device == 'cpu' else ''}")
+          f" decoding on {args.device}")
     print(f"{'data':<12}{'lines':>7}{'CER %':>8}{'WER %':>8}")
     for source, row in report.per_source.items():
         print(f"{source:<12}{row['lines']:>7}{100 * row['cer']:>8.2f}{100 * row['wer']:>8.2f}")

@@ -28,10 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--line", action="store_true", help="each image is a single text line")
     parser.add_argument("--beam", type=int, default=0, help="beam width (0: greedy)")
     parser.add_argument("--flag", type=float, default=0.7, help="bracket characters below this confidence")
-    parser.add_argument("--int8", action="store_true", help="on a CPU, read with int8 weights as the platform does")
     args = parser.parse_args(argv)
 
-    recognizer = Recognizer.load(args.model, int8=args.int8)
+    recognizer = Recognizer.load(args.model)
     for path in args.images:
         gray = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
         if gray is None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -31,24 +30,11 @@ def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def with_int8_weights(model: torch.nn.Module) -> torch.nn.Module:
-    """A copy whose BiLSTM and output layer compute with int8 weights (dynamic quantization), for
-    the CPU: about three times faster there, reading nearly the same (docs/model-card.md, "Speed")."""
-    with warnings.catch_warnings():
-        # torch.ao's quantization is deprecated in favour of torchao; the pinned torch has it.
-        warnings.simplefilter("ignore", (UserWarning, DeprecationWarning))
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.LSTM, torch.nn.Linear}, dtype=torch.qint8)
-
-
 class Recognizer:
-    def __init__(self, bundle: ModelBundle, device: torch.device | str | None = None, int8: bool = False) -> None:
-        """``int8``: on a CPU, read with int8 weights in the BiLSTM and output layer (ignored on a GPU)."""
+    def __init__(self, bundle: ModelBundle, device: torch.device | str | None = None) -> None:
         self.bundle = bundle
         self.device = torch.device(device) if device else default_device()
         self.model = bundle.model.to(self.device).eval()
-        self.int8 = int8 and self.device.type == "cpu"
-        if self.int8:
-            self.model = with_int8_weights(self.model)
         # Celery runs one recognizer per worker process; use the cores it may use.
         self.threads = int(os.environ.get("HTR_TORCH_THREADS", os.cpu_count() or 1))
         if self.device.type == "cpu":
@@ -57,9 +43,8 @@ class Recognizer:
         self.info = ModelInfo(bundle.name, bundle.version, bundle.metrics, bundle.codec.alphabet)
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_MODEL_PATH, device: torch.device | str | None = None,
-             int8: bool = False) -> "Recognizer":
-        return cls(load_model(path), device, int8)
+    def load(cls, path: str | Path = DEFAULT_MODEL_PATH, device: torch.device | str | None = None) -> "Recognizer":
+        return cls(load_model(path), device)
 
     def recognize(self, images: list[np.ndarray], batch_size: int = 32, beam_width: int = 0) -> list[LinePrediction]:
         """Read line images (gray or BGR uint8), in the order given."""

@@ -25,8 +25,7 @@ def default_model_path() -> str:
 
 
 def recognizer_load(path: str) -> "Recognizer":
-    """The recognizer for a model file, loaded on first use (on the GPU when there is one; on a CPU
-    with int8 weights unless RECOGNITION_INT8 is off)."""
+    """The recognizer for a model file, loaded on first use (on the GPU when there is one)."""
     with _lock:
         if path not in _loaded:
             if not Path(path).is_file():
@@ -34,5 +33,5 @@ def recognizer_load(path: str) -> "Recognizer":
             # Imported here so that torch is loaded by workers only, not by the web process.
             from ml.recognizer import Recognizer
 
-            _loaded[path] = Recognizer.load(path, int8=settings.RECOGNITION_INT8)
+            _loaded[path] = Recognizer.load(path)
         return _loaded[path]

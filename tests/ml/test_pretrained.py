@@ -12,11 +12,9 @@ from pathlib import Path
 
 import cv2
 import pytest
-import torch
 
 from ml.codec import normalize_text
 from ml.metrics import cer
-from ml.model_file import load_model
 from ml.recognizer import DEFAULT_MODEL_PATH, Recognizer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cremma_lines"
@@ -62,22 +60,3 @@ def test_lines_preprocessed_in_threads_come_back_in_order_and_read_the_same():
     alone = recognizer.preprocess(images)
     assert len(threaded) == len(alone) == 8
     assert all(a.shape == b.shape and (a == b).all() for a, b in zip(threaded, alone))
-
-
-@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.stem)
-def test_int8_weights_read_the_lines_nearly_as_the_float_model(path):
-    """The two readings of the eight lines differ in 1-2.5 % of their characters (and each is
-    within a point of the other's CER); a broken quantization would read them apart."""
-    images, texts = load_fixture_lines()
-    float_texts = [p.text for p in Recognizer.load(path, device="cpu").recognize(images)]
-    int8 = Recognizer.load(path, device="cpu", int8=True)
-
-    int8_texts = [p.text for p in int8.recognize(images)]
-
-    assert int8.int8 and isinstance(int8.model.lstm, torch.ao.nn.quantized.dynamic.LSTM)
-    assert cer(float_texts, int8_texts) < 0.05
-    assert cer(texts, int8_texts) < 0.40
-
-
-def test_int8_weights_are_for_the_cpu_only():
-    assert not Recognizer(load_model(DEFAULT_MODEL_PATH), device="meta", int8=True).int8

@@ -3,7 +3,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from django.core.management import call_command
 from PIL import Image
 
@@ -180,14 +179,3 @@ def test_a_page_a_person_turned_is_read_as_it_is(owner, make_document):
     with page.image.open("rb") as stored:
         upright = np.asarray(scans.handwritten_page(first=0))
         assert np.array_equal(np.asarray(Image.open(stored).convert("L")), upright[::-1, ::-1])
-
-
-@pytest.mark.parametrize("int8", [True, False])
-def test_a_cpu_worker_reads_with_int8_weights_unless_switched_off(tiny_model, settings, monkeypatch, int8):
-    settings.RECOGNITION_INT8 = int8
-    monkeypatch.setattr(recognizers, "_loaded", {})
-
-    recognizer = recognizers.recognizer_load(tiny_model)
-
-    assert recognizer.int8 is int8
-    assert isinstance(recognizer.model.lstm, torch.ao.nn.quantized.dynamic.LSTM) is int8
