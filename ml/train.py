@@ -110,17 +110,17 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
         bundle = load_model(resume)
         log.info("resuming from %s (epoch %d)", resume, payload["epoch"])
         return bundle, payload
+    shape = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
     if args.init:
         bundle = load_model(args.init)
-        shape = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
         if any(name in shape for name in ARCHITECTURE_OPTIONS):
             bundle.model = _grown(bundle.model, shape)
-            bundle.preprocess = replace(bundle.preprocess, height=bundle.model.config.height)
-        elif args.pools or args.height:
-            bundle.model = _resized(bundle.model, args.height, args.pools)
-            bundle.preprocess = replace(bundle.preprocess, height=bundle.model.config.height)
-        if args.dropout is not None:
-            bundle.model = _rebuilt(bundle.model, dropout=args.dropout)
+        else:
+            if args.pools or args.height:
+                bundle.model = _resized(bundle.model, args.height, args.pools)
+            if args.dropout is not None:
+                bundle.model = _rebuilt(bundle.model, dropout=args.dropout)
+        bundle.preprocess = replace(bundle.preprocess, height=bundle.model.config.height)
         if args.deslant:
             bundle.preprocess = replace(bundle.preprocess, deslant=True)
         codec = bundle.codec.extended(s.text for s in train)
@@ -133,23 +133,24 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
     unknown = report_unknown(train, codec)
     if unknown:
         log.warning("characters seen once are left out of the alphabet (their lines too): %s", unknown)
-    given = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
-    try:
-        config = CRNNConfig(num_classes=codec.num_classes, **given)
-    except ValueError as error:
-        raise SystemExit(f"cannot build that network: {error}") from None
+    config = _buildable(CRNNConfig(num_classes=codec.num_classes), **shape)
     preprocess = PreprocessConfig(height=config.height, deslant=args.deslant)
     return ModelBundle(model=CRNN(config), codec=codec, preprocess=preprocess), {}
+
+
+def _buildable(config: CRNNConfig, **changes: object) -> CRNNConfig:
+    """``config`` with ``changes``, or SystemExit saying why that network cannot be built."""
+    try:
+        return replace(config, **changes)
+    except ValueError as error:
+        raise SystemExit(f"cannot build that network: {error}") from None
 
 
 def _resized(model: CRNN, height: int | None, pools: list[tuple[int, int]] | None) -> CRNN:
     """The same weights with another input height or pooling. Convolutions take any size, so every
     tensor keeps its shape as long as the CNN hands the BiLSTM as many rows as before."""
     old = model.config
-    try:
-        new = replace(old, height=height or old.height, pools=pools or old.pools)
-    except ValueError as error:
-        raise SystemExit(f"cannot build that network: {error}") from None
+    new = _buildable(old, height=height or old.height, pools=pools or old.pools)
     if new.feature_rows != old.feature_rows:
         raise SystemExit(f"with --init, --height and --pools must keep the {old.feature_rows} rows the CNN hands "
                          f"the BiLSTM (height / vertical pooling); {new.height} px with these pools gives "
@@ -160,10 +161,7 @@ def _resized(model: CRNN, height: int | None, pools: list[tuple[int, int]] | Non
 def _grown(model: CRNN, changes: dict) -> CRNN:
     """A network of another shape that starts from every tensor of ``model`` with the same name and shape
     (e.g. the CNN under a wider or deeper BiLSTM); the others start fresh, and are logged."""
-    try:
-        grown = CRNN(replace(model.config, **changes))
-    except ValueError as error:
-        raise SystemExit(f"cannot build that network: {error}") from None
+    grown = CRNN(_buildable(model.config, **changes))
     old, state = model.state_dict(), grown.state_dict()
     kept = {key: value for key, value in old.items() if key in state and state[key].shape == value.shape}
     grown.load_state_dict(kept, strict=False)
