@@ -129,28 +129,28 @@ def test_a_margin_note_is_a_strip_of_another_crop_turned_with_its_bands_swapped(
     assert mixed_target[42, ~strip[::4], 0].all() and not mixed_target[42, strip[::4], 0].any()
 
 
-def test_epochs_are_judged_by_the_line_f1_of_the_segmenter_run_with_the_network_in_training(tmp_path):
+@pytest.fixture
+def drawn_val(tmp_path):
+    """A folder named like the shared ones (COLLECTION/val) holding a drawn page and its PAGE XML."""
     from drawn_pages import make_folder
 
+    folder = tmp_path / "drawn" / "val"
+    folder.mkdir(parents=True)
+    make_folder(folder)
+    return folder
+
+
+def test_epochs_are_judged_by_the_line_f1_of_the_segmenter_run_with_the_network_in_training(drawn_val):
     from ml.line_net import DEFAULT_LINE_NET_PATH
 
-    folder = tmp_path / "drawn" / "val"
-    folder.mkdir(parents=True)
-    make_folder(folder)
-
-    assert train_line_net.line_f1(load_line_net(DEFAULT_LINE_NET_PATH), [folder]) == {"drawn": 1.0}
-    assert train_line_net.line_f1(LineNet(TINY), [folder])["drawn"] < 1.0  # untrained: its bands find no lines
+    assert train_line_net.line_f1(load_line_net(DEFAULT_LINE_NET_PATH), [drawn_val]) == {"drawn": 1.0}
+    assert train_line_net.line_f1(LineNet(TINY), [drawn_val])["drawn"] < 1.0  # untrained: its bands find no lines
 
 
-def test_the_kept_epoch_carries_the_line_f1_it_was_chosen_by(tmp_path):
-    from drawn_pages import make_folder
-
-    folder = tmp_path / "drawn" / "val"
-    folder.mkdir(parents=True)
-    make_folder(folder)
+def test_the_kept_epoch_carries_the_line_f1_it_was_chosen_by(drawn_val, tmp_path):
     out = tmp_path / "net.pt"
 
-    train_line_net.main(["--train", str(folder), "--val", str(folder), "--out", str(out),
+    train_line_net.main(["--train", str(drawn_val), "--val", str(drawn_val), "--out", str(out),
                          "--epochs", "2", "--steps", "1", "--batch-size", "1", "--threads", "1"])
 
     metrics = torch.load(out, weights_only=True)["metrics"]
