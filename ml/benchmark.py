@@ -43,12 +43,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--repeat", type=int, default=1, help="pass over the lines this many times")
     parser.add_argument("--beam", type=int, default=0, help="beam width (0: greedy)")
+    parser.add_argument("--widths", type=float, nargs="+", default=[1.0], help="read each line at these horizontal scales")
     args = parser.parse_args(argv)
 
     crops = line_crops(args.data, args.lines)
-    recognizer = Recognizer.load(args.model, device=args.device)
+    recognizer = Recognizer.load(args.model, device=args.device, widths=tuple(args.widths))
     device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"cpu, {torch.get_num_threads()} threads"
     decoding = f"beam {args.beam}" if args.beam > 1 else "greedy"
+    if args.widths != [1.0]:
+        decoding += f", read at widths {' '.join(map(str, args.widths))}"
     print(f"{len(crops)} real lines from {args.data}, model {args.model.name} ({recognizer.info.version}), {device_name}, {decoding}")
     started = time.perf_counter()
     recognizer.preprocess(crops)

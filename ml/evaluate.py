@@ -42,9 +42,9 @@ def stored_inks(samples: list[LineSample], preprocess: PreprocessConfig) -> list
 
 
 def evaluate_samples(bundle: ModelBundle, samples: list[LineSample], device: torch.device | str = "cpu",
-                     batch_size: int = 32, beam_width: int = 0) -> EvaluationReport:
+                     batch_size: int = 32, beam_width: int = 0, widths: tuple[float, ...] = (1.0,)) -> EvaluationReport:
     was_training = bundle.model.training
-    recognizer = Recognizer(bundle, device)
+    recognizer = Recognizer(bundle, device, widths)
     inks = stored_inks(samples, bundle.preprocess)
     started = time.perf_counter()
     predictions = recognizer.recognize_inks(inks, batch_size=batch_size, beam_width=beam_width)
@@ -86,15 +86,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("model")
     parser.add_argument("data", nargs="+")
     parser.add_argument("--beam", type=int, default=0, help="beam width (0: greedy)")
+    parser.add_argument("--widths", type=float, nargs="+", default=[1.0],
+                        help="read each line at these horizontal scales and keep the text they find most likely")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--cache", default="cache")
     args = parser.parse_args(argv)
     bundle = load_model(args.model)
     samples = [s for folder in args.data for s in load_lines(folder, args.cache)]
-    report = evaluate_samples(bundle, samples, args.device, args.batch_size, args.beam)
+    report = evaluate_samples(bundle, samples, args.device, args.batch_size, args.beam, tuple(args.widths))
+    readings = f", read at widths {' '.join(map(str, args.widths))}" if args.widths != [1.0] else ""
     print(f"model {args.model} ({bundle.version}), {'beam ' + str(args.beam) if args.beam else 'greedy'}"
-          f" decoding on {args.device}")
+          f" decoding on {args.device}{readings}")
     print(f"{'data':<12}{'lines':>7}{'CER %':>8}{'WER %':>8}")
     for source, row in report.per_source.items():
         print(f"{source:<12}{row['lines']:>7}{100 * row['cer']:>8.2f}{100 * row['wer']:>8.2f}")

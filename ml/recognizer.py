@@ -6,14 +6,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
 
-from ml.ctc import beam_decode, best_path_decode
+from ml.ctc import align, beam_decode, best_path_decode, greedy_decode
 from ml.layout import LinePrediction
 from ml.model_file import ModelBundle, load_model
 from ml.preprocess import normalize_line
+from ml.rescoring import most_likely, stretched
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "pretrained" / "crnn-default.pt"
 
@@ -31,8 +33,16 @@ def default_device() -> torch.device:
 
 
 class Recognizer:
-    def __init__(self, bundle: ModelBundle, device: torch.device | str | None = None) -> None:
+    """Reads lines with one model. With several ``widths`` it reads each line at each of these
+    horizontal scales (1.0: as preprocessed) and keeps the text the readings together find most
+    likely (``ml.rescoring``); confidences and spans are those of the first reading."""
+
+    def __init__(self, bundle: ModelBundle, device: torch.device | str | None = None,
+                 widths: tuple[float, ...] = (1.0,)) -> None:
+        if not widths or min(widths) <= 0:
+            raise ValueError(f"reading widths must be positive scales, got {widths}")
         self.bundle = bundle
+        self.widths = tuple(widths)
         self.device = torch.device(device) if device else default_device()
         self.model = bundle.model.to(self.device).eval()
         # Celery runs one recognizer per worker process; use the cores it may use.
@@ -43,8 +53,9 @@ class Recognizer:
         self.info = ModelInfo(bundle.name, bundle.version, bundle.metrics, bundle.codec.alphabet)
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_MODEL_PATH, device: torch.device | str | None = None) -> "Recognizer":
-        return cls(load_model(path), device)
+    def load(cls, path: str | Path = DEFAULT_MODEL_PATH, device: torch.device | str | None = None,
+             widths: tuple[float, ...] = (1.0,)) -> "Recognizer":
+        return cls(load_model(path), device, widths)
 
     def recognize(self, images: list[np.ndarray], batch_size: int = 32, beam_width: int = 0) -> list[LinePrediction]:
         """Read line images (gray or BGR uint8), in the order given."""
@@ -61,22 +72,36 @@ class Recognizer:
 
     def recognize_inks(self, inks: list[np.ndarray], batch_size: int = 32, beam_width: int = 0) -> list[LinePrediction]:
         """Read preprocessed ink maps ([height, width] float32), batched by similar width."""
-        results: list[LinePrediction | None] = [None] * len(inks)
-        order = sorted(range(len(inks)), key=lambda i: inks[i].shape[1])
         alphabet = self.bundle.codec.alphabet
+        if self.widths != (1.0,):
+            return self._recognize_at_widths(inks, batch_size, beam_width)
+        if beam_width > 1:
+            beam_searches = partial(_beam_searches, alphabet=alphabet, beam_width=beam_width)
+            return self._in_width_batches(inks, batch_size, beam_searches)
+        return self._in_width_batches(inks, batch_size, partial(_best_paths, alphabet=alphabet))
+
+    def _recognize_at_widths(self, inks: list[np.ndarray], batch_size: int, beam_width: int) -> list[LinePrediction]:
+        readings = [self._in_width_batches(stretched(inks, width), batch_size, _posterior_rows) for width in self.widths]
+        alphabet, encode = self.bundle.codec.alphabet, self.bundle.codec.encode
+        results = []
+        for line_readings in zip(*readings):
+            probs = [np.exp(reading) for reading in line_readings]
+            texts = [beam_decode(p, alphabet, beam_width).text if beam_width > 1 else greedy_decode(p, alphabet).text
+                     for p in probs]
+            chosen = most_likely(list(line_readings), [encode(text) for text in texts])
+            results.append(align(probs[0], chosen, alphabet))
+        return results
+
+    def _in_width_batches(self, inks: list[np.ndarray], batch_size: int, read: Callable) -> list:
+        """``read(log_probs [T, B, C], lengths)`` of batches of lines of similar width, one result
+        per line, in the order of ``inks``."""
+        results: list = [None] * len(inks)
+        order = sorted(range(len(inks)), key=lambda i: inks[i].shape[1])
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            log_probs, lengths = self._log_posteriors([inks[i] for i in chunk])
-            if beam_width > 1:
-                probs = log_probs.float().exp().permute(1, 0, 2).cpu().numpy()  # [B, T, C]
-                for row, (index, length) in enumerate(zip(chunk, lengths)):
-                    results[index] = beam_decode(probs[row, :length], alphabet, beam_width)
-            else:
-                # Only each frame's best label and its posterior leave the device: [B, T], not [B, T, C].
-                best_log, best = (tensor.T.cpu().numpy() for tensor in log_probs.float().max(dim=2))
-                for row, (index, length) in enumerate(zip(chunk, lengths)):
-                    results[index] = best_path_decode(best[row, :length], np.exp(best_log[row, :length]), alphabet)
-        return results  # type: ignore[return-value]
+            for index, result in zip(chunk, read(*self._log_posteriors([inks[i] for i in chunk]))):
+                results[index] = result
+        return results
 
     @torch.inference_mode()
     def _log_posteriors(self, inks: list[np.ndarray]) -> tuple[torch.Tensor, list[int]]:
@@ -89,3 +114,20 @@ class Recognizer:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
             log_probs = self.model(batch)
         return log_probs, self.model.output_lengths(torch.tensor(widths)).tolist()
+
+
+def _posterior_rows(log_probs: torch.Tensor, lengths: list[int]) -> list[np.ndarray]:
+    """Each line's log-posteriors [T, C], float32, on the CPU (copies: the batch's padding is let go)."""
+    rows = log_probs.float().permute(1, 0, 2).cpu().numpy()  # [B, T, C]
+    return [rows[row, :length].copy() for row, length in enumerate(lengths)]
+
+
+def _beam_searches(log_probs: torch.Tensor, lengths: list[int], alphabet: str, beam_width: int) -> list[LinePrediction]:
+    return [beam_decode(np.exp(reading), alphabet, beam_width) for reading in _posterior_rows(log_probs, lengths)]
+
+
+def _best_paths(log_probs: torch.Tensor, lengths: list[int], alphabet: str) -> list[LinePrediction]:
+    """Greedy readings. Only each frame's best label and its posterior leave the device: [B, T], not [B, T, C]."""
+    best_log, best = (tensor.T.cpu().numpy() for tensor in log_probs.float().max(dim=2))
+    return [best_path_decode(best[row, :length], np.exp(best_log[row, :length]), alphabet)
+            for row, length in enumerate(lengths)]

@@ -60,3 +60,23 @@ def test_lines_preprocessed_in_threads_come_back_in_order_and_read_the_same():
     alone = recognizer.preprocess(images)
     assert len(threaded) == len(alone) == 8
     assert all(a.shape == b.shape and (a == b).all() for a, b in zip(threaded, alone))
+
+
+def test_reading_each_line_at_two_widths_keeps_one_of_their_texts_with_its_confidences():
+    images, texts = load_fixture_lines()
+    bundle = Recognizer.load(DEFAULT_MODEL_PATH, device="cpu").bundle
+    alone = {width: Recognizer(bundle, "cpu", widths=(width,)).recognize(images, beam_width=3) for width in (1.0, 0.8)}
+    both = Recognizer(bundle, "cpu", widths=(1.0, 0.8)).recognize(images, beam_width=3)
+    assert cer(texts, [p.text for p in both]) < 0.40
+    for i, prediction in enumerate(both):
+        assert prediction.text in (alone[1.0][i].text, alone[0.8][i].text)
+        assert len(prediction.confidences) == len(prediction.spans) == len(prediction.text)
+        assert all(0.0 <= c <= 1.0 for c in prediction.confidences)
+    assert any(a.text != b.text for a, b in zip(alone[1.0], alone[0.8]))  # so the choice above was a real one
+
+
+def test_reading_widths_must_be_positive_scales():
+    bundle = Recognizer.load(DEFAULT_MODEL_PATH, device="cpu").bundle
+    for widths in [(), (1.0, 0.0), (-1.0,)]:
+        with pytest.raises(ValueError, match="positive"):
+            Recognizer(bundle, "cpu", widths=widths)
