@@ -46,3 +46,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_scales(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    """One or more positive numbers, separated by spaces or commas."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        values = tuple(float(item) for item in raw.replace(",", " ").split())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a list of numbers.") from None
+    if not values or min(values) <= 0:
+        raise ImproperlyConfigured(f'{name}={raw!r}: give one or more positive numbers, e.g. "1 0.8".')
+    return values

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from htr_platform.env import env_bool, env_int, env_list, env_str
+from htr_platform.env import env_bool, env_int, env_list, env_scales, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -114,6 +114,10 @@ RECOGNITION_BATCH_SIZE = env_int("RECOGNITION_BATCH_SIZE", 16, minimum=1)
 # CTC beam width; 0 or 1 decodes greedily. Beam 3 reads the shared val lines 0.1-0.3 points
 # of CER better than greedy at about two thirds of its speed (docs/model-card.md).
 RECOGNITION_BEAM_WIDTH = env_int("RECOGNITION_BEAM_WIDTH", 3, minimum=0)
+# Horizontal scales each line is read at; with several, the text they together find most likely
+# is kept (ml.rescoring). "1 0.8" reads the 48 px model's val lines 0.6 points of CER better at
+# half the speed, so docker-compose's GPU worker sets it (docs/model-card.md).
+RECOGNITION_READ_WIDTHS = env_scales("RECOGNITION_READ_WIDTHS", (1.0,))
 
 # Celery. Tasks ack late and are re-queued when a worker dies; the hard time
 # limit bounds how long a job can look "running" before it is known dead.

@@ -33,5 +33,5 @@ def recognizer_load(path: str) -> "Recognizer":
             # Imported here so that torch is loaded by workers only, not by the web process.
             from ml.recognizer import Recognizer
 
-            _loaded[path] = Recognizer.load(path)
+            _loaded[path] = Recognizer.load(path, widths=settings.RECOGNITION_READ_WIDTHS)
         return _loaded[path]

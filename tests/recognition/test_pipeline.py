@@ -66,6 +66,20 @@ def test_lines_are_read_with_the_configured_beam_width(make_document, tiny_model
     assert widths[0] == beam_width  # the page's reading; a show-through check may follow
 
 
+def test_a_worker_reads_lines_at_the_configured_widths(make_document, tiny_model, settings, monkeypatch):
+    settings.RECOGNITION_READ_WIDTHS = (1.0, 0.8)
+    monkeypatch.setattr(recognizers, "_loaded", {})  # a worker started with that setting
+    page = make_document(pages=1).pages.get()
+    pipeline.page_segment(page=page)
+    model = services.model_current()
+
+    assert pipeline.page_recognize(page=page, model=model) == 4
+
+    assert recognizers.recognizer_load(model.file_path).widths == (1.0, 0.8)
+    versions = LineText.objects.filter(line__page=page, source=TextSource.MODEL)
+    assert versions.count() == 4 and all(len(v.confidences) == len(v.text) for v in versions)
+
+
 def test_the_model_file_is_registered_once(tiny_model):
     assert services.model_current() == services.model_current()
     assert RecognitionModel.objects.count() == 1
