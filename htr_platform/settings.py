@@ -116,7 +116,7 @@ RECOGNITION_BATCH_SIZE = env_int("RECOGNITION_BATCH_SIZE", 16, minimum=1)
 RECOGNITION_BEAM_WIDTH = env_int("RECOGNITION_BEAM_WIDTH", 3, minimum=0)
 # Horizontal scales each line is read at; with several, the text they together find most likely
 # is kept (ml.rescoring). "1 0.8" reads the val lines 0.2 points of CER better with the default
-# model (0.6 with the earlier 48 px one) at half the speed (docs/model-card.md).
+# model (0.6 with the earlier 48 px one) at 58 % of the speed (docs/model-card.md).
 RECOGNITION_READ_WIDTHS = env_scales("RECOGNITION_READ_WIDTHS", (1.0,))
 
 # Celery. Tasks ack late and are re-queued when a worker dies; the hard time

@@ -43,6 +43,11 @@ def beam_decode(probs: np.ndarray, alphabet: str, beam_width: int = 8, prune: fl
     Confidences and spans come from the best alignment of the chosen text, so they
     mean the same as the greedy ones.
     """
+    return align(probs, beam_search(probs, beam_width, prune), alphabet)
+
+
+def beam_search(probs: np.ndarray, beam_width: int = 8, prune: float = 1e-4) -> list[int]:
+    """The labels (from 1; 0 is the blank) of the likeliest text, by prefix beam search."""
     log = np.log(np.clip(probs, 1e-12, 1.0))
     # prefix -> [log p of paths ending in blank, log p of paths ending in its last label]
     beams: dict[tuple[int, ...], list[float]] = {(): [0.0, -math.inf]}
@@ -70,8 +75,7 @@ def beam_decode(probs: np.ndarray, alphabet: str, beam_width: int = 8, prune: fl
                     extended = grown[prefix + (label,)]
                     extended[1] = _log_add(extended[1], total + p)
         beams = dict(sorted(grown.items(), key=lambda kv: -_log_add(*kv[1]))[:beam_width])
-    best = max(beams, key=lambda prefix: _log_add(*beams[prefix]))
-    return align(probs, list(best), alphabet)
+    return list(max(beams, key=lambda prefix: _log_add(*beams[prefix])))
 
 
 def _log_add(a: float, b: float) -> float:

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ml.ctc import align, beam_decode, best_path_decode, greedy_decode
+from ml.ctc import align, beam_decode, beam_search, best_path_decode, greedy_decode
 from ml.layout import LinePrediction
 from ml.model_file import ModelBundle, load_model
 from ml.preprocess import normalize_line
@@ -72,9 +72,9 @@ class Recognizer:
 
     def recognize_inks(self, inks: list[np.ndarray], batch_size: int = 32, beam_width: int = 0) -> list[LinePrediction]:
         """Read preprocessed ink maps ([height, width] float32), batched by similar width."""
-        alphabet = self.bundle.codec.alphabet
         if self.widths != (1.0,):
             return self._recognize_at_widths(inks, batch_size, beam_width)
+        alphabet = self.bundle.codec.alphabet
         if beam_width > 1:
             beam_searches = partial(_beam_searches, alphabet=alphabet, beam_width=beam_width)
             return self._in_width_batches(inks, batch_size, beam_searches)
@@ -86,10 +86,10 @@ class Recognizer:
         results = []
         for line_readings in zip(*readings):
             probs = [np.exp(reading) for reading in line_readings]
-            texts = [beam_decode(p, alphabet, beam_width).text if beam_width > 1 else greedy_decode(p, alphabet).text
-                     for p in probs]
-            chosen = most_likely(list(line_readings), [encode(text) for text in texts])
-            results.append(align(probs[0], chosen, alphabet))
+            # Each reading's own text, as labels; only the one kept is aligned (for its confidences).
+            candidates = [beam_search(p, beam_width) if beam_width > 1 else encode(greedy_decode(p, alphabet).text)
+                          for p in probs]
+            results.append(align(probs[0], most_likely(list(line_readings), candidates), alphabet))
         return results
 
     def _in_width_batches(self, inks: list[np.ndarray], batch_size: int, read: Callable) -> list:
