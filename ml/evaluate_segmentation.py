@@ -7,7 +7,10 @@ stem). Figures are summed over the pages of a folder (micro-averaged).
 End-to-end: the detected lines are read by the shipped recognizer and the page
 text (lines joined by newlines, in reading order) is compared with the ground
 truth page text; the same model reading the ground-truth lines gives the
-line-level reference.
+line-level reference. The page text is also compared with the detected lines put
+in the ground truth's order (``page_truth_order_cer``): the difference is what
+the reading order alone costs, where the transcriber's order differs from the
+page's (a label in a corner listed last, say).
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from ml.segmentation_metrics import (
     UnreadCounts,
     baseline_counts,
     detection_counts,
+    truth_order,
     unread_counts,
 )
 
@@ -72,6 +76,8 @@ class FolderReport:
     baselines: BaselineCounts = field(default_factory=BaselineCounts)
     unread: UnreadCounts = field(default_factory=UnreadCounts)
     page_text: TextCounts | None = None
+    # The same page text with the detected lines in the ground truth's reading order.
+    page_text_truth_order: TextCounts | None = None
     line_text: TextCounts | None = None
     show_through: int = 0  # detected lines set aside as ink from the back of the sheet
     # (page, character errors the page text has beyond those of its ground-truth lines read alone)
@@ -99,7 +105,8 @@ class FolderReport:
             "unread_ink_places_per_page": round(self.unread.places / max(self.pages, 1), 2),
             "unread_ink_places_on_text": self.unread.places_on_text,
         }
-        for name, counts in (("page", self.page_text), ("line", self.line_text)):
+        texts = (("page", self.page_text), ("page_truth_order", self.page_text_truth_order), ("line", self.line_text))
+        for name, counts in texts:
             if counts is not None:
                 out[f"{name}_cer"] = round(counts.cer, 4)
                 out[f"{name}_wer"] = round(counts.wer, 4)
@@ -128,11 +135,9 @@ def load_truth(xml: Path, gray: np.ndarray) -> PageLayout:
 def evaluate_folder(
     folder: Path, read_lines: ReadLines | None = None, limit: int = 0, config: SegmenterConfig | None = None
 ) -> FolderReport:
-    from ml.metrics import error_counts
-
     report = FolderReport(folder=str(folder))
     if read_lines is not None:
-        report.page_text, report.line_text = TextCounts(), TextCounts()
+        report.page_text, report.page_text_truth_order, report.line_text = TextCounts(), TextCounts(), TextCounts()
     for image, xml in page_pairs(folder)[: limit or None]:
         gray = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
         truth = load_truth(xml, gray)
@@ -146,13 +151,26 @@ def evaluate_folder(
         report.baselines = report.baselines + baseline_counts(truth.lines, detected.lines)
         report.unread = report.unread + unread_counts(truth.lines, detected.lines, detected.unread_ink)
         if read_lines is not None:
-            truth_text = [line.text for line in truth.lines]
-            page_counts = error_counts(["\n".join(truth_text)], ["\n".join(page_text)])
-            line_counts = error_counts(truth_text, read_lines(gray, truth.lines, False))
-            report.page_text.add(page_counts)
-            report.line_text.add(line_counts)
-            report.page_gaps.append((image.name, page_counts["char_errors"] - line_counts["char_errors"]))
+            _compare_text(report, image.name, truth.lines, detected.lines, page_text, read_lines(gray, truth.lines, False))
     return report
+
+
+def _compare_text(
+    report: FolderReport, page: str, truth: list[TextLine], detected: list[TextLine],
+    detected_text: list[str], truth_read: list[str],
+) -> None:
+    """Add a page's text errors: its detected lines read in reading order, the same in the
+    truth's order, and its ground-truth lines read alone."""
+    from ml.metrics import error_counts
+
+    truth_text = "\n".join(line.text for line in truth)
+    page_counts = error_counts([truth_text], ["\n".join(detected_text)])
+    in_truth_order = "\n".join(detected_text[j] for j in truth_order(truth, detected))
+    line_counts = error_counts([line.text for line in truth], truth_read)
+    report.page_text.add(page_counts)
+    report.page_text_truth_order.add(error_counts([truth_text], [in_truth_order]))
+    report.line_text.add(line_counts)
+    report.page_gaps.append((page, page_counts["char_errors"] - line_counts["char_errors"]))
 
 
 def _read_as_the_platform(read_lines: ReadLines, gray: np.ndarray, detected: PageLayout, report: FolderReport) -> list[str]:

@@ -98,6 +98,22 @@ def detection_counts(truth: list[TextLine], detected: list[TextLine], threshold:
     return DetectionCounts(matched, len(detected) - matched, len(truth) - matched)
 
 
+def truth_order(truth: list[TextLine], detected: list[TextLine]) -> list[int]:
+    """Indices of ``detected`` put in the ground truth's reading order.
+
+    A detected line that matches a ground-truth line takes that line's place; one
+    that matches none stays right after the detected line it followed. Reading the
+    page in this order measures what segmentation costs the text apart from where
+    the reading order and the transcriber's disagree.
+    """
+    truth_of = {j: i for i, j in match_lines(truth, detected)}
+    keys, place = [], -1
+    for j in range(len(detected)):
+        place = truth_of.get(j, place)
+        keys.append((place, j not in truth_of, j))
+    return [key[2] for key in sorted(keys)]
+
+
 @dataclass
 class UnreadCounts(_Counts):
     """Whether the places shown as unread ink point a person at the text the segmenter left out."""

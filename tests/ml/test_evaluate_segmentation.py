@@ -7,6 +7,7 @@ import numpy as np
 from drawn_pages import make_folder
 
 from ml.evaluate_segmentation import evaluate_folder, main
+from ml.formats import read_layout, write_page_xml
 from ml.layout import TextLine
 
 
@@ -68,3 +69,20 @@ def test_command_prints_and_writes_json(tmp_path, capsys):
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert printed["line_f1"] == 1.0
     assert json.loads(out.read_text())[0]["folder"] == str(tmp_path)
+
+
+def test_a_transcriber_order_that_differs_from_the_page_costs_only_the_reading_order(tmp_path):
+    texts = make_folder(tmp_path)
+    truth = read_layout(tmp_path / "page.xml")
+    truth.lines = truth.lines[1:] + truth.lines[:1]  # the top line listed last, as some transcribers do
+    (tmp_path / "page.xml").write_bytes(write_page_xml(truth))
+
+    def read_perfectly(gray: np.ndarray, lines: list[TextLine], set_aside: bool) -> list[str]:
+        by_height = sorted(range(len(lines)), key=lambda i: lines[i].baseline[0][1])
+        return [texts[by_height.index(i)] for i in range(len(lines))]
+
+    summary = evaluate_folder(tmp_path, read_perfectly).summary()
+
+    assert summary["line_cer"] == 0.0
+    assert summary["page_cer"] > 0.0  # the page is read top down, the truth starts at its second line
+    assert summary["page_truth_order_cer"] == 0.0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ml.layout import TextLine
 from ml.reading_order import reading_order
-from ml.segmentation_metrics import baseline_counts, detection_counts, match_lines
+from ml.segmentation_metrics import baseline_counts, detection_counts, match_lines, truth_order
 
 
 def band(x0: int, x1: int, y: int, height: int = 40, name: str = "") -> TextLine:
@@ -67,6 +67,15 @@ def test_a_missing_half_line_lowers_baseline_recall_only():
     assert counts.precision == 1.0
     # The truth is covered up to the tolerance (25 px) past the detected end at x = 500.
     assert abs(counts.recall - (2 * 800 + 425) / (3 * 800)) < 0.01
+
+
+def test_truth_order_follows_the_matched_lines_and_keeps_unmatched_ones_after_their_predecessor():
+    label, first, second = band(700, 900, 50), band(100, 900, 150), band(100, 900, 250)
+    truth = [first, second, label]  # the corner label listed last
+    speck = band(950, 980, 150, height=10)
+    detected = [label, speck, first, second]
+
+    assert truth_order(truth, detected) == [2, 3, 0, 1]
 
 
 def test_reading_order_takes_columns_left_to_right_then_lines_top_down():
