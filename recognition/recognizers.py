@@ -24,6 +24,13 @@ def default_model_path() -> str:
     return str(DEFAULT_MODEL_PATH)
 
 
+def shipped_models_dir() -> Path:
+    """The folder of the model files that come with the code (and go with an upgrade)."""
+    from ml.recognizer import DEFAULT_MODEL_PATH
+
+    return DEFAULT_MODEL_PATH.parent
+
+
 def recognizer_load(path: str) -> "Recognizer":
     """The recognizer for a model file, loaded on first use (on the GPU when there is one)."""
     with _lock:

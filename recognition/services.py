@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import NamedTuple
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from documents.services import LineEditRefused, PageNotTurned
 from htr_platform.celery import app as celery_app
 from recognition.models import Job, JobStage, JobState, RecognitionModel
 from recognition.errors import PermanentJobError
-from recognition.recognizers import default_model_path, recognizer_load
+from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
 
 logger = logging.getLogger(__name__)
 
@@ -196,13 +197,24 @@ def _jobs_waiting_since(cutoff: datetime) -> QuerySet[Job]:
 
 
 def model_current() -> RecognitionModel:
-    """The model new recognition uses. The shipped model file is registered on first use, and
-    again when an upgrade replaced it: readings must name the model that made them."""
+    """The model new recognition uses. The shipped model file is registered on first use, again
+    when an upgrade replaced it, and in place of a shipped file an upgrade removed: readings
+    must name the model that made them."""
     model = RecognitionModel.objects.filter(is_current=True).first()
     shipped = default_model_path()
-    if model is None or (model.file_path == shipped and recognizer_load(shipped).info.version != model.version):
+    if model is None or _replaced_by_upgrade(model, shipped):
         return model_register(path=shipped, make_current=True)
     return model
+
+
+def _replaced_by_upgrade(model: RecognitionModel, shipped: str) -> bool:
+    if model.file_path == shipped:
+        return recognizer_load(shipped).info.version != model.version
+    path = Path(model.file_path)
+    if path.resolve().parent == shipped_models_dir() and not path.exists():
+        logger.warning("model file %s, shipped before, is gone: %s is the current model now", path, shipped)
+        return True
+    return False  # a file someone registered: if it is missing, jobs say so
 
 
 def model_register(*, path: str, make_current: bool) -> RecognitionModel:

@@ -2,9 +2,8 @@
 
 The fixtures are eight Cremma `val` lines (see tests/fixtures/cremma_lines/ATTRIBUTION.md).
 The default model reads the whole Cremma `val` split at 23 % CER and these eight
-lines at 21 % (docs/model-card.md; the first shipped model read both at 27 %);
-the earlier 48 px model, kept for installations that registered it, reads them
-at 24 %. The bound of 40 % leaves room for small numeric differences between
+lines at 21 % (docs/model-card.md; the first shipped model read both at 27 %).
+The bound of 40 % leaves room for small numeric differences between
 machines, while a broken preprocessing path, a wrong alphabet or an untrained
 model reads them at 70-100 %. Tighten it when a better model ships.
 """
@@ -29,8 +28,8 @@ def load_fixture_lines():
     return images, texts
 
 
-def test_the_default_model_and_the_earlier_48px_one_are_shipped():
-    assert [path.name for path in SHIPPED] == ["crnn-48px.pt", "crnn-default.pt"]
+def test_the_default_model_alone_is_shipped():
+    assert SHIPPED == [DEFAULT_MODEL_PATH]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.stem)

@@ -103,6 +103,32 @@ def test_a_model_registered_from_another_file_stays_current(tiny_model, tmp_path
     assert services.model_current().file_path.endswith("finetuned.pt")
 
 
+def test_a_shipped_model_file_an_upgrade_removed_gives_way_to_the_default(tiny_model, tmp_path, monkeypatch):
+    shipped = tmp_path / "pretrained"
+    shipped.mkdir()
+    monkeypatch.setattr(services, "shipped_models_dir", lambda: shipped)
+    earlier = save_tiny_model(shipped / "earlier.pt")
+    call_command("register_model", earlier)
+    Path(earlier).unlink()  # the upgrade no longer ships it
+
+    current = services.model_current()
+
+    assert current.file_path == tiny_model
+    assert list(RecognitionModel.objects.filter(is_current=True)) == [current]
+
+
+def test_a_registered_model_file_that_went_missing_stays_current_and_jobs_say_so(tiny_model, tmp_path, monkeypatch):
+    call_command("register_model", save_tiny_model(tmp_path / "finetuned.pt"))
+    (tmp_path / "finetuned.pt").unlink()
+    monkeypatch.setattr(recognizers, "_loaded", {})  # a worker started since
+
+    current = services.model_current()
+
+    assert current.file_path.endswith("finetuned.pt")
+    with pytest.raises(PermanentJobError, match="finetuned.pt is missing"):
+        recognizers.recognizer_load(current.file_path)
+
+
 def test_a_new_model_file_can_be_registered_and_made_current(tiny_model, tmp_path):
     first = services.model_current()
     call_command("register_model", save_tiny_model(tmp_path / "better.pt"))
