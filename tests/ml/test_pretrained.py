@@ -1,4 +1,4 @@
-"""The shipped models read real handwriting they were never trained on.
+"""The shipped model reads real handwriting it was never trained on.
 
 The fixtures are eight Cremma `val` lines (see tests/fixtures/cremma_lines/ATTRIBUTION.md).
 The default model reads the whole Cremma `val` split at 23 % CER and these eight
