@@ -6,7 +6,8 @@ import numpy as np
 
 from ml.line_finding import LineInk
 
-# Margin around the ink, in line spacings (three times as much at the line's ends).
+# Margin around the ink, in line spacings (six times as much at the line's ends, where a
+# first or last letter cut short costs the reading more than paper does).
 PAD = 0.05
 
 
@@ -36,7 +37,7 @@ def outline(line: LineInk, base: np.ndarray, spacing: float) -> np.ndarray:
     drop = np.clip(bottom - base_y + pad, 0.1 * spacing, 0.35 * spacing)
     rise[~np.isfinite(top)] = 0.5 * spacing
     drop[~np.isfinite(bottom)] = 0.15 * spacing
-    xs = np.r_[xs[0] - 3 * pad, xs, xs[-1] + 3 * pad]
+    xs = np.r_[xs[0] - 6 * pad, xs, xs[-1] + 6 * pad]
     base_y, rise, drop = (np.r_[v[0], v, v[-1]] for v in (base_y, rise, drop))
     upper = np.stack([xs, base_y - rise], axis=1)
     lower = np.stack([xs, base_y + drop], axis=1)
