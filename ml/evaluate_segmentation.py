@@ -163,10 +163,11 @@ def _compare_text(
     truth's order, and its ground-truth lines read alone."""
     from ml.metrics import error_counts
 
-    truth_text = "\n".join(line.text for line in truth)
+    truth_lines = [line.text for line in truth]
+    truth_text = "\n".join(truth_lines)
     page_counts = error_counts([truth_text], ["\n".join(detected_text)])
     in_truth_order = "\n".join(detected_text[j] for j in truth_order(truth, detected))
-    line_counts = error_counts([line.text for line in truth], truth_read)
+    line_counts = error_counts(truth_lines, truth_read)
     report.page_text.add(page_counts)
     report.page_text_truth_order.add(error_counts([truth_text], [in_truth_order]))
     report.line_text.add(line_counts)
