@@ -20,6 +20,7 @@ from ml.codec import Codec, normalize_text
 from ml.formats import read_layout
 from ml.line_image import extract_line
 from ml.preprocess import PreprocessConfig, cropped_ink_map, resize_to_height, to_gray
+from ml.thin_outlines import widen_thin_outlines
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,11 @@ def _page_samples(xml_path: Path, source: str) -> list[LineSample]:
     if page is None:
         log.warning("no readable image for %s; skipped", xml_path)
         return []
+    lines, widened = widen_thin_outlines(page, layout.lines)
+    if widened:
+        log.info("%s: %d outlines cut through their letters; cut by a band round the baseline", xml_path, widened)
     samples = []
-    for line in layout.lines:
+    for line in lines:
         text = normalize_text(line.text)
         if text:
             samples.append(LineSample(_store(extract_line(page, line)), text, source))
@@ -115,7 +119,7 @@ def load_cached(folder: str | Path, cache_dir: str | Path = "cache") -> list[Lin
 def _line_code_digest() -> str:
     """A digest of the code that reads, cuts and normalizes training lines: a cache made by other code is not used."""
     here = Path(__file__).resolve().parent
-    sources = [here / name for name in ("data.py", "line_image.py", "preprocess.py", "codec.py")]
+    sources = [here / name for name in ("data.py", "line_image.py", "thin_outlines.py", "preprocess.py", "codec.py")]
     digest = hashlib.sha256()
     for source in sources + sorted((here / "formats").glob("*.py")):
         digest.update(source.read_bytes())
