@@ -57,9 +57,9 @@ def draw_page(
     return page, baselines
 
 
-def make_folder(folder: Path) -> list[str]:
+def make_folder(folder: Path, spacing: int = 110) -> list[str]:
     """One page image with its ground truth beside it; returns the line texts."""
-    page, drawn = draw_page(lines=4)
+    page, drawn = draw_page(lines=4, spacing=spacing)
     # Ground truth as a transcriber draws it: the words' extent with a few pixels to spare.
     (_, above), below = cv2.getTextSize("Ag", FONT, 1.6, 3)
     texts = [f"line {n}" for n in range(len(drawn))]

@@ -86,3 +86,24 @@ def test_a_transcriber_order_that_differs_from_the_page_costs_only_the_reading_o
     assert summary["line_cer"] == 0.0
     assert summary["page_cer"] > 0.0  # the page is read top down, the truth starts at its second line
     assert summary["page_truth_order_cer"] == 0.0
+
+
+def test_truth_outlines_cut_through_the_letters_are_also_counted_widened(tmp_path):
+    make_folder(tmp_path, spacing=75)  # lines as close as handwriting's usually are
+    truth = read_layout(tmp_path / "page.xml")
+    (x0, y0), (x1, y1) = truth.lines[1].baseline
+    truth.lines[1].polygon = [(x0, y0 - 12), (x1, y1 - 12), (x1, y1 + 6), (x0, y0 + 6)]  # a strip along the baseline
+    (tmp_path / "page.xml").write_bytes(write_page_xml(truth))
+    heights = []
+
+    def read_and_note_heights(gray: np.ndarray, lines: list[TextLine], set_aside: bool) -> list[str]:
+        if not set_aside:
+            heights.extend(max(y for _, y in line.polygon) - min(y for _, y in line.polygon) for line in lines)
+        return ["" for _ in lines]
+
+    summary = evaluate_folder(tmp_path, read_and_note_heights).summary()
+
+    assert summary["truth_outlines_widened"] == 1
+    assert summary["line_f1"] < 1.0  # the strip matches no detected line...
+    assert summary["line_f1_widened_truth"] == 1.0  # ...the band round its baseline does
+    assert min(heights) > 18  # the reference reading cuts the line by the band, not the strip
