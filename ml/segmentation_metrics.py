@@ -10,6 +10,7 @@ from dataclasses import astuple, dataclass
 import cv2
 import numpy as np
 
+from ml.baseline_spacing import baseline_spacing
 from ml.formats.writing import bounding_box, line_polygon
 from ml.layout import Point, TextLine
 
@@ -166,7 +167,7 @@ def baseline_counts(truth: list[TextLine], detected: list[TextLine]) -> Baseline
     within a tolerance of a quarter of the page's median line spacing (measured on the truth)."""
     truth_lines = [_sample(line.baseline) for line in truth if len(line.baseline) >= 2]
     detected_lines = [_sample(line.baseline) for line in detected if len(line.baseline) >= 2]
-    tolerance = max(_line_spacing(truth_lines) / 4, 3.0)
+    tolerance = max((baseline_spacing(truth_lines) or 40.0) / 4, 3.0)
     truth_points = np.concatenate(truth_lines) if truth_lines else np.zeros((0, 2))
     detected_points = np.concatenate(detected_lines) if detected_lines else np.zeros((0, 2))
     return BaselineCounts(
@@ -209,23 +210,6 @@ def _sample(polyline: list[Point]) -> np.ndarray:
         t = np.arange(1, steps + 1)[:, None] / steps
         samples.append(a + (b - a) * t)
     return np.concatenate(samples)
-
-
-def _line_spacing(lines: list[np.ndarray]) -> float:
-    """Median vertical distance from each baseline's middle to the nearest other baseline below or above."""
-    lines = [line[np.argsort(line[:, 0], kind="stable")] for line in lines]
-    gaps = []
-    for i, line in enumerate(lines):
-        x, y = line[len(line) // 2]
-        for j, other in enumerate(lines):
-            if i == j or not other[:, 0].min() <= x <= other[:, 0].max():
-                continue
-            gaps.append((i, abs(np.interp(x, other[:, 0], other[:, 1]) - y)))
-    nearest: dict[int, float] = {}
-    for i, gap in gaps:
-        if gap > 0:
-            nearest[i] = min(nearest.get(i, gap), gap)
-    return float(np.median(list(nearest.values()))) if nearest else 40.0
 
 
 def _near(points: np.ndarray, lines: list[TextLine], tolerance: float) -> int:

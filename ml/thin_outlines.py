@@ -14,6 +14,7 @@ import dataclasses
 import cv2
 import numpy as np
 
+from ml.baseline_spacing import baseline_spacing
 from ml.layout import TextLine
 
 THIN = 0.3  # an outline under this share of the line spacing tall is a candidate...
@@ -24,22 +25,13 @@ BAND_ABOVE, BAND_BELOW = 0.65, 0.3  # the band replacing it, in line spacings fr
 def widen_thin_outlines(page: np.ndarray, lines: list[TextLine]) -> tuple[list[TextLine], int]:
     """The lines, those whose outline cuts through their letters given a band round their baseline,
     and how many were widened. ``page`` is the gray page image the lines lie on."""
-    spacing = line_spacing(lines)
+    spacing = baseline_spacing([np.array(line.baseline, float) for line in lines], min_lines=3)
     if spacing is None:
         return lines, 0
     widened = [
         _band(line, spacing) if _cuts_through_letters(page, line, spacing) else line for line in lines
     ]
     return widened, sum(new is not old for new, old in zip(widened, lines))
-
-
-def line_spacing(lines: list[TextLine]) -> float | None:
-    """The median distance between neighbouring baselines, or None with fewer than three."""
-    heights = sorted(float(np.mean([y for _, y in line.baseline])) for line in lines if len(line.baseline) >= 2)
-    if len(heights) < 3:
-        return None
-    spacing = float(np.median(np.diff(heights)))
-    return spacing if spacing > 0 else None
 
 
 def _cuts_through_letters(page: np.ndarray, line: TextLine, spacing: float) -> bool:

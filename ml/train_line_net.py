@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ml.baseline_spacing import baseline_spacing
 from ml.evaluate_segmentation import evaluate_folder, load_truth, page_pairs
 from ml.layout import PageLayout
 from ml.line_net import LineNet, LineNetConfig, network_input, save_line_net
@@ -48,7 +49,7 @@ def band_target(truth: PageLayout, scale: float, shape: tuple[int, int]) -> np.n
     across, sideways = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
     baselines = [np.array(line.baseline, np.float64) * scale for line in truth.lines if len(line.baseline) >= 2]
     is_across = [abs(b[-1, 0] - b[0, 0]) >= abs(b[-1, 1] - b[0, 1]) for b in baselines]
-    height = BAND_HEIGHT * _spacing([b for b, a in zip(baselines, is_across) if a])
+    height = BAND_HEIGHT * (baseline_spacing([b for b, a in zip(baselines, is_across) if a]) or 10.0)
     for points, line_is_across in zip(baselines, is_across):
         if line_is_across:
             points = points[np.argsort(points[:, 0], kind="stable")]
@@ -60,22 +61,6 @@ def band_target(truth: PageLayout, scale: float, shape: tuple[int, int]) -> np.n
         polygon = np.concatenate([points + height * up, points[::-1] - 0.5 * up])
         cv2.fillPoly(target, [np.round(polygon).astype(np.int32)], 1)
     return np.stack([across, sideways], axis=-1)
-
-
-def _spacing(baselines: list[np.ndarray]) -> float:
-    """Median distance from a baseline's middle to the nearest baseline above or below it."""
-    gaps = []
-    for i, line in enumerate(baselines):
-        x, y = line.mean(axis=0)
-        nearest = [
-            abs(np.interp(x, *other[np.argsort(other[:, 0])].T) - y)
-            for j, other in enumerate(baselines)
-            if j != i and other[:, 0].min() <= x <= other[:, 0].max()
-        ]
-        nearest = [gap for gap in nearest if gap > 1]
-        if nearest:
-            gaps.append(min(nearest))
-    return float(np.median(gaps)) if gaps else 10.0
 
 
 def load_pages(folders: list[Path], input_size: int, reduction: int) -> list[Page]:
