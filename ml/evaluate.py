@@ -2,7 +2,8 @@
 
 DATA folders hold pages with PAGE/ALTO XML (lines cut by their ground-truth
 polygons) or NAME.png + NAME.gt.txt line pairs. Prints CER, WER, lines/s and
-the most frequent character confusions, per folder and overall.
+the most frequent character confusions, per folder and overall, and how the
+marks on uncertain characters fall on the errors (ml.unsure_marks).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from ml.model_file import ModelBundle, load_model
 from ml.packed_lines import load_lines
 from ml.preprocess import PreprocessConfig, resize_to_height
 from ml.recognizer import Recognizer
+from ml.unsure_marks import MarkFigures, mark_figures
 
 
 @dataclass
@@ -31,6 +33,7 @@ class EvaluationReport:
     seconds: float
     per_source: dict = field(default_factory=dict)
     confusions: list = field(default_factory=list)
+    marks: list[MarkFigures] = field(default_factory=list)
 
     @property
     def lines_per_second(self) -> float:
@@ -42,7 +45,8 @@ def stored_inks(samples: list[LineSample], preprocess: PreprocessConfig) -> list
 
 
 def evaluate_samples(bundle: ModelBundle, samples: list[LineSample], device: torch.device | str = "cpu",
-                     batch_size: int = 32, beam_width: int = 0, widths: tuple[float, ...] = (1.0,)) -> EvaluationReport:
+                     batch_size: int = 32, beam_width: int = 0, widths: tuple[float, ...] = (1.0,),
+                     unsure_thresholds: tuple[float, ...] = ()) -> EvaluationReport:
     was_training = bundle.model.training
     recognizer = Recognizer(bundle, device, widths)
     inks = stored_inks(samples, bundle.preprocess)
@@ -59,7 +63,8 @@ def evaluate_samples(bundle: ModelBundle, samples: list[LineSample], device: tor
         per_source[source] = _rates(counts) | {"lines": len(idx)}
     overall = _rates(error_counts(references, hypotheses))
     return EvaluationReport(overall["cer"], overall["wer"], len(samples), seconds, per_source,
-                            confusions(references, hypotheses))
+                            confusions(references, hypotheses),
+                            [mark_figures(references, predictions, t) for t in unsure_thresholds])
 
 
 def _rates(counts: dict[str, int]) -> dict[str, float]:
@@ -88,13 +93,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--beam", type=int, default=0, help="beam width (0: greedy)")
     parser.add_argument("--widths", type=float, nargs="+", default=[1.0],
                         help="read each line at these horizontal scales and keep the text they find most likely")
+    parser.add_argument("--unsure", type=float, nargs="*", default=[0.7, 0.9],
+                        help="confidence thresholds under which characters are marked: how the marks fall on "
+                        "the errors (the platform's are 0.7 for lecture notes, 0.9 for prescriptions)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--cache", default="cache")
     args = parser.parse_args(argv)
     bundle = load_model(args.model)
     samples = [s for folder in args.data for s in load_lines(folder, args.cache)]
-    report = evaluate_samples(bundle, samples, args.device, args.batch_size, args.beam, tuple(args.widths))
+    report = evaluate_samples(bundle, samples, args.device, args.batch_size, args.beam, tuple(args.widths),
+                              tuple(args.unsure))
     readings = f", read at widths {' '.join(map(str, args.widths))}" if args.widths != [1.0] else ""
     print(f"model {args.model} ({bundle.version}), {'beam ' + str(args.beam) if args.beam else 'greedy'}"
           f" decoding on {args.device}{readings}")
@@ -106,6 +115,13 @@ def main(argv: list[str] | None = None) -> None:
     print("top confusions (expected -> read):")
     for expected, read, count in report.confusions:
         print(f"  {expected or '∅'!r:>6} -> {read or '∅'!r:<6} {count}")
+    if report.marks:
+        print("characters marked as uncertain (under the threshold), % of:")
+        print(f"{'threshold':<11}{'wrong lines':>13}{'right lines':>13}{'wrong chars':>13}{'all chars':>11}")
+    for figures in report.marks:
+        shares = {name: 100 * share for name, share in figures.shares().items()}
+        print(f"{figures.threshold:<11.2f}{shares['wrong_lines_marked']:>13.1f}{shares['right_lines_marked']:>13.1f}"
+              f"{shares['wrong_chars_marked']:>13.1f}{shares['chars_marked']:>11.1f}")
 
 
 if __name__ == "__main__":

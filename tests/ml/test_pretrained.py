@@ -79,3 +79,17 @@ def test_reading_widths_must_be_positive_scales():
     for widths in [(), (1.0, 0.0), (-1.0,)]:
         with pytest.raises(ValueError, match="positive"):
             Recognizer(bundle, "cpu", widths=widths)
+
+
+def test_evaluation_prints_how_the_marks_on_uncertain_characters_fall_on_the_errors(tmp_path, capsys):
+    from ml.evaluate import main
+
+    main([str(DEFAULT_MODEL_PATH), str(FIXTURES), "--cache", str(tmp_path), "--unsure", "0.7", "0.9"])
+
+    out = capsys.readouterr().out
+    rows = out.split("characters marked as uncertain")[1].splitlines()[2:4]
+    loose, strict = ([float(share) for share in row.split()] for row in rows)
+    assert loose[0] == 0.7 and strict[0] == 0.9
+    assert all(0 <= share <= 100 for share in loose[1:] + strict[1:])
+    assert strict[1] >= loose[1] and strict[4] > loose[4]  # a stricter threshold marks more
+    assert strict[3] > strict[4]  # the marks fall on the misread characters more than on the rest
