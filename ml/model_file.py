@@ -101,23 +101,55 @@ def load_model(path: str | Path) -> ModelBundle:
     )
 
 
+def average_models(paths: list[str | Path]) -> ModelBundle:
+    """One model whose weights are the mean of the files' (checkpoint averaging): the files must be
+    one architecture with one alphabet, e.g. the epochs of one training run."""
+    bundles = [load_model(path) for path in paths]
+    first = bundles[0]
+    for path, bundle in zip(paths[1:], bundles[1:]):
+        if bundle.model.config != first.model.config or bundle.codec.alphabet != first.codec.alphabet:
+            raise ModelFileError(f"{path}: not the architecture and alphabet of {paths[0]}; cannot average")
+    states = [bundle.model.state_dict() for bundle in bundles]
+    first.model.load_state_dict({
+        name: torch.stack([state[name] for state in states]).mean(0) if tensor.is_floating_point() else tensor
+        for name, tensor in states[-1].items()
+    })
+    first.metrics = {}  # measured on one of the files, not on the mean
+    first.training = {**bundles[-1].training, "averaged": [bundle.version for bundle in bundles]}
+    return first
+
+
 def file_digest(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m ml.model_file BEST.pt OUT.pt --name NAME``: the slim file to ship (no optimizer, float16)."""
+    """``python -m ml.model_file BEST.pt OUT.pt --name NAME``: the slim file to ship (no optimizer, float16).
+    Given several model files of one run (``A.pt B.pt C.pt OUT.pt --val DIR...``), their weights are
+    averaged, and the mean is measured on the validation lines (greedy, as ``ml.train`` measures)."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("source", type=Path)
+    parser.add_argument("sources", type=Path, nargs="+")
     parser.add_argument("target", type=Path)
     parser.add_argument("--name", default="crnn-default")
+    parser.add_argument("--val", nargs="+", default=[], help="validation folders or packed files: measure the file on them")
+    parser.add_argument("--cache", default="cache")
     args = parser.parse_args(argv)
-    bundle = load_model(args.source)
+    bundle = average_models(args.sources) if len(args.sources) > 1 else load_model(args.sources[0])
+    if args.val:
+        bundle.metrics = _measured(bundle, args.val, args.cache)
     bundle.name = args.name
     save_model(args.target, bundle, half=True)
     print(f"{args.target}: {args.target.stat().st_size / 2**20:.1f} MiB, version {file_digest(args.target)}")
+
+
+def _measured(bundle: ModelBundle, folders: list[str], cache: str) -> dict:
+    from ml.evaluate import evaluate_samples  # ml.evaluate loads model files: imported here, not above
+    from ml.packed_lines import load_lines
+
+    report = evaluate_samples(bundle, [s for folder in folders for s in load_lines(folder, cache)])
+    return {"val_cer": report.cer, "val_wer": report.wer, "per_source": report.per_source}
 
 
 if __name__ == "__main__":
