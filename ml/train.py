@@ -39,6 +39,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fit-minutes", type=float, default=0,
                         help="fit the learning-rate schedule to this much time: after the first epoch, the run "
                         "takes as many epochs as fit (at most --epochs) and ends with the rate annealed")
+    parser.add_argument("--keep-epochs", action="store_true",
+                        help="keep every epoch's model as epochN.pt (to average the last ones with ml.model_file)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1.5e-3)
     parser.add_argument("--patience", type=int, default=6, help="epochs without improvement before stopping")
@@ -257,6 +259,8 @@ def train(args: argparse.Namespace) -> Path:
         save_model(args.out / "last.pt", bundle, extra={
             "epoch": epoch + 1, "epochs": epochs, "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(), "history": history})
+        if args.keep_epochs:
+            save_model(args.out / f"epoch{epoch + 1}.pt", bundle)
         plot_history(history, args.out / "curve.png")
         since_best = epoch + 1 - min(history, key=lambda h: h["val_cer"])["epoch"]
         if since_best >= args.patience:

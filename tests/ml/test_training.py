@@ -200,3 +200,15 @@ def test_a_run_fitted_to_its_time_ends_on_schedule_with_the_rate_annealed(tmp_pa
     assert state["epochs"] == 2 and len(state["history"]) == 2
     assert state["scheduler"]["last_epoch"] == state["scheduler"]["total_steps"]
     assert state["optimizer"]["param_groups"][0]["lr"] < 1e-3 / 20  # one step past the end of 12: near its floor
+
+
+def test_every_epochs_model_can_be_kept_to_average_them(tmp_path, text_line):
+    pack([LineSample(_store(text_line(text)), text, "synthetic") for text in TEXTS], tmp_path / "lines.lines.npz")
+    lines = str(tmp_path / "lines.lines.npz")
+    train(parse_args(["--train", lines, "--val", lines, "--out", str(tmp_path / "run"), "--epochs", "2",
+                      "--keep-epochs", "--workers", "0", "--batch-size", "1", "--channels", "4 8 8 8",
+                      "--lstm-hidden", "8"]))
+
+    first, second = (load_model(tmp_path / "run" / f"epoch{n}.pt") for n in (1, 2))
+    assert first.training["epochs"] == 1 and second.training["epochs"] == 2
+    assert not torch.equal(first.model.state_dict()["lstm.weight_hh_l0"], second.model.state_dict()["lstm.weight_hh_l0"])
