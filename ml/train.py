@@ -211,6 +211,9 @@ def train(args: argparse.Namespace) -> Path:
     dataset = LineDataset(train_samples, bundle.codec, bundle.preprocess, augment=True, seed=args.seed,
                           augment_share=args.augment_share)
     dataset = _drop_too_short(dataset, model)
+    if not len(dataset):
+        raise SystemExit("no training lines left: every line was too short for its text or held characters "
+                         "seen only once (see the warnings above)")
     sampler = WidthBucketSampler([dataset.width(i) for i in range(len(dataset))], args.batch_size, seed=args.seed)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=args.workers,
                         persistent_workers=args.workers > 0, pin_memory=device.type == "cuda")

@@ -203,7 +203,7 @@ def test_a_run_fitted_to_its_time_ends_on_schedule_with_the_rate_annealed(tmp_pa
 
 
 def test_every_epochs_model_can_be_kept_to_average_them(tmp_path, text_line):
-    pack([LineSample(_store(text_line(text)), text, "synthetic") for text in TEXTS], tmp_path / "lines.lines.npz")
+    pack([LineSample(_store(text_line(text)), text, "synthetic") for text in TEXTS * 2], tmp_path / "lines.lines.npz")
     lines = str(tmp_path / "lines.lines.npz")
     train(parse_args(["--train", lines, "--val", lines, "--out", str(tmp_path / "run"), "--epochs", "2",
                       "--keep-epochs", "--workers", "0", "--batch-size", "1", "--channels", "4 8 8 8",
@@ -212,3 +212,11 @@ def test_every_epochs_model_can_be_kept_to_average_them(tmp_path, text_line):
     first, second = (load_model(tmp_path / "run" / f"epoch{n}.pt") for n in (1, 2))
     assert first.training["epochs"] == 1 and second.training["epochs"] == 2
     assert not torch.equal(first.model.state_dict()["lstm.weight_hh_l0"], second.model.state_dict()["lstm.weight_hh_l0"])
+
+
+def test_a_training_set_with_no_usable_line_is_refused_with_the_reason(tmp_path, text_line):
+    pack([LineSample(_store(text_line("xyz")), "xyz", "synthetic")], tmp_path / "lines.lines.npz")
+    lines = str(tmp_path / "lines.lines.npz")
+    with pytest.raises(SystemExit, match="no training lines left"):
+        train(parse_args(["--train", lines, "--val", lines, "--out", str(tmp_path / "run"), "--workers", "0",
+                          "--channels", "4 8 8 8", "--lstm-hidden", "8"]))
