@@ -39,6 +39,10 @@ class EvaluationReport:
     def lines_per_second(self) -> float:
         return self.lines / max(self.seconds, 1e-9)
 
+    def as_metrics(self) -> dict:
+        """The figures a model file keeps of its validation."""
+        return {"val_cer": self.cer, "val_wer": self.wer, "per_source": self.per_source}
+
 
 def stored_inks(samples: list[LineSample], preprocess: PreprocessConfig) -> list[np.ndarray]:
     return [resize_to_height(s.ink.astype(np.float32) / 255.0, preprocess) for s in samples]
@@ -118,10 +122,10 @@ def main(argv: list[str] | None = None) -> None:
     if report.marks:
         print("characters marked as uncertain (under the threshold), % of:")
         print(f"{'threshold':<11}{'wrong lines':>13}{'right lines':>13}{'wrong chars':>13}{'all chars':>11}")
-    for figures in report.marks:
-        shares = {name: 100 * share for name, share in figures.shares().items()}
-        print(f"{figures.threshold:<11.2f}{shares['wrong_lines_marked']:>13.1f}{shares['right_lines_marked']:>13.1f}"
-              f"{shares['wrong_chars_marked']:>13.1f}{shares['chars_marked']:>11.1f}")
+        for figures in report.marks:
+            shares = {name: 100 * share for name, share in figures.shares().items()}
+            print(f"{figures.threshold:<11.2f}{shares['wrong_lines_marked']:>13.1f}"
+                  f"{shares['right_lines_marked']:>13.1f}{shares['wrong_chars_marked']:>13.1f}{shares['chars_marked']:>11.1f}")
 
 
 if __name__ == "__main__":

@@ -148,8 +148,7 @@ def _measured(bundle: ModelBundle, folders: list[str], cache: str) -> dict:
     from ml.evaluate import evaluate_samples  # ml.evaluate loads model files: imported here, not above
     from ml.packed_lines import load_lines
 
-    report = evaluate_samples(bundle, [s for folder in folders for s in load_lines(folder, cache)])
-    return {"val_cer": report.cer, "val_wer": report.wer, "per_source": report.per_source}
+    return evaluate_samples(bundle, [s for folder in folders for s in load_lines(folder, cache)]).as_metrics()
 
 
 if __name__ == "__main__":

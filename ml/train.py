@@ -254,16 +254,16 @@ def train(args: argparse.Namespace) -> Path:
                  report.cer, report.wer, json.dumps(report.per_source))
         bundle.training = {"train": args.train, "val": args.val, "epochs": epoch + 1, "seed": args.seed,
                            "train_lines": len(dataset), "history": history}
+        measured = report.as_metrics() | {"epoch": epoch + 1}
         if report.cer < best_cer:
             best_cer = report.cer
-            bundle.metrics = {"val_cer": report.cer, "val_wer": report.wer, "per_source": report.per_source,
-                              "epoch": epoch + 1}
+            bundle.metrics = measured
             save_model(args.out / "best.pt", bundle)
         save_model(args.out / "last.pt", bundle, extra={
             "epoch": epoch + 1, "epochs": epochs, "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(), "history": history})
-        if args.keep_epochs:
-            save_model(args.out / f"epoch{epoch + 1}.pt", bundle)
+        if args.keep_epochs:  # with this epoch's figures; best.pt and last.pt keep the best epoch's
+            save_model(args.out / f"epoch{epoch + 1}.pt", replace(bundle, metrics=measured))
         plot_history(history, args.out / "curve.png")
         since_best = epoch + 1 - min(history, key=lambda h: h["val_cer"])["epoch"]
         if since_best >= args.patience:

@@ -211,6 +211,7 @@ def test_every_epochs_model_can_be_kept_to_average_them(tmp_path, text_line):
 
     first, second = (load_model(tmp_path / "run" / f"epoch{n}.pt") for n in (1, 2))
     assert first.training["epochs"] == 1 and second.training["epochs"] == 2
+    assert first.metrics["epoch"] == 1 and second.metrics["epoch"] == 2  # each file's own figures
     assert not torch.equal(first.model.state_dict()["lstm.weight_hh_l0"], second.model.state_dict()["lstm.weight_hh_l0"])
 
 
