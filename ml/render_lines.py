@@ -1,7 +1,8 @@
-"""Training lines rendered in handwriting fonts: NAME.png + NAME.gt.txt pairs for ml.train.
+"""Training lines rendered in fonts: NAME.png + NAME.gt.txt pairs for ml.train.
 
-    python -m ml.render_lines --fonts cache/fonts --texts ../shared/data/hooker/train \\
+    python -m ml.render_lines --fonts cache/fonts/train --texts ../shared/data/hooker/train \\
         --out cache/rendered/train --count 4000
+    python -m ml.render_lines --fonts cache/fonts/printed --capitals 0.4 ...   # letterheads, forms
 
 The shared collections hold no modern English hand; fonts drawn after people's
 print and cursive stand in for them. Each line takes a transcription from the
@@ -9,6 +10,10 @@ print and cursive stand in for them. Each line takes a transcription from the
 is drawn word by word with uneven spacing, a wandering baseline, size and
 ink; ml.train's augmentation adds slant, wobble and noise on top. Characters a
 font has no glyph for are not drawn with it: the line takes another font.
+
+Pages also carry print: letterheads, the prescriber's name and address on a
+prescription form, typed letters. ``--capitals`` sets a share of the lines in
+capitals spaced apart, as letterheads are.
 """
 from __future__ import annotations
 
@@ -61,23 +66,43 @@ def texts_of(folders: list[Path]) -> list[str]:
     return [text for text in texts if text]
 
 
-def render(text: str, font: Font, rng: np.random.Generator) -> Image.Image:
-    """``text`` written in ``font``: word by word, each at its own height and distance."""
+def render(text: str, font: Font, rng: np.random.Generator, spacing: float = 0.0) -> Image.Image:
+    """``text`` written in ``font``: word by word, each at its own height and distance.
+
+    ``spacing`` > 0 draws letter by letter, that many font sizes apart.
+    """
     size = int(rng.integers(*SIZES))
     face = ImageFont.truetype(str(font.path), size)
     paper, ink = int(rng.integers(*PAPER)), int(rng.integers(*INK))
     words = text.split(" ")
-    widths = [max(int(face.getlength(word)), 1) for word in words]
-    gaps = [int(face.getlength(" ") * rng.uniform(0.7, 1.6)) for _ in words]
+    widths = [_word_length(face, word, spacing * size) for word in words]
+    gaps = [int(face.getlength(" ") * rng.uniform(0.7, 1.6) + spacing * size) for _ in words]
     width = sum(widths) + sum(gaps) + 2 * size
     image = Image.new("L", (width, 2 * size + size // 2), paper)
     draw = ImageDraw.Draw(image)
     x, drift = size // 2, 0.0
     for word, word_width, gap in zip(words, widths, gaps):
         drift = float(np.clip(drift + rng.normal(0, size * 0.04), -size * 0.15, size * 0.15))
-        draw.text((x, size // 2 + drift), word, font=face, fill=ink)
+        _draw_word(draw, (x, size // 2 + drift), word, face, ink, spacing * size)
         x += word_width + gap
     return image.crop((0, 0, x + size // 2, image.height))
+
+
+def _word_length(face: ImageFont.FreeTypeFont, word: str, spacing: float) -> int:
+    if not spacing:
+        return max(int(face.getlength(word)), 1)
+    return max(int(sum(face.getlength(char) + spacing for char in word)), 1)
+
+
+def _draw_word(draw: ImageDraw.ImageDraw, at: tuple[float, float], word: str, face: ImageFont.FreeTypeFont,
+               ink: int, spacing: float) -> None:
+    if not spacing:
+        draw.text(at, word, font=face, fill=ink)
+        return
+    x, y = at
+    for char in word:
+        draw.text((x, y), char, font=face, fill=ink)
+        x += face.getlength(char) + spacing
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -87,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--count", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--capitals", type=float, default=0.0,
+                        help="share of the lines set in capitals, spaced apart (letterheads)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     fonts, texts = load_fonts(args.fonts), texts_of(args.texts)
@@ -97,10 +124,13 @@ def main(argv: list[str] | None = None) -> None:
     while written < args.count:
         text = texts[int(rng.integers(len(texts)))]
         font = fonts[int(rng.integers(len(fonts)))]
+        spacing = 0.0
+        if rng.random() < args.capitals:
+            text, spacing = normalize_text(text.upper()), float(rng.uniform(0.0, 0.35))
         if not font.draws(text):
             continue
         name = f"line_{written:05d}"
-        render(text, font, rng).save(args.out / f"{name}.png")
+        render(text, font, rng, spacing).save(args.out / f"{name}.png")
         (args.out / f"{name}.gt.txt").write_text(text + "\n", "utf-8")
         written += 1
     print(f"{written} lines from {len(texts)} texts in {len(fonts)} fonts written to {args.out}")
