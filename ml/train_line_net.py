@@ -8,7 +8,10 @@ letters stand) a third of the page's line spacing: lines written across the
 page in the first output, lines written up or down it in the second; crops
 turned a quarter swap the two, so that the second learns from every line, and
 strips of turned crops laid beside upright ones stand for notes in a margin.
-Everything else (unannotated notes, stamps, print that the transcribers left
+With ``--print DIR`` (line images rendered in printed typefaces, ml.render_lines),
+some crops get a strip of print across them, a band on its letters' core,
+standing for letterheads and printed forms, which the shared pages hardly
+transcribe. Everything else (unannotated notes, stamps, print that the transcribers left
 out) is background, which is what the network learns.
 """
 from __future__ import annotations
@@ -36,12 +39,57 @@ CROP = 384  # network input crop, pixels
 BAND_HEIGHT = 0.33  # of the line spacing, above the baseline
 TURN_SHARE = 0.25  # of the training crops turned a quarter
 MARGIN_SHARE = 0.3  # of the training crops with a strip of another crop, turned, laid over one side
+PRINT_SHARE = 0.25  # of the training crops with a strip of print across them (with --print)
+PRINT_SIZES = (10, 36)  # font size of that print, in crop pixels
 
 
 @dataclass
 class Page:
     ink: np.ndarray  # uint8 [H, W], network input scale, 255 = black
     band: np.ndarray  # uint8 [H/4, W/4, 2], 1 inside a band: lines across the page, lines up or down it
+
+
+@dataclass
+class PrintedLine:
+    darkness: np.ndarray  # float32 [h, w], 1 = black, as network_input gives a page
+    core: tuple[int, int]  # rows of the letters' core (densest rows), top and bottom + 1
+    size: int  # its font size, pixels: about its height / 2.5 (ml.render_lines)
+
+
+def load_printed_lines(folder: Path) -> list[PrintedLine]:
+    """Line images (``*.png``) rendered in printed typefaces by ml.render_lines."""
+    lines = []
+    for path in sorted(folder.glob("*.png")):
+        darkness = 1.0 - cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255.0
+        paper = float(np.median(darkness))
+        rows = (darkness > paper + 0.3).sum(axis=1)
+        core = np.flatnonzero(rows >= 0.5 * rows.max()) if rows.max() else np.array([0])
+        lines.append(PrintedLine(darkness, (int(core[0]), int(core[-1]) + 1), round(darkness.shape[0] / 2.5)))
+    return lines
+
+
+def with_print(
+    crop: np.ndarray, target: np.ndarray, line: PrintedLine, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``crop`` (darkness) with a strip across it holding ``line`` at a random size and place, and
+    ``target`` with the strip's bands replaced by one on the printed letters' core."""
+    reduction = crop.shape[0] // target.shape[0]
+    scale = rng.uniform(*PRINT_SIZES) / line.size
+    printed = cv2.resize(line.darkness, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    height, width = printed.shape
+    top = int(rng.integers(0, max(crop.shape[0] - height, 1))) // reduction * reduction
+    left = int(rng.integers(-width // 2, crop.shape[1] - width // 4))
+    paper = float(np.median(crop))
+    ink = np.clip(printed - np.median(printed), 0, 1)  # the print on this crop's paper, not its own
+    strip = crop[top : top + height]
+    strip[:] = paper  # what was there goes, so that the bands say only what the strip shows
+    shown = slice(max(left, 0), min(left + width, crop.shape[1]))
+    strip[:, shown] = paper + ink[: strip.shape[0], shown.start - left : shown.stop - left]
+    rows = slice(top // reduction, -(-(top + height) // reduction))
+    target[rows] = 0
+    core = slice(int(top + line.core[0] * scale) // reduction, -(-int(top + line.core[1] * scale) // reduction))
+    target[core, shown.start // reduction : -(-shown.stop // reduction), 0] = 1
+    return crop, target
 
 
 def band_target(truth: PageLayout, scale: float, shape: tuple[int, int]) -> np.ndarray:
@@ -76,8 +124,11 @@ def load_pages(folders: list[Path], input_size: int, reduction: int) -> list[Pag
     return pages
 
 
-def random_crop(page: Page, rng: np.random.Generator, reduction: int) -> tuple[np.ndarray, np.ndarray]:
-    """A CROP x CROP input and its [CROP/4, CROP/4, 2] target, at a random zoom, contrast, mirror and turn."""
+def random_crop(
+    page: Page, rng: np.random.Generator, reduction: int, printed: list[PrintedLine] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A CROP x CROP input and its [CROP/4, CROP/4, 2] target, at a random zoom, contrast, mirror and
+    turn; with ``printed`` lines, some crops get one across them (``with_print``)."""
     zoom = float(np.exp(rng.uniform(np.log(0.75), np.log(1.33))))
     size = int(CROP / zoom) // reduction * reduction
     height, width = page.ink.shape
@@ -94,6 +145,8 @@ def random_crop(page: Page, rng: np.random.Generator, reduction: int) -> tuple[n
     target = band[y // reduction : (y + size) // reduction, x // reduction : (x + size) // reduction].astype(np.float32)
     crop = cv2.resize(crop, (CROP, CROP), interpolation=cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR)
     target = cv2.resize(target, (CROP // reduction, CROP // reduction), interpolation=cv2.INTER_LINEAR)
+    if printed and rng.random() < PRINT_SHARE:
+        crop, target = with_print(crop, target, printed[int(rng.integers(len(printed)))], rng)
     crop = np.clip(crop * rng.uniform(0.6, 1.4) + rng.uniform(-0.08, 0.08), 0, 1) ** rng.uniform(0.7, 1.4)
     crop = crop + rng.normal(0, rng.uniform(0, 0.04), crop.shape)
     if rng.random() < 0.5:
@@ -125,9 +178,10 @@ def with_margin_note(
     return crop, target
 
 
-def batches(pages: list[Page], batch_size: int, steps: int, rng: np.random.Generator, reduction: int):
+def batches(pages: list[Page], batch_size: int, steps: int, rng: np.random.Generator, reduction: int,
+            printed: list[PrintedLine] | None = None):
     def crop() -> tuple[np.ndarray, np.ndarray]:
-        pair = random_crop(pages[int(rng.integers(len(pages)))], rng, reduction)
+        pair = random_crop(pages[int(rng.integers(len(pages)))], rng, reduction, printed)
         if rng.random() < MARGIN_SHARE:
             pair = with_margin_note(*pair, *random_crop(pages[int(rng.integers(len(pages)))], rng, reduction), rng)
         return pair
@@ -171,6 +225,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--print", type=Path, dest="printed",
+                        help="folder of line images in printed typefaces (ml.render_lines) to lay across crops")
     parser.add_argument("--select", choices=("f1", "loss"), default="f1",
                         help="keep the epoch whose segmentation of the --val pages has the best mean line F1 "
                         "(each folder counts the same), or the lowest band loss")
@@ -183,7 +239,8 @@ def main(argv: list[str] | None = None) -> None:
     config = LineNetConfig(outputs=2)
     train = load_pages(args.train, config.input_size, config.reduction)
     val = load_pages(args.val, config.input_size, config.reduction)
-    log.info("pages: %d train, %d val", len(train), len(val))
+    printed = load_printed_lines(args.printed) if args.printed else None
+    log.info("pages: %d train, %d val; %d printed lines", len(train), len(val), len(printed or []))
     model = LineNet(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, args.lr, total_steps=args.epochs * args.steps)
@@ -191,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     best = -float("inf")
     for epoch in range(1, args.epochs + 1):
         start, running = time.time(), 0.0
-        for inputs, targets in batches(train, args.batch_size, args.steps, rng, config.reduction):
+        for inputs, targets in batches(train, args.batch_size, args.steps, rng, config.reduction, printed):
             loss = loss_fn(model(inputs), targets)
             optimizer.zero_grad()
             loss.backward()

@@ -129,6 +129,29 @@ def test_a_margin_note_is_a_strip_of_another_crop_turned_with_its_bands_swapped(
     assert mixed_target[42, ~strip[::4], 0].all() and not mixed_target[42, strip[::4], 0].any()
 
 
+
+def test_print_laid_across_a_crop_replaces_the_bands_under_it_by_one_on_its_letters_core(tmp_path):
+    from PIL import Image
+
+    line = np.full((40, 200), 230, np.uint8)  # as ml.render_lines writes: font size 16, letters in rows 15-25
+    line[15:25, 10:190:6] = 20
+    Image.fromarray(line).save(tmp_path / "line_00000.png")
+    printed = train_line_net.load_printed_lines(tmp_path)
+    assert printed[0].core == (15, 25) and printed[0].size == 16
+    crop, target = np.full((384, 384), 0.1, np.float32), np.zeros((96, 96, 2), np.float32)
+    target[:, :, 0] = 1  # handwriting bands everywhere before
+
+    crop, target = train_line_net.with_print(crop, target, printed[0], np.random.default_rng(1))
+
+    dark_rows = np.nonzero((crop > 0.5).any(axis=1))[0]  # the print's letters, at 1.4-4.5 times the size
+    strip = ~target[..., 0].all(axis=1)  # output rows where the bands before were cleared
+    band_in_strip = np.nonzero(strip & target[..., 0].any(axis=1))[0]
+    assert len(dark_rows) and strip[dark_rows // 4].all()
+    assert band_in_strip[0] <= dark_rows[0] // 4 and dark_rows[-1] // 4 <= band_in_strip[-1]
+    assert strip.sum() > len(band_in_strip)  # paper above and below the letters has no band
+    assert crop[(crop > 0.5).any(axis=1)].min() == pytest.approx(0.1)  # the crop's paper round the print
+    assert not target[..., 1].any()
+
 @pytest.fixture
 def drawn_val(tmp_path):
     """A folder named like the shared ones (COLLECTION/val) holding a drawn page and its PAGE XML."""
