@@ -8,11 +8,11 @@ letters stand) a third of the page's line spacing: lines written across the
 page in the first output, lines written up or down it in the second; crops
 turned a quarter swap the two, so that the second learns from every line, and
 strips of turned crops laid beside upright ones stand for notes in a margin.
-With ``--print DIR`` (line images rendered in printed typefaces, ml.render_lines),
-some crops get a strip of print across them, a band on its letters' core,
-standing for letterheads and printed forms, which the shared pages hardly
-transcribe. Everything else (unannotated notes, stamps, print that the transcribers left
-out) is background, which is what the network learns.
+Everything else (unannotated notes, stamps, print that the transcribers left
+out) is background, which is what the network learns. With ``--print DIR``
+(line images rendered in printed typefaces by ml.render_lines), some crops get
+a strip of print across them with a band on its letters' core, standing for
+letterheads and printed forms, which the shared pages hardly transcribe.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ CROP = 384  # network input crop, pixels
 BAND_HEIGHT = 0.33  # of the line spacing, above the baseline
 TURN_SHARE = 0.25  # of the training crops turned a quarter
 MARGIN_SHARE = 0.3  # of the training crops with a strip of another crop, turned, laid over one side
-PRINT_SHARE = 0.25  # of the training crops with a strip of print across them (with --print)
+PRINT_SHARE = 0.25  # of the training crops with a strip of print across them (with --print; --print-share)
 PRINT_SIZES = (10, 36)  # font size of that print, in crop pixels
 
 
@@ -125,7 +125,8 @@ def load_pages(folders: list[Path], input_size: int, reduction: int) -> list[Pag
 
 
 def random_crop(
-    page: Page, rng: np.random.Generator, reduction: int, printed: list[PrintedLine] | None = None
+    page: Page, rng: np.random.Generator, reduction: int, printed: list[PrintedLine] | None = None,
+    print_share: float = PRINT_SHARE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """A CROP x CROP input and its [CROP/4, CROP/4, 2] target, at a random zoom, contrast, mirror and
     turn; with ``printed`` lines, some crops get one across them (``with_print``)."""
@@ -145,7 +146,7 @@ def random_crop(
     target = band[y // reduction : (y + size) // reduction, x // reduction : (x + size) // reduction].astype(np.float32)
     crop = cv2.resize(crop, (CROP, CROP), interpolation=cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR)
     target = cv2.resize(target, (CROP // reduction, CROP // reduction), interpolation=cv2.INTER_LINEAR)
-    if printed and rng.random() < PRINT_SHARE:
+    if printed and rng.random() < print_share:
         crop, target = with_print(crop, target, printed[int(rng.integers(len(printed)))], rng)
     crop = np.clip(crop * rng.uniform(0.6, 1.4) + rng.uniform(-0.08, 0.08), 0, 1) ** rng.uniform(0.7, 1.4)
     crop = crop + rng.normal(0, rng.uniform(0, 0.04), crop.shape)
@@ -179,9 +180,9 @@ def with_margin_note(
 
 
 def batches(pages: list[Page], batch_size: int, steps: int, rng: np.random.Generator, reduction: int,
-            printed: list[PrintedLine] | None = None):
+            printed: list[PrintedLine] | None = None, print_share: float = PRINT_SHARE):
     def crop() -> tuple[np.ndarray, np.ndarray]:
-        pair = random_crop(pages[int(rng.integers(len(pages)))], rng, reduction, printed)
+        pair = random_crop(pages[int(rng.integers(len(pages)))], rng, reduction, printed, print_share)
         if rng.random() < MARGIN_SHARE:
             pair = with_margin_note(*pair, *random_crop(pages[int(rng.integers(len(pages)))], rng, reduction), rng)
         return pair
@@ -227,6 +228,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--print", type=Path, dest="printed",
                         help="folder of line images in printed typefaces (ml.render_lines) to lay across crops")
+    parser.add_argument("--print-share", type=float, default=PRINT_SHARE, help="share of the crops given a line of print")
     parser.add_argument("--select", choices=("f1", "loss"), default="f1",
                         help="keep the epoch whose segmentation of the --val pages has the best mean line F1 "
                         "(each folder counts the same), or the lowest band loss")
@@ -248,7 +250,8 @@ def main(argv: list[str] | None = None) -> None:
     best = -float("inf")
     for epoch in range(1, args.epochs + 1):
         start, running = time.time(), 0.0
-        for inputs, targets in batches(train, args.batch_size, args.steps, rng, config.reduction, printed):
+        for inputs, targets in batches(train, args.batch_size, args.steps, rng, config.reduction, printed,
+                                   args.print_share):
             loss = loss_fn(model(inputs), targets)
             optimizer.zero_grad()
             loss.backward()

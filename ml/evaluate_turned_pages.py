@@ -1,0 +1,82 @@
+"""Pages lying on their side: are their lines found running the way they are written?
+
+    python -m ml.evaluate_turned_pages ../shared/data/*/val --limit 4 [--line-net FILE]
+
+A page scanned or photographed on its side must be read turned upright
+(``ml.segmentation.find_sideways_page``), which only the line network can
+tell. Each page is turned a quarter each way and segmented; a found line is
+right when its baseline runs as the page's writing does once turned (down the
+image for a page turned clockwise, up it for one turned anticlockwise). A
+line network is only fit to ship if every line of these pages is right: a new
+one can pass line F1 and still mark turned writing as lines across.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ml.evaluate_segmentation import page_pairs
+from ml.layout import Point
+from ml.segmentation import SegmenterConfig, segment_page
+
+# The way the writing of a page turned so runs in the image: (dx, dy) of a baseline.
+WRITING_DIRECTION = {cv2.ROTATE_90_CLOCKWISE: (0.0, 1.0), cv2.ROTATE_90_COUNTERCLOCKWISE: (0.0, -1.0)}
+
+
+@dataclass
+class TurnedFigures:
+    pages: int = 0  # pages turned (each counts twice: once each way)
+    lines: int = 0
+    lines_right: int = 0
+    pages_wrong: int = 0  # turned pages with at least one line running another way
+
+    def summary(self) -> dict[str, float | int]:
+        return {"turned_pages": self.pages, "lines": self.lines, "lines_right": self.lines_right,
+                "share_right": round(self.lines_right / max(self.lines, 1), 4), "turned_pages_wrong": self.pages_wrong}
+
+
+def runs_the_right_way(baseline: list[Point], turn: int) -> bool:
+    """Whether ``baseline`` (first point where the writing starts) runs within about 45° of the
+    way writing runs on a page turned by ``turn``."""
+    direction = np.subtract(baseline[-1], baseline[0], dtype=float)
+    length = float(np.hypot(*direction))
+    return bool(length > 0 and np.dot(direction / length, WRITING_DIRECTION[turn]) > np.sqrt(0.5))
+
+
+def evaluate_turned(gray: np.ndarray, config: SegmenterConfig, figures: TurnedFigures) -> None:
+    """Add one upright page, segmented turned each way, to ``figures``."""
+    for turn in WRITING_DIRECTION:
+        lines = segment_page(cv2.rotate(gray, turn), config).lines
+        right = sum(runs_the_right_way(line.baseline, turn) for line in lines if line.baseline)
+        figures.pages += 1
+        figures.lines += len(lines)
+        figures.lines_right += right
+        figures.pages_wrong += right < len(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folders", nargs="+", type=Path, help="folders of upright page images with PAGE/ALTO beside them")
+    parser.add_argument("--limit", type=int, default=4, help="pages per folder (0: all)")
+    parser.add_argument("--line-net", help="line network file (default: the shipped one)")
+    args = parser.parse_args(argv)
+    config = SegmenterConfig()
+    if args.line_net:
+        if not Path(args.line_net).is_file():
+            parser.error(f"no line network at {args.line_net}")
+        config.line_net = args.line_net
+    for folder in args.folders:
+        figures = TurnedFigures()
+        pairs = page_pairs(folder)
+        for image, _ in pairs[: args.limit or len(pairs)]:
+            evaluate_turned(cv2.imread(str(image), cv2.IMREAD_GRAYSCALE), config, figures)
+        print(json.dumps({"folder": str(folder), **figures.summary()}))
+
+
+if __name__ == "__main__":
+    main()
