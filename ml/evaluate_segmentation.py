@@ -221,6 +221,13 @@ def recognizer_reader(model_path: str | None, beam_width: int = 3) -> ReadLines:
     return read
 
 
+def line_net_option(parser: argparse.ArgumentParser, path: str | None) -> str | Path:
+    """The line network a command's ``--line-net`` names (it must exist), or the shipped one."""
+    if path and not Path(path).is_file():
+        parser.error(f"no line network at {path}")
+    return path or SegmenterConfig.line_net
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="+", type=Path, help="folders of page images with PAGE/ALTO beside them")
@@ -237,11 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     read_lines = None if args.no_text else recognizer_reader(args.model, args.beam)
-    config = SegmenterConfig(sideways=args.sideways)
-    if args.line_net:
-        if not Path(args.line_net).is_file():
-            parser.error(f"no line network at {args.line_net}")
-        config.line_net = args.line_net
+    config = SegmenterConfig(sideways=args.sideways, line_net=line_net_option(parser, args.line_net))
     if args.classical or not Path(config.line_net).is_file():
         config.line_net = None
     summaries = []

@@ -20,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ml.evaluate_segmentation import page_pairs
+from ml.evaluate_segmentation import line_net_option, page_pairs
 from ml.layout import Point
 from ml.segmentation import SegmenterConfig, segment_page
 
@@ -65,15 +65,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=4, help="pages per folder (0: all)")
     parser.add_argument("--line-net", help="line network file (default: the shipped one)")
     args = parser.parse_args(argv)
-    config = SegmenterConfig()
-    if args.line_net:
-        if not Path(args.line_net).is_file():
-            parser.error(f"no line network at {args.line_net}")
-        config.line_net = args.line_net
+    config = SegmenterConfig(line_net=line_net_option(parser, args.line_net))
     for folder in args.folders:
         figures = TurnedFigures()
-        pairs = page_pairs(folder)
-        for image, _ in pairs[: args.limit or len(pairs)]:
+        for image, _ in page_pairs(folder)[: args.limit or None]:
             evaluate_turned(cv2.imread(str(image), cv2.IMREAD_GRAYSCALE), config, figures)
         print(json.dumps({"folder": str(folder), **figures.summary()}))
 

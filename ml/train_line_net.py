@@ -72,7 +72,7 @@ def with_print(
     crop: np.ndarray, target: np.ndarray, line: PrintedLine, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """``crop`` (darkness) with a strip across it holding ``line`` at a random size and place, and
-    ``target`` with the strip's bands replaced by one on the printed letters' core."""
+    ``target`` with the strip's bands replaced by one on the printed letters' core (both in place)."""
     reduction = crop.shape[0] // target.shape[0]
     scale = rng.uniform(*PRINT_SIZES) / line.size
     printed = cv2.resize(line.darkness, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

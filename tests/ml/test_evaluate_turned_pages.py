@@ -44,3 +44,10 @@ def test_the_command_prints_a_folders_figures(tmp_path, capsys):
 
     out = capsys.readouterr().out
     assert '"turned_pages": 2' in out and '"turned_pages_wrong": 0' in out
+
+
+def test_a_line_network_file_that_is_not_there_is_named(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main([str(tmp_path), "--line-net", str(tmp_path / "absent.pt")])
+
+    assert f"no line network at {tmp_path / 'absent.pt'}" in capsys.readouterr().err

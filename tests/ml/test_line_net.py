@@ -129,7 +129,6 @@ def test_a_margin_note_is_a_strip_of_another_crop_turned_with_its_bands_swapped(
     assert mixed_target[42, ~strip[::4], 0].all() and not mixed_target[42, strip[::4], 0].any()
 
 
-
 def test_print_laid_across_a_crop_replaces_the_bands_under_it_by_one_on_its_letters_core(tmp_path):
     from PIL import Image
 
@@ -151,6 +150,7 @@ def test_print_laid_across_a_crop_replaces_the_bands_under_it_by_one_on_its_lett
     assert strip.sum() > len(band_in_strip)  # paper above and below the letters has no band
     assert crop[(crop > 0.5).any(axis=1)].min() == pytest.approx(0.1)  # the crop's paper round the print
     assert not target[..., 1].any()
+
 
 @pytest.fixture
 def drawn_val(tmp_path):
