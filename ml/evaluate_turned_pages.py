@@ -59,6 +59,14 @@ def evaluate_turned(gray: np.ndarray, config: SegmenterConfig, figures: TurnedFi
         figures.pages_wrong += right < len(lines)
 
 
+def turned_figures(folder: Path, config: SegmenterConfig, limit: int = 4) -> TurnedFigures:
+    """The first ``limit`` pages of ``folder`` (0: all), each turned both ways."""
+    figures = TurnedFigures()
+    for image, _ in page_pairs(folder)[: limit or None]:
+        evaluate_turned(cv2.imread(str(image), cv2.IMREAD_GRAYSCALE), config, figures)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="+", type=Path, help="folders of upright page images with PAGE/ALTO beside them")
@@ -67,10 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     config = SegmenterConfig(line_net=line_net_option(parser, args.line_net))
     for folder in args.folders:
-        figures = TurnedFigures()
-        for image, _ in page_pairs(folder)[: args.limit or None]:
-            evaluate_turned(cv2.imread(str(image), cv2.IMREAD_GRAYSCALE), config, figures)
-        print(json.dumps({"folder": str(folder), **figures.summary()}))
+        print(json.dumps({"folder": str(folder), **turned_figures(folder, config, args.limit).summary()}))
 
 
 if __name__ == "__main__":

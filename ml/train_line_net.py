@@ -13,6 +13,11 @@ out) is background, which is what the network learns. With ``--print DIR``
 (line images rendered in printed typefaces by ml.render_lines), some crops get
 a strip of print across them with a band on its letters' core, standing for
 letterheads and printed forms, which the shared pages hardly transcribe.
+
+Each epoch is judged by the segmenter run with it on the ``--val`` pages: its
+line F1, and whether a few pages turned on their side come out with every line
+running the way their writing runs (ml.evaluate_turned_pages); the file kept
+is the best F1 among the epochs that pass.
 """
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from torch import nn
 
 from ml.baseline_spacing import baseline_spacing
 from ml.evaluate_segmentation import evaluate_folder, load_truth, page_pairs
+from ml.evaluate_turned_pages import turned_figures
 from ml.layout import PageLayout
 from ml.line_net import LineNet, LineNetConfig, network_input, save_line_net
 from ml.segmentation import SegmenterConfig
@@ -41,6 +47,7 @@ TURN_SHARE = 0.25  # of the training crops turned a quarter
 MARGIN_SHARE = 0.3  # of the training crops with a strip of another crop, turned, laid over one side
 PRINT_SHARE = 0.25  # of the training crops with a strip of print across them (with --print; --print-share)
 PRINT_SIZES = (10, 36)  # font size of that print, in crop pixels
+TURNED_PAGES = 4  # of each --val folder, turned both ways to check an epoch (ml.evaluate_turned_pages)
 
 
 @dataclass
@@ -215,6 +222,24 @@ def line_f1(model: LineNet, folders: list[Path]) -> dict[str, float]:
     return scores
 
 
+def turned_pages_wrong(model: LineNet, folders: list[Path], limit: int = TURNED_PAGES) -> int:
+    """Turned pages (the first ``limit`` of each folder, each turned both ways) on which the
+    segmenter with ``model`` finds a line running another way than the page's writing."""
+    model.eval()
+    config = SegmenterConfig(line_net=model)
+    wrong = sum(turned_figures(folder, config, limit).pages_wrong for folder in folders)
+    model.train()
+    return wrong
+
+
+def epoch_score(metrics: dict, select: str) -> float:
+    """Higher is better. By F1, an epoch that reads a turned page wrong ranks below every one that
+    does not: a network can gain line F1 and still mark turned writing as lines across."""
+    if select == "loss":
+        return -metrics["val_loss"]
+    return float(np.mean(list(metrics["val_line_f1"].values()))) - (metrics["val_turned_pages_wrong"] > 0)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train", nargs="+", type=Path, required=True)
@@ -231,7 +256,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--print-share", type=float, default=PRINT_SHARE, help="share of the crops given a line of print")
     parser.add_argument("--select", choices=("f1", "loss"), default="f1",
                         help="keep the epoch whose segmentation of the --val pages has the best mean line F1 "
-                        "(each folder counts the same), or the lowest band loss")
+                        "(each folder counts the same) among those that read every turned page the right way, "
+                        "or the lowest band loss")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(args.threads)
@@ -261,8 +287,9 @@ def main(argv: list[str] | None = None) -> None:
         metrics = {"val_loss": validation_loss(model, val, loss_fn), "epoch": epoch}
         if args.select == "f1":
             metrics["val_line_f1"] = line_f1(model, args.val)
+            metrics["val_turned_pages_wrong"] = turned_pages_wrong(model, args.val)
         log.info("epoch %d train %.4f %s (%.0f s)", epoch, running / args.steps, metrics, time.time() - start)
-        score = -metrics["val_loss"] if args.select == "loss" else float(np.mean(list(metrics["val_line_f1"].values())))
+        score = epoch_score(metrics, args.select)
         if score > best:
             best = score
             save_line_net(args.out, model, {**metrics, "trained_on": [str(folder) for folder in args.train]})

@@ -170,6 +170,20 @@ def test_epochs_are_judged_by_the_line_f1_of_the_segmenter_run_with_the_network_
     assert train_line_net.line_f1(LineNet(TINY), [drawn_val])["drawn"] < 1.0  # untrained: its bands find no lines
 
 
+def test_the_shipped_network_reads_the_drawn_page_turned_either_way_the_right_way(drawn_val):
+    from ml.line_net import DEFAULT_LINE_NET_PATH
+
+    assert train_line_net.turned_pages_wrong(load_line_net(DEFAULT_LINE_NET_PATH), [drawn_val]) == 0
+
+
+def test_an_epoch_that_reads_a_turned_page_wrong_ranks_below_any_that_does_not():
+    better_f1_but_turned_wrong = {"val_line_f1": {"a": 0.95, "b": 0.99}, "val_turned_pages_wrong": 1, "val_loss": 0.1}
+    passes = {"val_line_f1": {"a": 0.80, "b": 0.85}, "val_turned_pages_wrong": 0, "val_loss": 0.2}
+
+    assert train_line_net.epoch_score(passes, "f1") > train_line_net.epoch_score(better_f1_but_turned_wrong, "f1")
+    assert train_line_net.epoch_score(better_f1_but_turned_wrong, "loss") > train_line_net.epoch_score(passes, "loss")
+
+
 def test_the_kept_epoch_carries_the_line_f1_it_was_chosen_by(drawn_val, tmp_path):
     out = tmp_path / "net.pt"
 
@@ -178,4 +192,5 @@ def test_the_kept_epoch_carries_the_line_f1_it_was_chosen_by(drawn_val, tmp_path
 
     metrics = torch.load(out, weights_only=True)["metrics"]
     assert set(metrics["val_line_f1"]) == {"drawn"}
+    assert metrics["val_turned_pages_wrong"] >= 0
     assert metrics["epoch"] in (1, 2) and metrics["val_loss"] > 0
