@@ -222,7 +222,7 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     sideways = []
     if config.sideways and bands is not None and len(bands) > 1:
         sideways = sideways_lines(mask, bands[1], factor, spacing, outlines)
-    unread = unread_ink(mask, outlines + [line.outline for line in sideways], spacing)
+    unread = unread_ink(mask | drop_specks(ink.small_print), outlines + [line.outline for line in sideways], spacing)
     to_page = _inverse(ink.rotation, scale)
     return DetectedLines(lines, spacing, to_page, band_area, unread, baselines, outlines, sideways)
 

@@ -66,3 +66,17 @@ def test_a_stamp_in_the_margin_is_read_as_a_line_or_shown(config):
     assert in_a_line or covering
     for polygon in covering:  # in page pixels, round the stamp, not the page
         assert polygon[:, 0].min() >= 1100 and polygon[:, 1].min() >= 1350
+
+
+def test_a_line_of_small_print_across_the_top_is_shown(config):
+    # A form's consent text, capitals about 12 px high on the scan: at the working scale it looks
+    # like a ruling, and was once dropped as one, neither read nor shown.
+    page, drawn = draw_page(lines=6)
+    text = "I have read the terms of participation and consent to my manuscript being used for research."
+    cv2.putText(page, text, (130, 110), cv2.FONT_HERSHEY_SIMPLEX, 0.55, INK, 1, cv2.LINE_AA)
+
+    layout = segment_page(page, config)
+
+    shown = [np.array(p) for p in layout.unread_ink]
+    assert any(p[:, 1].min() <= 105 and p[:, 1].max() >= 100 and np.ptp(p[:, 0]) > 500 for p in shown)
+    assert len(layout.lines) == len(drawn)
