@@ -72,7 +72,7 @@ def evaluate_folder(folder: Path, read_lines, margin: float, limit: int = 0) -> 
             ways["fitted"].append(TextLine(line.id, *fitted))
         references = [normalize_text(line.text) for line in truth]
         for way, lines in ways.items():
-            report.text[way].add(error_counts(references, read_lines(gray, lines)))
+            report.text[way].add(error_counts(references, read_lines(gray, lines, False)))
         report.lines += len(truth)
     return report
 
