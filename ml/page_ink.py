@@ -15,12 +15,14 @@ import numpy as np
 
 # Darkness (relative to the local paper) below which a pixel is paper.
 PAPER_NOISE = 0.12
-# A straight run at least this thick (mean, in working pixels; rulings are 1-3) with paper in at
-# least this share of its columns is a line of small print, not a ruling. Page edges and frames
-# as thick are solid. Measured on a third of the train pages: Copiste's consent print 4.3-7.0
-# thick with paper in 10-20 % of its columns, page edges 0-2 %.
+# A straight run at least this thick (mean, in pixels; rulings are 1-3 at the working scale) with
+# paper in at least this share of its columns is a line of print, not a ruling. Page edges and
+# frames as thick are solid. Measured on a third of the train pages at the working scale:
+# Copiste's consent print 4.3-7.0 thick with paper in 10-20 % of its columns, page edges 0-2 %.
+# Runs fewer rows apart than PRINT_ROWS_APART count as one (a line of print at full scale).
 PRINT_THICKNESS = 4.0
 PRINT_GAPS = 0.05
+PRINT_ROWS_APART = 5
 
 
 @dataclass
@@ -107,15 +109,20 @@ def rulings_and_print(mask: np.ndarray, min_length: int) -> tuple[np.ndarray, np
 
 
 def horizontal_rulings(mask: np.ndarray, min_length: int) -> np.ndarray:
-    """Straight horizontal runs longer than ``min_length``, a little widened."""
-    return cv2.dilate(_straight_runs(mask, min_length), np.ones((3, 3), np.uint8))
+    """Straight horizontal runs longer than ``min_length`` that are not lines of print, a little
+    widened: in a line a person drew a box round, print is what is to be read."""
+    runs = _straight_runs(mask, min_length)
+    return cv2.dilate(runs & (1 - _print_runs(runs, mask)), np.ones((3, 3), np.uint8))
 
 
 def _print_runs(runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The horizontal ``runs`` as thick as print, with gaps between letters in ``mask``."""
+    """The horizontal ``runs`` that are lines of print: runs a few rows apart taken together (at a
+    fine scale a line of print gives one run at its baseline, one at its x-height), as thick as
+    print, with gaps between letters in ``mask``."""
     if not runs.any():
         return runs
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    merged = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, np.ones((PRINT_ROWS_APART, 1), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(merged, connectivity=8)
     is_print = np.zeros(count, bool)
     for run in range(1, count):
         x, y, width, height, area = stats[run]

@@ -1,4 +1,5 @@
 """A box a person draws round a line: fitted to the writing it was drawn for, whichever way it runs."""
+import cv2
 import numpy as np
 import pytest
 from drawn_pages import PAPER, draw_page
@@ -127,3 +128,18 @@ def test_a_box_too_thin_to_hold_writing_is_taken_as_drawn():
     (x0, y), (x1, _) = baselines[0]
     for thin in ((x0, y - 40, x1, y - 39), (x0, y - 25, x1, y - 21)):  # above the writing, through it
         assert fit_drawn_line(page, thin) == box_line(thin)
+
+
+def test_a_box_drawn_round_a_line_of_small_print_keeps_all_its_letters():
+    # Set tight, a line of print joins into long straight runs, as a ruling's dashes do; it must
+    # not be taken out as one (a form's small print, shown unread, is read by drawing a box round it).
+    page = np.full((200, 1400), PAPER, np.uint8)
+    text = "I have read the terms of participation and I consent to my manuscript being used for research."
+    cv2.putText(page, text, (20, 100), cv2.FONT_HERSHEY_SIMPLEX, 0.5, 35, 1, cv2.LINE_AA)
+    ys, xs = np.nonzero(page < PAPER - 60)
+
+    polygon, _ = fit_drawn_line(page, (10, 80, int(xs.max()) + 15, 112))
+
+    inside = np.array([cv2.pointPolygonTest(np.array(polygon, np.float32), (float(x), float(y)), True) >= -1
+                       for x, y in zip(xs, ys)])
+    assert inside.mean() > 0.97
