@@ -5,9 +5,12 @@ from dataclasses import replace
 from statistics import median
 from typing import Sequence
 
+import numpy as np
+
 from ml.formats.writing import bounding_box
 from ml.layout import PageLayout, Point, TextLine, rescale
 from ml.reading_order import Box, reading_order
+from ml.unread_ink import ink_left
 
 # When a format gives only a baseline, the line is drawn as a band around it:
 # most of a line's ink is above its baseline.
@@ -81,3 +84,33 @@ def mostly_inside(polygon: Sequence[Sequence[float]], box: Box) -> bool:
     width = min(x1, box[2]) - max(x0, box[0])
     height = min(y1, box[3]) - max(y0, box[1])
     return width > 0 and height > 0 and width * height >= 0.5 * max((x1 - x0) * (y1 - y0), 1)
+
+
+def places_left(places: list[dict], gray: np.ndarray, box: Box, polygon: Sequence[Sequence[float]]) -> list[dict]:
+    """The places of unread ink once a line drawn as ``box`` and fitted to ``polygon`` is read:
+    a place it takes in goes, the ink of a place it leaves out stays (the second line of a
+    place over two lines). A place whose ink cannot be told at full scale goes only when at
+    least half of it lies in the box. Ids of places kept stay; parts of one get new ids."""
+    line_box = bounding_box(polygon)
+    thickness = min(line_box[2] - line_box[0], line_box[3] - line_box[1])  # across the writing
+    outline = np.asarray(polygon, np.float32)
+    next_id = max((place["id"] for place in places), default=0) + 1
+    kept = []
+    for place in places:
+        place_box = bounding_box(place["polygon"])
+        if not _overlap(place_box, box):
+            kept.append(place)
+            continue
+        if not ink_left(gray, place_box, [], thickness):
+            if not mostly_inside(place["polygon"], box):
+                kept.append(place)
+            continue
+        for n, (x0, y0, x1, y1) in enumerate(ink_left(gray, place_box, [outline], thickness)):
+            place_id = place["id"] if n == 0 else next_id
+            next_id += n > 0
+            kept.append({**place, "id": place_id, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]})
+    return kept
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])

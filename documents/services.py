@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import PurePosixPath
 from typing import Iterator
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
@@ -13,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 
-from documents.layouts import drawn_box, insertion_index, line_polygon, mostly_inside
+from documents.layouts import drawn_box, insertion_index, line_polygon, places_left
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
 from documents.signals import document_uploaded, page_lines_edited, page_turned
 from documents.imports import match_layouts
@@ -267,14 +268,15 @@ def line_add(*, page: Page, box: tuple[float, float, float, float], direction: s
     the page is being processed.
     """
     box = drawn_box(box, page.width, page.height)
-    polygon, baseline = _drawn_line(page, box, direction)
+    gray = page.gray()
+    polygon, baseline = _drawn_line(page, gray, box, direction)
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
         polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
         order = insertion_index([bounding_box(p) for p in polygons], bounding_box(polygon))
         _lines_move(page=page, start=order, by=1)
         line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
-        _unread_ink_take_in(locked, box)
+        _unread_ink_take_in(locked, gray, box, polygon)
         page_lines_edited.send(sender=Page, page=page, to_read=line)
     page.unread_ink = locked.unread_ink
     return line
@@ -291,7 +293,8 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
     """
     page = line.page
     box = drawn_box(box, page.width, page.height)
-    polygon, baseline = _drawn_line(page, box, direction)
+    gray = page.gray()
+    polygon, baseline = _drawn_line(page, gray, box, direction)
     with transaction.atomic():
         locked_page = Page.objects.select_for_update().get(pk=page.pk)
         locked = Line.objects.select_for_update().filter(pk=line.pk).first()
@@ -307,26 +310,31 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
         _line_reorder(line=locked, to=order)
         locked.polygon, locked.baseline, locked.order = polygon, baseline, order
         locked.save(update_fields=["polygon", "baseline", "order", "revision"])
-        _unread_ink_take_in(locked_page, box)
+        _unread_ink_take_in(locked_page, gray, box, polygon)
         page_lines_edited.send(sender=Page, page=page, to_read=None if vouched else locked)
     page.unread_ink = locked_page.unread_ink
     return locked
 
 
-def _drawn_line(page: Page, box: tuple[int, int, int, int], direction: str) -> tuple[list, list]:
+def _drawn_line(page: Page, gray: np.ndarray, box: tuple[int, int, int, int], direction: str) -> tuple[list, list]:
     """The polygon and baseline of the writing a person drew ``box`` round, fitted to its ink
     (a loose box read as it is takes in parts of the lines above and below)."""
     try:
-        polygon, baseline = fit_drawn_line(page.gray(), box, direction)
+        polygon, baseline = fit_drawn_line(gray, box, direction)
     except Exception:  # a fault in the fitting must not lose the person's box: it is taken as drawn
         log.exception("Fitting the box %s on page %s failed; the box is taken as drawn", box, page.pk)
         polygon, baseline = box_line(box, direction)
     return [list(p) for p in polygon], [list(p) for p in baseline]
 
 
-def _unread_ink_take_in(page: Page, box: tuple[int, int, int, int]) -> None:
-    """The places of unread ink that a line drawn as ``box`` takes in are read with it now."""
-    page.unread_ink = [place for place in page.unread_ink if not mostly_inside(place["polygon"], box)]
+def _unread_ink_take_in(page: Page, gray: np.ndarray, box: tuple[int, int, int, int], polygon: list) -> None:
+    """The places of unread ink that a line drawn as ``box`` (fitted to ``polygon``) takes in are
+    read with it now; what ink of them it leaves out stays to be looked at."""
+    try:
+        page.unread_ink = places_left(page.unread_ink, gray, box, polygon)
+    except Exception:  # a fault here must not lose the person's line, nor hide a place
+        log.exception("Taking the places under box %s on page %s failed; the places are kept", box, page.pk)
+        return
     page.save(update_fields=["unread_ink"])
 
 

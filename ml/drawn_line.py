@@ -16,9 +16,7 @@ import cv2
 import numpy as np
 
 from ml.layout import Point
-from ml.page_ink import (
-    PAPER_NOISE, estimate_skew, flatten_background, horizontal_rulings, ink_mask, vertical_rulings,
-)
+from ml.page_ink import crop_ink, estimate_skew
 from ml.unread_ink import Box
 
 # Which way the writing in a drawn box runs: along the page, or up or down its margin.
@@ -85,7 +83,7 @@ def writing_direction(baseline: Sequence[Sequence[float]]) -> str:
 
 def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Polygon and baseline (float [N, 2], in ``crop``'s pixels) of the line across its middle."""
-    ink = _line_ink(crop)
+    ink = crop_ink(crop, MAX_SKEW)
     ys, xs = np.nonzero(ink)
     if xs.size == 0:
         return None
@@ -107,31 +105,6 @@ def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if not within.any():
         return None
     return _envelope(xs[within], ys[within], core, (width, height)), baseline
-
-
-def _line_ink(crop: np.ndarray) -> np.ndarray:
-    """Ink (uint8, 1 = ink) of a gray crop without rulings and margin rules (a quarter of the
-    crop's width long, or nine tenths of its height); strokes that cross a ruling stay whole."""
-    darkness = flatten_background(crop)
-    rulings, rules = _rulings((darkness > PAPER_NOISE).astype(np.uint8))
-    darkness[(rulings | rules) > 0] = 0.0
-    ink = ink_mask(darkness)
-    bridged = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((11, 1), np.uint8))
-    return ink | (bridged & rulings)
-
-
-def _rulings(faint: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal rulings and vertical rules of a crop's faint ink, found along the rulings' own
-    skew, which is often not the writing's (on a canvas large enough to keep them whole)."""
-    height, width = faint.shape
-    turn = cv2.getRotationMatrix2D((width / 2, height / 2), estimate_skew(faint, MAX_SKEW), 1.0)
-    cos, sin = abs(turn[0, 0]), abs(turn[0, 1])
-    size = (int(np.ceil(width * cos + height * sin)), int(np.ceil(width * sin + height * cos)))
-    turn[:, 2] += ((size[0] - width) / 2, (size[1] - height) / 2)
-    level = cv2.warpAffine(faint, turn, size, flags=cv2.INTER_NEAREST)
-    found = horizontal_rulings(level, max(width // 4, 20)), vertical_rulings(level, max(int(0.9 * height), 20))
-    back = cv2.invertAffineTransform(turn)
-    return tuple(cv2.warpAffine(mask, back, (width, height), flags=cv2.INTER_NEAREST) for mask in found)
 
 
 def _core(rows: np.ndarray, height: int) -> tuple[int, int]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ml.page_ink import crop_ink
+
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
 # Ink this close to a line's outline (in line spacings) belongs to it: the cut line image has a margin.
@@ -42,6 +44,20 @@ def unread_ink(mask: np.ndarray, outlines: list[np.ndarray], spacing: float, min
         gx, gy = xs[group == g], ys[group == g]
         boxes.append((int(gx.min()), int(gy.min()), int(gx.max()) + 1, int(gy.max()) + 1))
     return boxes
+
+
+def ink_left(gray: np.ndarray, place: Box, outlines: list[np.ndarray], spacing: float) -> list[Box]:
+    """What of a place of unread ink (``place``, a box in the pixels of the gray page ``gray``) the
+    line outlines (float [N, 2] polygons, page pixels) leave out, as boxes round its groups of ink
+    in page pixels: a line drawn over part of a place reads that part, not the rest."""
+    height, width = gray.shape
+    x0, y0 = max(int(place[0]), 0), max(int(place[1]), 0)
+    x1, y1 = min(int(np.ceil(place[2])), width), min(int(np.ceil(place[3])), height)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return []
+    mask = crop_ink(gray[y0:y1, x0:x1], max_skew=6.0)
+    shifted = [np.asarray(outline, np.float32) - (x0, y0) for outline in outlines]
+    return [(a + x0, b + y0, c + x0, d + y0) for a, b, c, d in unread_ink(mask, shifted, spacing)]
 
 
 def _odd(size: float) -> int:

@@ -31,6 +31,13 @@ def handwritten_page(*, first: int = 0, count: int = 4, showing_through: tuple[i
     return page
 
 
+def pasted_box(index: int, first: int = 0) -> tuple[int, int, int, int]:
+    """Where ``handwritten_page`` pasted its line ``index`` (x0, y0, x1, y1)."""
+    crop = line_crops()[(first + index) % len(line_crops())]
+    x, y = 60, 80 + index * LINE_PITCH
+    return x, y, x + crop.width, y + crop.height
+
+
 def png_bytes(image: Image.Image) -> bytes:
     return _encoded(image, "PNG")
 

@@ -17,19 +17,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_d
 MISSED = 2  # the page's third handwritten line has no Line: the segmenter "missed" it
 
 
-def line_box(index: int) -> tuple[int, int, int, int]:
-    """Where scans.handwritten_page pasted its line ``index``."""
-    crop = scans.line_crops()[index]
-    x, y = 60, 80 + index * scans.LINE_PITCH
-    return x, y, x + crop.width, y + crop.height
-
-
 @pytest.fixture
 def review_tab(live_server, browser, make_document):
     page = make_document(pages=1).pages.get()
     Job.objects.filter(page=page).update(state=JobState.DONE)  # processed, with a line missed
     for order, index in enumerate(i for i in range(4) if i != MISSED):
-        x0, y0, x1, y1 = line_box(index)
+        x0, y0, x1, y1 = scans.pasted_box(index)
         line = Line.objects.create(page=page, order=order, revision=1, polygon=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
                                    baseline=[[x0, y1 - 10], [x1, y1 - 10]])
         LineText.objects.create(line=line, text=f"line {index}", confidences=[0.99] * 6,
@@ -59,7 +52,7 @@ def drag(tab, box: tuple[int, int, int, int]) -> None:
 def test_a_drawn_line_is_read_by_the_worker_and_shown_in_its_place(review_tab, celery_worker):
     page, tab = review_tab
     tab.click("#draw-line")
-    x0, y0, x1, y1 = line_box(MISSED)
+    x0, y0, x1, y1 = scans.pasted_box(MISSED)
     drag(tab, (x0 - 5, y0 - 5, x1 + 5, y1 + 5))
 
     # The page reloads with the new third line, then again once the worker has read it.
@@ -81,7 +74,7 @@ def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
     expect(tab.locator("#line-edit-status")).to_have_text(
         "Drag a new box round line 3 on the scan, tall letters and all: it is fitted to the writing (Esc: cancel)."
     )
-    x0, y0, x1, y1 = line_box(3)
+    x0, y0, x1, y1 = scans.pasted_box(3)
     drag(tab, (x0 - 5, y0 - 5, x1 + 5, y1 + 5))
 
     # Its placeholder reading goes with the old box; the worker reads the new one.
@@ -97,7 +90,7 @@ def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
 
 def test_redrawing_starts_from_the_lines_direction_and_escape_cancels_it(review_tab):
     page, tab = review_tab
-    x0, y0, x1, y1 = line_box(0)
+    x0, y0, x1, y1 = scans.pasted_box(0)
     page.lines.filter(order=0).update(baseline=[[x1 - 10, y1], [x1 - 10, y0]])  # as if it ran up the page
     tab.reload()
     tab.locator("li.line >> nth=0").locator("button.redraw-line").click()

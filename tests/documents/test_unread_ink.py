@@ -8,8 +8,10 @@ from documents.exports import export_json
 from documents.models import Page
 from documents.selectors import document_checks
 from documents.services import line_add, line_text_save, page_lines_create, page_lines_set_aside, unread_ink_mark
+from ml.formats.writing import bounding_box
 from ml.layout import PageLayout, TextLine
 from recognition.models import Job, JobState
+from tests import scans
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +40,27 @@ def test_a_line_drawn_round_a_place_takes_it_in(page, monkeypatch):
     line_add(page=page, box=(690, 590, 830, 650))
     page.refresh_from_db()
     assert [place["id"] for place in page.unread_ink] == [1]  # the stamp is still to be looked at
+
+
+def test_a_line_drawn_over_part_of_a_place_leaves_the_rest_of_it_to_look_at(page, monkeypatch):
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    second, third = scans.pasted_box(1), scans.pasted_box(2)
+    over_both = [[second[0], second[1]], [third[2], second[1]], [third[2], third[3]], [second[0], third[3]]]
+    page.unread_ink = [{"id": 1, "polygon": over_both}, {"id": 2, "polygon": [list(p) for p in DOSE]}]
+    page.save()
+
+    line_add(page=page, box=(second[0] - 5, second[1] - 5, second[2] + 5, second[3] + 5))
+
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_ink] == [1, 2]
+    x0, y0, x1, y1 = bounding_box(page.unread_ink[0]["polygon"])
+    assert y0 > second[1] + 0.5 * (second[3] - second[1]) and y1 > third[1]  # the third line's ink is still shown
+
+    Job.objects.filter(page=page).update(state=JobState.DONE)  # the drawn line was read
+    line_add(page=page, box=(third[0] - 5, third[1] - 5, third[2] + 5, third[3] + 5))
+
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_ink] == [2]
 
 
 def test_lines_set_aside_become_places_saying_why_and_a_persons_line_stays(page, owner):
