@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 
-from documents.layouts import drawn_box, insertion_index, line_polygon, places_left
+from documents.layouts import drawn_box, insertion_index, line_polygon, places_left, places_left_out
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
 from documents.signals import document_uploaded, page_lines_edited, page_turned
 from documents.imports import match_layouts
@@ -304,13 +304,14 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
         if not vouched:
             locked.versions.all().delete()
             locked.revision += 1  # its text changes: an edit begun on the old reading is stale
-        others = Line.objects.filter(page=page).exclude(pk=locked.pk).order_by("order")
-        boxes = [bounding_box(p) for p in others.values_list("polygon", flat=True)]
-        order = insertion_index(boxes, bounding_box(polygon))
+        others = list(Line.objects.filter(page=page).exclude(pk=locked.pk).order_by("order").values_list("polygon", flat=True))
+        order = insertion_index([bounding_box(p) for p in others], bounding_box(polygon))
         _line_reorder(line=locked, to=order)
+        old_polygon = locked.polygon
         locked.polygon, locked.baseline, locked.order = polygon, baseline, order
         locked.save(update_fields=["polygon", "baseline", "order", "revision"])
         _unread_ink_take_in(locked_page, gray, box, polygon)
+        _unread_ink_left_out(locked_page, gray, old_polygon, [polygon, *others])
         page_lines_edited.send(sender=Page, page=page, to_read=None if vouched else locked)
     page.unread_ink = locked_page.unread_ink
     return locked
@@ -334,6 +335,17 @@ def _unread_ink_take_in(page: Page, gray: np.ndarray, box: tuple[int, int, int, 
         page.unread_ink = places_left(page.unread_ink, gray, box, polygon)
     except Exception:  # a fault here must not lose the person's line, nor hide a place
         log.exception("Taking the places under box %s on page %s failed; the places are kept", box, page.pk)
+        return
+    page.save(update_fields=["unread_ink"])
+
+
+def _unread_ink_left_out(page: Page, gray: np.ndarray, old_polygon: list, outlines: list) -> None:
+    """Ink the redrawn line held in ``old_polygon`` that no line's outline (its new one first)
+    takes in now becomes a place of unread ink, saying so."""
+    try:
+        page.unread_ink = places_left_out(page.unread_ink, gray, old_polygon, outlines)
+    except Exception:  # a fault here must not lose the person's line
+        log.exception("Looking for ink left out of the old outline on page %s failed", page.pk)
         return
     page.save(update_fields=["unread_ink"])
 

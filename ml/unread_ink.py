@@ -46,18 +46,26 @@ def unread_ink(mask: np.ndarray, outlines: list[np.ndarray], spacing: float, min
     return boxes
 
 
-def ink_left(gray: np.ndarray, place: Box, outlines: list[np.ndarray], spacing: float) -> list[Box]:
+def ink_left(
+    gray: np.ndarray, place: Box, outlines: list[np.ndarray], spacing: float, inside: np.ndarray | None = None,
+    min_ink: float = MIN_INK,
+) -> list[Box]:
     """What of a place of unread ink (``place``, a box in the pixels of the gray page ``gray``) the
     line outlines (float [N, 2] polygons, page pixels) leave out, as boxes round its groups of ink
-    in page pixels: a line drawn over part of a place reads that part, not the rest."""
+    in page pixels: a line drawn over part of a place reads that part, not the rest. With
+    ``inside`` (a polygon), only the ink within it counts."""
     height, width = gray.shape
     x0, y0 = max(int(place[0]), 0), max(int(place[1]), 0)
     x1, y1 = min(int(np.ceil(place[2])), width), min(int(np.ceil(place[3])), height)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return []
     mask = crop_ink(gray[y0:y1, x0:x1], max_skew=6.0)
+    if inside is not None:
+        within = np.zeros_like(mask)
+        cv2.fillPoly(within, [np.round(np.asarray(inside, np.float32) - (x0, y0)).astype(np.int32)], 1)
+        mask &= within
     shifted = [np.asarray(outline, np.float32) - (x0, y0) for outline in outlines]
-    return [(a + x0, b + y0, c + x0, d + y0) for a, b, c, d in unread_ink(mask, shifted, spacing)]
+    return [(a + x0, b + y0, c + x0, d + y0) for a, b, c, d in unread_ink(mask, shifted, spacing, min_ink)]
 
 
 def _odd(size: float) -> int:

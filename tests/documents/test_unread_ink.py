@@ -7,7 +7,8 @@ from rest_framework.test import APIClient
 from documents.exports import export_json
 from documents.models import Page
 from documents.selectors import document_checks
-from documents.services import line_add, line_text_save, page_lines_create, page_lines_set_aside, unread_ink_mark
+from documents.layouts import LEFT_OUT_NOTE
+from documents.services import line_add, line_redraw, line_text_save, page_lines_create, page_lines_set_aside, unread_ink_mark
 from ml.formats.writing import bounding_box
 from ml.layout import PageLayout, TextLine
 from recognition.models import Job, JobState
@@ -61,6 +62,28 @@ def test_a_line_drawn_over_part_of_a_place_leaves_the_rest_of_it_to_look_at(page
 
     page.refresh_from_db()
     assert [place["id"] for place in page.unread_ink] == [2]
+
+
+def test_a_line_run_into_its_neighbour_and_drawn_again_leaves_the_neighbours_ink_shown(page, monkeypatch):
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    second, third = scans.pasted_box(1), scans.pasted_box(2)
+    merged = page.lines.get()  # the segmenter ran the second and third lines into one
+    merged.polygon = [[second[0], second[1]], [third[2], second[1]], [third[2], third[3]], [second[0], third[3]]]
+    merged.save()
+
+    line_redraw(line=merged, box=(second[0] - 5, second[1] - 5, second[2] + 5, second[3] + 5))
+
+    page.refresh_from_db()
+    (left,) = [place for place in page.unread_ink if place["id"] > 2]
+    assert left["note"] == LEFT_OUT_NOTE
+    x0, y0, x1, y1 = bounding_box(left["polygon"])
+    assert y0 >= second[3] - 10 and y1 > third[1] + 0.5 * (third[3] - third[1])  # the third line's ink
+
+    Job.objects.filter(page=page).update(state=JobState.DONE)
+    line_redraw(line=page.lines.get(), box=(second[0] - 5, second[1] - 5, second[2] + 5, second[3] + 5))
+
+    page.refresh_from_db()
+    assert len(page.unread_ink) == 3  # drawn again round the same writing, nothing more is left out
 
 
 def test_lines_set_aside_become_places_saying_why_and_a_persons_line_stays(page, owner):
