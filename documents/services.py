@@ -21,7 +21,7 @@ from documents.imports import match_layouts
 from documents.uploads import PageImage, UploadedFile, read_pages, turn_image
 from ml.drawn_line import box_line, fit_drawn_line
 from ml.formats.writing import bounding_box
-from ml.layout import LinePrediction, PageLayout
+from ml.layout import LinePrediction, PageLayout, TextLine
 
 log = logging.getLogger(__name__)
 
@@ -447,7 +447,23 @@ def document_import(
             page = _page_create(document=document, number=number, image=image)
             stored.append(page.image.name)
             _imported_lines_create(page=page, layout=layout, author=owner)
+            _imported_unread_ink_find(page=page)
     return document
+
+
+def _imported_unread_ink_find(*, page: Page) -> None:
+    """Ink on an imported page that none of its lines takes in (text the other tool left out)
+    becomes places to look at, as on a page the segmenter read."""
+    from ml.segmentation import unread_ink_around  # here: it brings torch, which the web process otherwise never loads
+
+    lines = [TextLine(id=str(line.pk), polygon=line.polygon, baseline=line.baseline) for line in page.lines.all()]
+    try:
+        places = unread_ink_around(page.gray(), lines)
+    except Exception:  # the imported lines are what matters: they are kept without places
+        log.exception("Looking for ink outside the imported lines of page %s failed", page.pk)
+        return
+    page.unread_ink = [{"id": n, "polygon": [list(p) for p in polygon]} for n, polygon in enumerate(places, start=1)]
+    page.save(update_fields=["unread_ink"])
 
 
 def _imported_lines_create(*, page: Page, layout: PageLayout, author: AbstractBaseUser) -> None:

@@ -33,9 +33,11 @@ from ml.line_finding import (
 )
 from ml.line_geometry import baseline, outline, unturned
 from ml.line_net import DEFAULT_LINE_NET_PATH, LineNet, line_band, line_bands, load_line_net
-from ml.page_ink import page_ink
+from ml.baseline_spacing import baseline_spacing
+from ml.page_ink import PageInk, page_ink
 from ml.reading_order import reading_order
 from ml.sideways_lines import SidewaysLine, sideways_lines
+from ml.thin_outlines import widen_thin_outlines
 from ml.unread_ink import Box, unread_ink
 
 
@@ -193,12 +195,7 @@ def _turned_back(layout: PageLayout, turn: int, shape: tuple[int, int]) -> PageL
 
 def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     """The text lines of a page, unordered, in the deskewed working frame."""
-    scale = config.working_size / max(gray.shape)
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    ink = page_ink(small, config.max_skew)
-    mask = drop_specks(ink.mask)
-    spacing = estimate_spacing(mask)
-    mask = drop_rules(mask, spacing)
+    scale, small, ink, mask, spacing = _working_ink(gray, config)
     net = _line_net(config)
     bands, pieces = None, None
     if net is not None:
@@ -225,6 +222,33 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     unread = unread_ink(mask | drop_specks(ink.small_print), outlines + [line.outline for line in sideways], spacing)
     to_page = _inverse(ink.rotation, scale)
     return DetectedLines(lines, spacing, to_page, band_area, unread, baselines, outlines, sideways)
+
+
+def _working_ink(gray: np.ndarray, config: SegmenterConfig) -> tuple[float, np.ndarray, PageInk, np.ndarray, float]:
+    """The page at working scale: its scale, image, ink, cleaned ink mask and a first guess of
+    the line spacing (working pixels)."""
+    scale = config.working_size / max(gray.shape)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ink = page_ink(small, config.max_skew)
+    mask = drop_specks(ink.mask)
+    spacing = estimate_spacing(mask)
+    return scale, small, ink, drop_rules(mask, spacing), spacing
+
+
+def unread_ink_around(gray: np.ndarray, lines: list[TextLine], config: SegmenterConfig | None = None) -> list[list[Point]]:
+    """Places (page pixels) of ink that none of ``lines`` takes in, found as for the segmenter's own
+    lines: for lines that came from elsewhere (imported from ALTO or PAGE XML), so that text they
+    leave out is shown too. Outlines drawn as thin strips through the letters count widened."""
+    config = config or SegmenterConfig()
+    scale, _, ink, mask, spacing = _working_ink(gray, config)
+    lines, _ = widen_thin_outlines(gray, [line for line in lines if len(line.polygon) >= 3])
+    spacing = scale * (baseline_spacing([np.array(line.baseline, float) for line in lines], min_lines=3) or 0) or spacing
+    to_mask = ink.rotation[:, :2] * scale
+    outlines = [np.asarray(line.polygon, np.float64) @ to_mask.T + ink.rotation[:, 2] for line in lines]
+    boxes = unread_ink(mask | drop_specks(ink.small_print), outlines, spacing)
+    to_page = _inverse(ink.rotation, scale)
+    height, width = gray.shape
+    return [_to_page(_corners(box), to_page, width, height) for box in boxes]
 
 
 def _page_bands(net: LineNet, small: np.ndarray, rotation: np.ndarray) -> np.ndarray:
