@@ -49,3 +49,16 @@ def test_a_page_with_too_few_lines_to_measure_their_spacing_is_left_as_it_is():
     lines = [line_at(BASELINES[0], 18, 2), line_at(BASELINES[1], 18, 2)]
 
     assert widen_thin_outlines(page, lines) == (lines, 0)
+
+
+def test_ink_round_imported_lines_counts_thin_outlines_widened_and_shows_a_line_left_out():
+    from ml.segmentation import SegmenterConfig, unread_ink_around
+
+    page = page_of_lines()
+    lines = [line_at(y, 18, 2) for y in BASELINES]  # every outline a strip through the letters
+    config = SegmenterConfig(line_net=None)
+
+    assert unread_ink_around(page, lines, config) == []
+    (place,) = unread_ink_around(page, lines[:2] + lines[3:], config)  # the third line is not in the XML
+    ys = [y for _, y in place]
+    assert BASELINES[1] + 20 < min(ys) and max(ys) < BASELINES[3] - 40
