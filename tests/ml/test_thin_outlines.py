@@ -51,7 +51,7 @@ def test_a_page_with_too_few_lines_to_measure_their_spacing_is_left_as_it_is():
     assert widen_thin_outlines(page, lines) == (lines, 0)
 
 
-def test_ink_round_imported_lines_counts_thin_outlines_widened_and_shows_a_line_left_out():
+def test_ink_round_imported_lines_shows_a_line_left_out_and_nothing_round_strips_through_letters():
     from ml.segmentation import SegmenterConfig, unread_ink_around
 
     page = page_of_lines()
