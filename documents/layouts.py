@@ -10,7 +10,7 @@ import numpy as np
 from ml.formats.writing import bounding_box
 from ml.layout import PageLayout, Point, TextLine, rescale
 from ml.reading_order import Box, reading_order
-from ml.unread_ink import ink_left
+from ml.unread_ink import place_ink
 
 # When a format gives only a baseline, the line is drawn as a band around it:
 # most of a line's ink is above its baseline.
@@ -86,36 +86,39 @@ def mostly_inside(polygon: Sequence[Sequence[float]], box: Box) -> bool:
     return width > 0 and height > 0 and width * height >= 0.5 * max((x1 - x0) * (y1 - y0), 1)
 
 
+# A place a drawn line covers this much of the ink of is read with it; one it covers less of
+# than the other share is left as it was; in between, the groups of ink left out stay.
+READ_WITH_LINE, UNTOUCHED = 0.9, 0.1
+LEFT_OUT_NOTE = "ink its line held until the line was drawn again"
+# Ink a line held is writing: less of it (in line thicknesses squared) than a place found on a
+# page needs is shown. A few letters of a fine pen ("enres." of "12 genres.") have 0.08.
+LEFT_OUT_MIN_INK = 0.05
+
+
 def places_left(places: list[dict], gray: np.ndarray, box: Box, polygon: Sequence[Sequence[float]]) -> list[dict]:
-    """The places of unread ink once a line drawn as ``box`` and fitted to ``polygon`` is read:
-    a place it takes in goes, the ink of a place it leaves out stays (the second line of a
-    place over two lines). A place whose ink cannot be told at full scale goes only when at
-    least half of it lies in the box. Ids of places kept stay; parts of one get new ids."""
-    line_box = bounding_box(polygon)
-    thickness = min(line_box[2] - line_box[0], line_box[3] - line_box[1])  # across the writing
+    """The places of unread ink once a line drawn as ``box`` and fitted to ``polygon`` is read,
+    judged by their ink at full scale: a place whose ink it takes in goes, the ink of a place it
+    leaves out stays (the second line of a place over two lines). A place whose ink cannot be
+    told at full scale goes only when at least half of it lies in the box. Ids of places kept
+    stay; further parts of one get new ids."""
+    thickness = _thickness(polygon)
     outline = np.asarray(polygon, np.float32)
     next_id = max((place["id"] for place in places), default=0) + 1
     kept = []
     for place in places:
         place_box = bounding_box(place["polygon"])
-        if not _overlap(place_box, box):
+        ink = place_ink(gray, place_box, [outline], thickness) if _overlap(place_box, box) else None
+        if ink is None or (ink.ink == 0 and not mostly_inside(place["polygon"], box)):
             kept.append(place)
+        elif ink.ink == 0 or ink.left < (1 - READ_WITH_LINE) * ink.ink:
             continue
-        if not ink_left(gray, place_box, [], thickness):
-            if not mostly_inside(place["polygon"], box):
-                kept.append(place)
-            continue
-        for n, (x0, y0, x1, y1) in enumerate(ink_left(gray, place_box, [outline], thickness)):
-            place_id = place["id"] if n == 0 else next_id
-            next_id += n > 0
-            kept.append({**place, "id": place_id, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]})
+        elif ink.left > (1 - UNTOUCHED) * ink.ink:
+            kept.append(place)
+        else:  # what is left may be crumbs of the line's own letters: only groups of ink count
+            for n, part in enumerate(ink.groups(thickness, LEFT_OUT_MIN_INK)):
+                kept.append({**place, "id": place["id"] if n == 0 else next_id, "polygon": _corners(part)})
+                next_id += n > 0
     return kept
-
-
-LEFT_OUT_NOTE = "ink its line held until the line was drawn again"
-# Ink a line held is writing: less of it (in line thicknesses squared) than a place found on a
-# page needs is shown. A few letters of a fine pen ("enres." of "12 genres.") have 0.08.
-LEFT_OUT_MIN_INK = 0.05
 
 
 def places_left_out(
@@ -124,15 +127,25 @@ def places_left_out(
     """``places`` and, after them, the ink a line held inside ``old_polygon`` that no line
     outline (the line's new one first) takes in now: a line run into its neighbour and drawn
     again round its own writing must not hide the neighbour's."""
-    new_box = bounding_box(outlines[0])
-    thickness = min(new_box[2] - new_box[0], new_box[3] - new_box[1])
-    left = ink_left(gray, bounding_box(old_polygon), [np.asarray(o, np.float32) for o in outlines], thickness,
-                    inside=np.asarray(old_polygon, np.float32), min_ink=LEFT_OUT_MIN_INK)
+    thickness = _thickness(outlines[0])
+    ink = place_ink(gray, bounding_box(old_polygon), [np.asarray(o, np.float32) for o in outlines], thickness,
+                    inside=np.asarray(old_polygon, np.float32))
     first_id = max((place["id"] for place in places), default=0) + 1
     return places + [
-        {"id": n, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]], "note": LEFT_OUT_NOTE}
-        for n, (x0, y0, x1, y1) in enumerate(left, start=first_id)
+        {"id": n, "polygon": _corners(part), "note": LEFT_OUT_NOTE}
+        for n, part in enumerate(ink.groups(thickness, LEFT_OUT_MIN_INK), start=first_id)
     ]
+
+
+def _thickness(polygon: Sequence[Sequence[float]]) -> float:
+    """A line's extent across its writing, whichever way it runs."""
+    x0, y0, x1, y1 = bounding_box(polygon)
+    return max(min(x1 - x0, y1 - y0), 1)
+
+
+def _corners(box: Box) -> list[list[int]]:
+    x0, y0, x1, y1 = box
+    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
 
 
 def _overlap(a: Box, b: Box) -> bool:

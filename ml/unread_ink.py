@@ -7,6 +7,8 @@ reports where ink was left over, and the review page shows those places.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -27,16 +29,16 @@ MIN_INK = 0.1
 def unread_ink(mask: np.ndarray, outlines: list[np.ndarray], spacing: float, min_ink: float = MIN_INK) -> list[Box]:
     """Boxes round groups of ink in ``mask`` (1 = ink) outside every line outline (float [N, 2]
     polygons), in the mask's pixels: ink that the recognizer, reading lines by their outline, never sees."""
-    covered = np.zeros_like(mask)
-    cv2.fillPoly(covered, [np.round(o).astype(np.int32) for o in outlines], 1)
-    reach = _odd(2 * LINE_REACH * spacing)
-    covered = cv2.dilate(covered, np.ones((reach, reach), np.uint8))
-    left = mask & (1 - covered)
-    if not left.any():
+    return ink_groups(_outside(mask, outlines, spacing), spacing, min_ink)
+
+
+def ink_groups(mask: np.ndarray, spacing: float, min_ink: float = MIN_INK) -> list[Box]:
+    """Boxes round the groups of ink in ``mask`` with at least ``min_ink`` spacings squared of it."""
+    if not mask.any():
         return []
     kernel = np.ones((_odd(2 * GROUP_ACROSS * spacing), _odd(2 * GROUP_ALONG * spacing)), np.uint8)
-    count, labels = cv2.connectedComponents(cv2.dilate(left, kernel), connectivity=8)
-    ys, xs = np.nonzero(left)
+    count, labels = cv2.connectedComponents(cv2.dilate(mask, kernel), connectivity=8)
+    ys, xs = np.nonzero(mask)
     group = labels[ys, xs]
     ink = np.bincount(group, minlength=count)
     boxes = []
@@ -46,26 +48,47 @@ def unread_ink(mask: np.ndarray, outlines: list[np.ndarray], spacing: float, min
     return boxes
 
 
-def ink_left(
-    gray: np.ndarray, place: Box, outlines: list[np.ndarray], spacing: float, inside: np.ndarray | None = None,
-    min_ink: float = MIN_INK,
-) -> list[Box]:
-    """What of a place of unread ink (``place``, a box in the pixels of the gray page ``gray``) the
-    line outlines (float [N, 2] polygons, page pixels) leave out, as boxes round its groups of ink
-    in page pixels: a line drawn over part of a place reads that part, not the rest. With
-    ``inside`` (a polygon), only the ink within it counts."""
+@dataclass
+class PlaceInk:
+    """The ink of a place of unread ink at full scale, and what of it some line outlines leave out."""
+
+    ink: int  # pixels
+    left: int  # pixels outside every outline
+    mask: np.ndarray  # uint8, 1 = ink left out, over the place's box
+    origin: tuple[int, int]  # page pixels of ``mask``'s corner
+
+    def groups(self, spacing: float, min_ink: float) -> list[Box]:
+        """Boxes (page pixels) round the groups of ink left out."""
+        x0, y0 = self.origin
+        return [(a + x0, b + y0, c + x0, d + y0) for a, b, c, d in ink_groups(self.mask, spacing, min_ink)]
+
+
+def place_ink(
+    gray: np.ndarray, place: Box, outlines: list[np.ndarray], spacing: float, inside: np.ndarray | None = None
+) -> PlaceInk:
+    """The ink in ``place`` (a box in the pixels of the gray page ``gray``; with ``inside``, a
+    polygon, only the ink within it) and what of it the line outlines (float [N, 2] polygons, page
+    pixels) leave out: a line drawn over part of a place reads that part, not the rest."""
     height, width = gray.shape
     x0, y0 = max(int(place[0]), 0), max(int(place[1]), 0)
     x1, y1 = min(int(np.ceil(place[2])), width), min(int(np.ceil(place[3])), height)
     if x1 - x0 < 2 or y1 - y0 < 2:
-        return []
+        return PlaceInk(0, 0, np.zeros((1, 1), np.uint8), (x0, y0))
     mask = crop_ink(gray[y0:y1, x0:x1], max_skew=6.0)
     if inside is not None:
         within = np.zeros_like(mask)
         cv2.fillPoly(within, [np.round(np.asarray(inside, np.float32) - (x0, y0)).astype(np.int32)], 1)
         mask &= within
-    shifted = [np.asarray(outline, np.float32) - (x0, y0) for outline in outlines]
-    return [(a + x0, b + y0, c + x0, d + y0) for a, b, c, d in unread_ink(mask, shifted, spacing, min_ink)]
+    left = _outside(mask, [np.asarray(outline, np.float32) - (x0, y0) for outline in outlines], spacing)
+    return PlaceInk(int(mask.sum()), int(left.sum()), left, (x0, y0))
+
+
+def _outside(mask: np.ndarray, outlines: list[np.ndarray], spacing: float) -> np.ndarray:
+    """``mask`` less what lies within reach of an outline."""
+    covered = np.zeros_like(mask)
+    cv2.fillPoly(covered, [np.round(o).astype(np.int32) for o in outlines], 1)
+    reach = _odd(2 * LINE_REACH * spacing)
+    return mask & (1 - cv2.dilate(covered, np.ones((reach, reach), np.uint8)))
 
 
 def _odd(size: float) -> int:

@@ -19,6 +19,7 @@ from ml.drawn_line import writing_direction
 from ml.formats.writing import bounding_box
 from recognition import services as recognition
 from recognition.models import Job, JobStage, JobState
+from tests import scans
 
 pytestmark = pytest.mark.django_db
 
@@ -172,9 +173,10 @@ def test_a_line_redrawn_elsewhere_takes_its_place_in_reading_order(page, sent):
 
 
 def test_redrawing_takes_in_the_unread_ink_of_the_new_box(page, sent):
-    page.unread_ink = [{"id": 1, "polygon": [[205, 60], [250, 60], [250, 95], [205, 95]]}]
+    x0, y0, x1, y1 = scans.pasted_box(0)  # writing on the scan that no line held
+    page.unread_ink = [{"id": 1, "polygon": [[x0 + 200, y0], [x0 + 400, y0], [x0 + 400, y1], [x0 + 200, y1]]}]
     page.save()
-    line_redraw(line=page.lines.get(order=1), box=(8, 58, 260, 104))
+    line_redraw(line=page.lines.get(order=1), box=(x0 - 5, y0 - 5, x1 + 5, y1 + 5))
     page.refresh_from_db()
     assert page.unread_ink == []
 

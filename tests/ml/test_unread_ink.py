@@ -8,7 +8,7 @@ from drawn_pages import FONT, INK, draw_page
 
 from ml.line_net import DEFAULT_LINE_NET_PATH
 from ml.segmentation import SegmenterConfig, segment_page
-from ml.unread_ink import ink_left, unread_ink
+from ml.unread_ink import place_ink, unread_ink
 
 SPACING = 40.0
 
@@ -38,17 +38,20 @@ def test_nothing_is_shown_when_every_mark_is_in_a_line():
     assert unread_ink(mask, [band(10, 390, 30, 70), band(10, 310, 110, 150)], SPACING) == []
 
 
-def test_ink_left_of_a_place_is_what_the_lines_drawn_over_it_leave_out():
+def test_a_places_ink_and_what_the_lines_drawn_over_it_leave_out():
     page = np.full((300, 900), 232, np.uint8)
     for y in (100, 160):  # two lines of writing under one place
         cv2.putText(page, "the quick brown fox", (50, y), FONT, 1.2, INK, 2)
     place = (40, 60, 520, 180)
     first = band(40, 520, 62, 118)
 
-    assert len(ink_left(page, place, [], SPACING)) == 2  # a group of ink a line
-    (x0, y0, x1, y1), = ink_left(page, place, [first], SPACING)
+    untouched = place_ink(page, place, [], SPACING)
+    assert untouched.left == untouched.ink > 0 and len(untouched.groups(SPACING, 0.1)) == 2  # a group a line
+    half = place_ink(page, place, [first], SPACING)
+    assert 0.3 * half.ink < half.left < 0.7 * half.ink
+    (x0, y0, x1, y1), = half.groups(SPACING, 0.1)
     assert 120 <= y0 and y1 <= 180 and x0 < 60 and x1 > 340  # the second line, whole
-    assert ink_left(page, place, [first, band(40, 520, 120, 178)], SPACING) == []
+    assert place_ink(page, place, [first, band(40, 520, 120, 178)], SPACING).left == 0
 
 
 @pytest.fixture(params=["classical", "line network"])
