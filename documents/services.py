@@ -268,7 +268,7 @@ def line_add(*, page: Page, box: tuple[float, float, float, float], direction: s
     the page is being processed.
     """
     box = drawn_box(box, page.width, page.height)
-    gray = page.gray()
+    gray = _page_gray(page)
     polygon, baseline = _drawn_line(page, gray, box, direction)
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
@@ -293,7 +293,7 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
     """
     page = line.page
     box = drawn_box(box, page.width, page.height)
-    gray = page.gray()
+    gray = _page_gray(page)
     polygon, baseline = _drawn_line(page, gray, box, direction)
     with transaction.atomic():
         locked_page = Page.objects.select_for_update().get(pk=page.pk)
@@ -317,7 +317,17 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
     return locked
 
 
-def _drawn_line(page: Page, gray: np.ndarray, box: tuple[int, int, int, int], direction: str) -> tuple[list, list]:
+def _page_gray(page: Page) -> np.ndarray | None:
+    """The page image as gray, or None (logged) when it cannot be read: a drawn line is then
+    taken as drawn and the places are kept as they are."""
+    try:
+        return page.gray()
+    except Exception:
+        log.exception("The image of page %s could not be read", page.pk)
+        return None
+
+
+def _drawn_line(page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str) -> tuple[list, list]:
     """The polygon and baseline of the writing a person drew ``box`` round, fitted to its ink
     (a loose box read as it is takes in parts of the lines above and below)."""
     try:
@@ -328,7 +338,7 @@ def _drawn_line(page: Page, gray: np.ndarray, box: tuple[int, int, int, int], di
     return [list(p) for p in polygon], [list(p) for p in baseline]
 
 
-def _unread_ink_take_in(page: Page, gray: np.ndarray, box: tuple[int, int, int, int], polygon: list) -> None:
+def _unread_ink_take_in(page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], polygon: list) -> None:
     """The places of unread ink that a line drawn as ``box`` (fitted to ``polygon``) takes in are
     read with it now; what ink of them it leaves out stays to be looked at."""
     try:
@@ -339,7 +349,7 @@ def _unread_ink_take_in(page: Page, gray: np.ndarray, box: tuple[int, int, int, 
     page.save(update_fields=["unread_ink"])
 
 
-def _unread_ink_left_out(page: Page, gray: np.ndarray, old_polygon: list, outlines: list) -> None:
+def _unread_ink_left_out(page: Page, gray: np.ndarray | None, old_polygon: list, outlines: list) -> None:
     """Ink the redrawn line held in ``old_polygon`` that no line's outline (its new one first)
     takes in now becomes a place of unread ink, saying so."""
     try:

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from documents.layouts import drawn_box, insertion_index
 from documents import services
-from documents.models import Line
+from documents.models import Line, Page
 from documents.services import (
     LineEditRefused, LineRemoved, StaleRevision, line_add, line_redraw, line_remove, line_text_save,
 )
@@ -142,6 +142,18 @@ def test_a_fault_in_the_fitting_keeps_the_box_as_drawn(page, sent, monkeypatch, 
 
     assert line.polygon == [[40, 140], [1000, 140], [1000, 330], [40, 330]]
     assert Line.objects.filter(pk=line.pk).exists() and "taken as drawn" in caplog.text
+
+
+def test_a_page_image_that_cannot_be_read_keeps_the_box_as_drawn_and_the_places(page, sent, monkeypatch, caplog):
+    page.unread_ink = [{"id": 1, "polygon": [[40, 140], [1000, 140], [1000, 330], [40, 330]]}]
+    page.save()
+    monkeypatch.setattr(Page, "gray", lambda self: (_ for _ in ()).throw(OSError("image file is truncated")))
+
+    line = line_add(page=page, box=(40, 140, 1000, 330))
+
+    assert line.polygon == [[40, 140], [1000, 140], [1000, 330], [40, 330]]
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_ink] == [1] and "could not be read" in caplog.text
 
 
 def test_an_edit_begun_on_the_old_reading_of_a_redrawn_line_is_stale(page, owner):
