@@ -107,14 +107,16 @@ def places_left(places: list[dict], gray: np.ndarray, box: Box, polygon: Sequenc
     kept = []
     for place in places:
         place_box = bounding_box(place["polygon"])
-        ink = place_ink(gray, place_box, [outline], thickness) if _overlap(place_box, box) else None
-        if ink is None or (ink.ink == 0 and not mostly_inside(place["polygon"], box)):
+        if not _overlap(place_box, box):
             kept.append(place)
-        elif ink.ink == 0 or ink.left < (1 - READ_WITH_LINE) * ink.ink:
             continue
+        ink = place_ink(gray, place_box, [outline], thickness)
+        if ink.ink == 0:  # its ink cannot be told at full scale: the box decides
+            if not mostly_inside(place["polygon"], box):
+                kept.append(place)
         elif ink.left > (1 - UNTOUCHED) * ink.ink:
             kept.append(place)
-        else:  # what is left may be crumbs of the line's own letters: only groups of ink count
+        elif ink.left >= (1 - READ_WITH_LINE) * ink.ink:  # only groups of ink count, not crumbs of the line's letters
             for n, part in enumerate(ink.groups(thickness, LEFT_OUT_MIN_INK)):
                 kept.append({**place, "id": place["id"] if n == 0 else next_id, "polygon": _corners(part)})
                 next_id += n > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from pathlib import PurePosixPath
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 from django.contrib.auth import get_user_model
@@ -276,7 +276,9 @@ def line_add(*, page: Page, box: tuple[float, float, float, float], direction: s
         order = insertion_index([bounding_box(p) for p in polygons], bounding_box(polygon))
         _lines_move(page=page, start=order, by=1)
         line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
-        _unread_ink_take_in(locked, gray, box, polygon)
+        if gray is not None:
+            _places_update(locked, lambda places: places_left(places, gray, box, polygon),
+                           f"Taking in the places under box {box}")
         page_lines_edited.send(sender=Page, page=page, to_read=line)
     page.unread_ink = locked.unread_ink
     return line
@@ -310,8 +312,11 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
         old_polygon = locked.polygon
         locked.polygon, locked.baseline, locked.order = polygon, baseline, order
         locked.save(update_fields=["polygon", "baseline", "order", "revision"])
-        _unread_ink_take_in(locked_page, gray, box, polygon)
-        _unread_ink_left_out(locked_page, gray, old_polygon, [polygon, *others])
+        if gray is not None:
+            _places_update(locked_page, lambda places: places_left(places, gray, box, polygon),
+                           f"Taking in the places under box {box}")
+            _places_update(locked_page, lambda places: places_left_out(places, gray, old_polygon, [polygon, *others]),
+                           "Looking for ink left out of the old outline")
         page_lines_edited.send(sender=Page, page=page, to_read=None if vouched else locked)
     page.unread_ink = locked_page.unread_ink
     return locked
@@ -330,32 +335,24 @@ def _page_gray(page: Page) -> np.ndarray | None:
 def _drawn_line(page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str) -> tuple[list, list]:
     """The polygon and baseline of the writing a person drew ``box`` round, fitted to its ink
     (a loose box read as it is takes in parts of the lines above and below)."""
-    try:
-        polygon, baseline = fit_drawn_line(gray, box, direction)
-    except Exception:  # a fault in the fitting must not lose the person's box: it is taken as drawn
-        log.exception("Fitting the box %s on page %s failed; the box is taken as drawn", box, page.pk)
+    if gray is None:
         polygon, baseline = box_line(box, direction)
+    else:
+        try:
+            polygon, baseline = fit_drawn_line(gray, box, direction)
+        except Exception:  # a fault in the fitting must not lose the person's box: it is taken as drawn
+            log.exception("Fitting the box %s on page %s failed; the box is taken as drawn", box, page.pk)
+            polygon, baseline = box_line(box, direction)
     return [list(p) for p in polygon], [list(p) for p in baseline]
 
 
-def _unread_ink_take_in(page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], polygon: list) -> None:
-    """The places of unread ink that a line drawn as ``box`` (fitted to ``polygon``) takes in are
-    read with it now; what ink of them it leaves out stays to be looked at."""
+def _places_update(page: Page, update: Callable[[list[dict]], list[dict]], what: str) -> None:
+    """Set the page's places of unread ink to ``update`` of them and save them. A fault (logged)
+    leaves them as they were: it must not lose a person's line or an import, nor hide a place."""
     try:
-        page.unread_ink = places_left(page.unread_ink, gray, box, polygon)
-    except Exception:  # a fault here must not lose the person's line, nor hide a place
-        log.exception("Taking the places under box %s on page %s failed; the places are kept", box, page.pk)
-        return
-    page.save(update_fields=["unread_ink"])
-
-
-def _unread_ink_left_out(page: Page, gray: np.ndarray | None, old_polygon: list, outlines: list) -> None:
-    """Ink the redrawn line held in ``old_polygon`` that no line's outline (its new one first)
-    takes in now becomes a place of unread ink, saying so."""
-    try:
-        page.unread_ink = places_left_out(page.unread_ink, gray, old_polygon, outlines)
-    except Exception:  # a fault here must not lose the person's line
-        log.exception("Looking for ink left out of the old outline on page %s failed", page.pk)
+        page.unread_ink = update(page.unread_ink)
+    except Exception:
+        log.exception("%s on page %s failed; its places are kept as they were", what, page.pk)
         return
     page.save(update_fields=["unread_ink"])
 
@@ -467,13 +464,12 @@ def _imported_unread_ink_find(*, page: Page) -> None:
     from ml.segmentation import unread_ink_around  # here: it brings torch, which the web process otherwise never loads
 
     lines = [TextLine(id=str(line.pk), polygon=line.polygon, baseline=line.baseline) for line in page.lines.all()]
-    try:
+
+    def found(_: list[dict]) -> list[dict]:
         places = unread_ink_around(page.gray(), lines)
-    except Exception:  # the imported lines are what matters: they are kept without places
-        log.exception("Looking for ink outside the imported lines of page %s failed", page.pk)
-        return
-    page.unread_ink = [{"id": n, "polygon": [list(p) for p in polygon]} for n, polygon in enumerate(places, start=1)]
-    page.save(update_fields=["unread_ink"])
+        return [{"id": n, "polygon": [list(p) for p in polygon]} for n, polygon in enumerate(places, start=1)]
+
+    _places_update(page, found, "Looking for ink outside the imported lines")
 
 
 def _imported_lines_create(*, page: Page, layout: PageLayout, author: AbstractBaseUser) -> None:
