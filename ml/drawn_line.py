@@ -16,14 +16,14 @@ import cv2
 import numpy as np
 
 from ml.layout import Point
-from ml.page_ink import crop_ink, estimate_skew
+from ml.page_ink import CROP_MAX_SKEW, crop_ink, estimate_skew
 from ml.unread_ink import Box
 
 # Which way the writing in a drawn box runs: along the page, or up or down its margin.
 DIRECTIONS = ("right", "up", "down")
 # Quarter turns (numpy's rot90, counter-clockwise) that stand writing running each way upright.
 _TURNS = {"right": 0, "up": -1, "down": 1}
-MAX_SKEW = 6.0
+MAX_SKEW = CROP_MAX_SKEW
 # The outline reaches at most this many core heights above and below the core: a neighbour's
 # stroke that touches one of the line's own is cut there instead of taken in whole.
 RISE, DROP = 1.2, 1.0

@@ -23,6 +23,8 @@ PAPER_NOISE = 0.12
 PRINT_THICKNESS = 4.0
 PRINT_GAPS = 0.05
 PRINT_ROWS_APART = 5
+# Largest skew of the writing in a crop of a page at full scale (crop_ink), in degrees.
+CROP_MAX_SKEW = 6.0
 
 
 @dataclass
@@ -155,7 +157,7 @@ def ink_mask(darkness: np.ndarray, relative: float = 0.45) -> np.ndarray:
     return (darkness > np.maximum(PAPER_NOISE, relative * strongest)).astype(np.uint8)
 
 
-def crop_ink(crop: np.ndarray, max_skew: float) -> np.ndarray:
+def crop_ink(crop: np.ndarray, max_skew: float = CROP_MAX_SKEW) -> np.ndarray:
     """Ink (uint8, 1 = ink) of a gray crop of a page at full scale, without rulings and margin
     rules (a quarter of the crop's width long, or nine tenths of its height) and not turned;
     strokes that cross a ruling stay whole."""

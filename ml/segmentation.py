@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ml.baseline_spacing import baseline_spacing
 from ml.layout import PageLayout, Point, TextLine, TextRegion
 from ml.line_finding import (
     BAND_CORE,
@@ -33,7 +34,6 @@ from ml.line_finding import (
 )
 from ml.line_geometry import baseline, outline, unturned
 from ml.line_net import DEFAULT_LINE_NET_PATH, LineNet, line_band, line_bands, load_line_net
-from ml.baseline_spacing import baseline_spacing
 from ml.page_ink import PageInk, page_ink
 from ml.reading_order import reading_order
 from ml.sideways_lines import SidewaysLine, sideways_lines
@@ -219,7 +219,7 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     sideways = []
     if config.sideways and bands is not None and len(bands) > 1:
         sideways = sideways_lines(mask, bands[1], factor, spacing, outlines)
-    unread = unread_ink(mask | drop_specks(ink.small_print), outlines + [line.outline for line in sideways], spacing)
+    unread = _unread(mask, ink, outlines + [line.outline for line in sideways], spacing)
     to_page = _inverse(ink.rotation, scale)
     return DetectedLines(lines, spacing, to_page, band_area, unread, baselines, outlines, sideways)
 
@@ -235,6 +235,12 @@ def _working_ink(gray: np.ndarray, config: SegmenterConfig) -> tuple[float, np.n
     return scale, small, ink, drop_rules(mask, spacing), spacing
 
 
+def _unread(mask: np.ndarray, ink: PageInk, outlines: list[np.ndarray], spacing: float) -> list[Box]:
+    """Boxes round ink no outline takes in: the cleaned mask's, and small print's (which the line
+    finder is not given, but which must be shown)."""
+    return unread_ink(mask | drop_specks(ink.small_print), outlines, spacing)
+
+
 def unread_ink_around(gray: np.ndarray, lines: list[TextLine], config: SegmenterConfig | None = None) -> list[list[Point]]:
     """Places (page pixels) of ink that none of ``lines`` takes in, found as for the segmenter's own
     lines: for lines that came from elsewhere (imported from ALTO or PAGE XML), so that text they
@@ -245,7 +251,7 @@ def unread_ink_around(gray: np.ndarray, lines: list[TextLine], config: Segmenter
     spacing = scale * (baseline_spacing([np.array(line.baseline, float) for line in lines], min_lines=3) or 0) or spacing
     to_mask = ink.rotation[:, :2] * scale
     outlines = [np.asarray(line.polygon, np.float64) @ to_mask.T + ink.rotation[:, 2] for line in lines]
-    boxes = unread_ink(mask | drop_specks(ink.small_print), outlines, spacing)
+    boxes = _unread(mask, ink, outlines, spacing)
     to_page = _inverse(ink.rotation, scale)
     height, width = gray.shape
     return [_to_page(_corners(box), to_page, width, height) for box in boxes]

@@ -74,7 +74,7 @@ def place_ink(
     x1, y1 = min(int(np.ceil(place[2])), width), min(int(np.ceil(place[3])), height)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return PlaceInk(0, 0, np.zeros((1, 1), np.uint8), (x0, y0))
-    mask = crop_ink(gray[y0:y1, x0:x1], max_skew=6.0)
+    mask = crop_ink(gray[y0:y1, x0:x1])
     if inside is not None:
         within = np.zeros_like(mask)
         cv2.fillPoly(within, [np.round(np.asarray(inside, np.float32) - (x0, y0)).astype(np.int32)], 1)
