@@ -160,6 +160,15 @@ class PageUnreadInkApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PageUnreadInkReadApi(APIView):
+    @extend_schema(request=None, responses={201: LineSerializer})
+    def post(self, request: Request, page_id: UUID, place_id: int) -> Response:
+        """Read the writing in a place of unread ink: it becomes a line (one line of it; what it leaves
+        out stays a place), read by the model. 404 when the place went, 409 while the page is processed."""
+        page = selectors.page_get(user=request.user, page_id=page_id)
+        return _line_made(lambda: services.place_read(page=page, place_id=place_id), status.HTTP_201_CREATED)
+
+
 class LineDetailApi(APIView):
     @extend_schema(responses=LineSerializer)
     def get(self, request: Request, line_id: UUID) -> Response:
@@ -212,14 +221,21 @@ def _line_drawn(request: Request, edit: Callable[[dict], Line], done_status: int
     """Do ``edit`` with the box (and direction) drawn in the request; the line, or why not."""
     serializer = LineBoxSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
+    return _line_made(lambda: edit(serializer.validated_data), done_status)
+
+
+def _line_made(edit: Callable[[], Line], done_status: int) -> Response:
+    """Do ``edit``, which adds or moves a line; the line, or why not."""
     try:
-        line = edit(serializer.validated_data)
+        line = edit()
     except ValueError as error:  # a box off the page or too small
         return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
     except services.LineEditRefused as error:  # the page is being processed
         return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
     except services.LineRemoved as error:
         return Response({"detail": str(error)}, status=status.HTTP_410_GONE)
+    except services.PlaceGone as error:
+        return Response({"detail": str(error)}, status=status.HTTP_404_NOT_FOUND)
     return Response(LineSerializer(selectors.line_view(line=line)).data, status=done_status)
 
 

@@ -33,6 +33,11 @@ urlpatterns = [
         api.PageUnreadInkApi.as_view(),
         name="api-page-unread-ink",
     ),
+    path(
+        "pages/<uuid:page_id>/unread-ink/<int:place_id>/read/",
+        api.PageUnreadInkReadApi.as_view(),
+        name="api-page-unread-ink-read",
+    ),
     path("lines/<uuid:line_id>/", api.LineDetailApi.as_view(), name="api-line-detail"),
     path("lines/<uuid:line_id>/box/", api.LineBoxApi.as_view(), name="api-line-box"),
     path("jobs/<uuid:job_id>/", JobDetailApi.as_view(), name="api-job-detail"),

@@ -1,7 +1,7 @@
 // Fix what the segmenter got wrong: drag a box round a line it missed (the model then reads it),
 // drag a new box round a line it cut wrongly, or remove a line that is not text; the page reloads
 // to show the change, so unsaved text blocks it.
-// Places of ink no line covers are shown, and dismissed when they hold no text.
+// Places of ink no line covers are shown, made lines to be read, or dismissed when they hold no text.
 (function () {
   const svg = document.getElementById("scan");
   const drawButton = document.getElementById("draw-line");
@@ -127,6 +127,11 @@
     mark.addEventListener("click", () => {
       const url = window.UNREAD_INK_API.replace(/0\/$/, item.dataset.placeId + "/");
       change(url, "PATCH", { dismissed: mark.dataset.dismissed === "true" }, topStatus);
+    });
+    const read = item.querySelector(".read-place");
+    if (read) read.addEventListener("click", () => {
+      say(topStatus, "Making place " + item.dataset.placeId + " a line…");
+      change(window.UNREAD_INK_READ_API.replace(/0\/read\/$/, item.dataset.placeId + "/read/"), "POST", null, topStatus);
     });
   });
 

@@ -65,6 +65,24 @@ def test_a_drawn_line_is_read_by_the_worker_and_shown_in_its_place(review_tab, c
     assert tab.locator("li.line >> nth=3").locator("input.line-text").input_value() == "line 3"
 
 
+def test_a_place_of_unread_ink_that_is_writing_is_read_at_a_click(review_tab, celery_worker):
+    page, tab = review_tab
+    x0, y0, x1, y1 = scans.pasted_box(MISSED)
+    page.unread_ink.append({"id": 2, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]})
+    page.save()
+    tab.reload()
+
+    tab.click('#unread-places li[data-place-id="2"] .read-place')
+
+    expect(tab.locator("li.line")).to_have_count(4)
+    third = tab.locator("li.line >> nth=2")
+    expect(third.locator(".source")).to_have_text("Model", timeout=120_000)
+    read = third.locator("input.line-text").input_value()
+    expected = sorted(scans.LINES_DIR.glob("*.gt.txt"))[MISSED].read_text(encoding="utf-8").strip()
+    assert Levenshtein.normalized_distance(read, expected) < 0.5, (read, expected)
+    expect(tab.locator("#unread-places li")).to_have_count(1)  # the other place is still to be looked at
+
+
 def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
     page, tab = review_tab
     last = tab.locator("li.line >> nth=2")  # the page's fourth handwritten line

@@ -8,7 +8,16 @@ from documents.exports import export_json
 from documents.models import Page
 from documents.selectors import document_checks
 from documents.layouts import LEFT_OUT_NOTE
-from documents.services import line_add, line_redraw, line_text_save, page_lines_create, page_lines_set_aside, unread_ink_mark
+from documents.services import (
+    PlaceGone,
+    line_add,
+    line_redraw,
+    line_text_save,
+    page_lines_create,
+    page_lines_set_aside,
+    place_read,
+    unread_ink_mark,
+)
 from ml.formats.writing import bounding_box
 from ml.layout import PageLayout, TextLine
 from recognition.models import Job, JobState
@@ -62,6 +71,64 @@ def test_a_line_drawn_over_part_of_a_place_leaves_the_rest_of_it_to_look_at(page
 
     page.refresh_from_db()
     assert [place["id"] for place in page.unread_ink] == [2]
+
+
+def _overlap(box, other) -> float:
+    """How much of ``other``'s height ``box`` covers, where they overlap across."""
+    return max(0, min(box[3], other[3]) - max(box[1], other[1])) / (other[3] - other[1])
+
+
+def test_a_place_is_read_a_line_at_a_time_until_none_of_its_ink_is_left(page, django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: sent.append(name))
+    second, third = scans.pasted_box(1), scans.pasted_box(2)
+    over_both = [[second[0], second[1]], [third[2], second[1]], [third[2], third[3]], [second[0], third[3]]]
+    page.unread_ink = [{"id": 1, "polygon": over_both}, {"id": 2, "polygon": [list(p) for p in DOSE]}]
+    page.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = place_read(page=page, place_id=1)
+
+    assert sent == ["recognition.tasks.recognize_page"]
+    read, other = (second, third) if _overlap(bounding_box(first.polygon), second) > 0.5 else (third, second)
+    assert _overlap(bounding_box(first.polygon), read) > 0.6 and _overlap(bounding_box(first.polygon), other) < 0.3
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_ink] == [1, 2]  # the other line's ink is still shown
+    assert _overlap(bounding_box(page.unread_ink[0]["polygon"]), other) > 0.5
+
+    Job.objects.filter(page=page).update(state=JobState.DONE)  # the first was read
+    place_read(page=page, place_id=1)
+
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_ink] == [2]
+    assert page.lines.count() == 3
+    with pytest.raises(PlaceGone):
+        place_read(page=page, place_id=1)
+
+
+def test_the_api_reads_an_open_place_and_says_when_it_cannot(page, owner, stranger, monkeypatch):
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    client = APIClient()
+    client.force_authenticate(stranger)
+    url = reverse("api-page-unread-ink-read", args=[page.id, 2])
+    assert client.post(url).status_code == 404
+    client.force_authenticate(owner)
+    unread_ink_mark(page=page, place_id=1, user=owner, dismissed=True)
+    dismissed = client.post(reverse("api-page-unread-ink-read", args=[page.id, 1]))
+    assert dismissed.status_code == 404 and "no longer on the page" in dismissed.json()["detail"]
+
+    answer = client.post(url)
+
+    assert answer.status_code == 201
+    x0, y0, x1, y1 = bounding_box(answer.json()["polygon"])
+    assert 690 <= x0 < x1 <= 830 and 590 <= y0 < y1 <= 650  # in the place's box, widened a quarter of its height
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_ink] == [1]
+    busy = client.post(reverse("api-page-unread-ink-read", args=[page.id, 1]))  # the new line is being read
+    assert busy.status_code == 404  # dismissed places are not read
+    unread_ink_mark(page=page, place_id=1, user=owner, dismissed=False)
+    busy = client.post(reverse("api-page-unread-ink-read", args=[page.id, 1]))
+    assert busy.status_code == 409 and "still being processed" in busy.json()["detail"]
 
 
 def test_a_line_run_into_its_neighbour_and_drawn_again_leaves_the_neighbours_ink_shown(page, monkeypatch):
