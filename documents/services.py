@@ -16,12 +16,12 @@ from django.db.models import F
 
 from documents.layouts import drawn_box, insertion_index, line_polygon, places_left, places_left_out
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
-from documents.signals import document_uploaded, page_lines_edited, page_turned
+from documents.signals import document_imported, document_uploaded, page_lines_edited, page_turned
 from documents.imports import match_layouts
 from documents.uploads import PageImage, UploadedFile, read_pages, turn_image
 from ml.drawn_line import box_line, fit_drawn_line
 from ml.formats.writing import bounding_box
-from ml.layout import LinePrediction, PageLayout, TextLine
+from ml.layout import LinePrediction, PageLayout, Point
 
 log = logging.getLogger(__name__)
 
@@ -470,8 +470,8 @@ def document_import(
     """Create a document from page images and their ALTO or PAGE XML.
 
     The XML's lines and text become the lines and a verified (imported) text
-    version of each; no recognition runs. Raises UploadError naming the file
-    at fault; nothing is kept when it does.
+    version of each; no recognition runs, but a worker looks for ink the lines
+    leave out. Raises UploadError naming the file at fault; nothing is kept when it does.
     """
     pairs = match_layouts(images=images, layouts=layouts)
     with _stored_files_removed_on_error() as stored, transaction.atomic():
@@ -480,22 +480,15 @@ def document_import(
             page = _page_create(document=document, number=number, image=image)
             stored.append(page.image.name)
             _imported_lines_create(page=page, layout=layout, author=owner)
-            _imported_unread_ink_find(page=page)
+        document_imported.send(sender=Document, document=document)
     return document
 
 
-def _imported_unread_ink_find(*, page: Page) -> None:
-    """Ink on an imported page that none of its lines takes in (text the other tool left out)
-    becomes places to look at, as on a page the segmenter read."""
-    from ml.segmentation import unread_ink_around  # here: it brings torch, which the web process otherwise never loads
-
-    lines = [TextLine(id=str(line.pk), polygon=line.polygon, baseline=line.baseline) for line in page.lines.all()]
-
-    def found(_: list[dict]) -> list[dict]:
-        places = unread_ink_around(page.gray(), lines)
-        return [{"id": n, "polygon": [list(p) for p in polygon]} for n, polygon in enumerate(places, start=1)]
-
-    _places_update(page, found, "Looking for ink outside the imported lines")
+def page_places_set(*, page: Page, places: list[list[Point]]) -> None:
+    """Make ``places`` (polygons, page pixels) the page's places of unread ink, numbered from 1."""
+    Page.objects.filter(pk=page.pk).update(
+        unread_ink=[{"id": n, "polygon": [list(p) for p in polygon]} for n, polygon in enumerate(places, start=1)]
+    )
 
 
 def _imported_lines_create(*, page: Page, layout: PageLayout, author: AbstractBaseUser) -> None:

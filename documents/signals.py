@@ -4,6 +4,10 @@ from django.dispatch import Signal
 # A signal keeps documents/ from importing recognition/ (see DESIGN.md).
 document_uploaded = Signal()
 
+# Sent inside the import transaction with ``document``, whose pages have their lines and text:
+# recognition queues the search for ink those lines leave out.
+document_imported = Signal()
+
 # Sent inside the transaction that turned ``page`` and removed its lines; recognition queues it again,
 # or raises documents.services.PageNotTurned when it cannot.
 page_turned = Signal()

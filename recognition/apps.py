@@ -6,9 +6,15 @@ class RecognitionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from documents.signals import document_uploaded, page_lines_edited, page_turned
-        from recognition.receivers import process_turned_page, process_uploaded_document, read_drawn_line
+        from documents.signals import document_imported, document_uploaded, page_lines_edited, page_turned
+        from recognition.receivers import (
+            find_places_on_imported_document,
+            process_turned_page,
+            process_uploaded_document,
+            read_drawn_line,
+        )
 
         document_uploaded.connect(process_uploaded_document, dispatch_uid="recognition-process-upload")
+        document_imported.connect(find_places_on_imported_document, dispatch_uid="recognition-find-places-on-import")
         page_turned.connect(process_turned_page, dispatch_uid="recognition-process-turned-page")
         page_lines_edited.connect(read_drawn_line, dispatch_uid="recognition-read-drawn-line")

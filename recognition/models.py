@@ -33,6 +33,7 @@ class RecognitionModel(models.Model):
 class JobStage(models.TextChoices):
     SEGMENT = "segment", "Find lines"
     RECOGNIZE = "recognize", "Read lines"
+    PLACES = "places", "Find ink no line covers"  # on an imported page, round the lines it came with
 
 
 class JobState(models.TextChoices):

@@ -7,12 +7,18 @@ import numpy as np
 from django.conf import settings
 
 from documents.models import Line, Page
-from documents.services import line_texts_add_model, page_lines_create, page_lines_set_aside, page_turn_upright
+from documents.services import (
+    line_texts_add_model,
+    page_lines_create,
+    page_lines_set_aside,
+    page_places_set,
+    page_turn_upright,
+)
 from ml.layout import LinePrediction, TextLine
 from ml.line_image import extract_line
 from ml.orientation import reads_upside_down, upright_turns
 from ml.recognizer import Recognizer
-from ml.segmentation import segment_page
+from ml.segmentation import segment_page, unread_ink_around
 from ml.show_through import show_through
 from recognition.models import Job, JobStage, RecognitionModel
 from recognition.recognizers import recognizer_load
@@ -28,6 +34,14 @@ def page_segment(*, page: Page) -> int:
         return existing
     layout = segment_page(page.gray())
     return page_lines_create(page=page, layout=layout)
+
+
+def page_places_find(*, page: Page) -> int:
+    """Find the ink an imported page's lines leave out (text the other tool or its transcriber
+    left out, a stamp) and make it the page's places of unread ink, as on a page the segmenter read."""
+    places = unread_ink_around(page.gray(), [_text_line(line) for line in page.lines.all()])
+    page_places_set(page=page, places=places)
+    return len(places)
 
 
 def page_recognize(
@@ -98,6 +112,10 @@ def _text_line(line: Line) -> TextLine:
 
 def job_segment(*, job: Job) -> int:
     return page_segment(page=job.page)
+
+
+def job_places_find(*, job: Job) -> int:
+    return page_places_find(page=job.page)
 
 
 def job_recognize(*, job: Job) -> int:

@@ -1,9 +1,13 @@
 from documents.models import Document, Line, Page
-from recognition.services import document_process, page_edit_follow, page_process_again
+from recognition.services import document_imported_follow, document_process, page_edit_follow, page_process_again
 
 
 def process_uploaded_document(sender: type, document: Document, **kwargs: object) -> None:
     document_process(document=document)
+
+
+def find_places_on_imported_document(sender: type, document: Document, **kwargs: object) -> None:
+    document_imported_follow(document=document)
 
 
 def process_turned_page(sender: type, page: Page, **kwargs: object) -> None:

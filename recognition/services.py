@@ -36,6 +36,15 @@ def document_process(*, document: Document) -> list[Job]:
     return _pages_process(list(document.pages.order_by("number")))
 
 
+def document_imported_follow(*, document: Document) -> list[Job]:
+    """Queue the search for ink the lines of every imported page leave out."""
+    jobs = Job.objects.bulk_create(
+        Job(document=document, page=page, stage=JobStage.PLACES) for page in document.pages.order_by("number")
+    )
+    _enqueue_after_commit(jobs)
+    return jobs
+
+
 def page_process_again(*, page: Page) -> list[Job]:
     """Queue a page to be segmented and read again (it was turned); refused while it is being processed."""
     if _being_processed(page):
@@ -75,6 +84,7 @@ def _pages_process(pages: list[Page]) -> list[Job]:
 TASK_FOR_STAGE = {
     JobStage.SEGMENT: "recognition.tasks.segment_page",
     JobStage.RECOGNIZE: "recognition.tasks.recognize_page",
+    JobStage.PLACES: "recognition.tasks.find_places",
 }
 
 
@@ -192,7 +202,8 @@ def _jobs_waiting_since(cutoff: datetime) -> QuerySet[Job]:
     segment_not_done_by_then = Job.objects.filter(page=OuterRef("page"), stage=JobStage.SEGMENT).filter(
         Q(state__in=(JobState.QUEUED, JobState.RUNNING)) | Q(finished__gte=cutoff)
     )
-    due = Q(stage=JobStage.SEGMENT, created__lt=cutoff) | Q(~Exists(segment_not_done_by_then), stage=JobStage.RECOGNIZE)
+    sent_at_once = Q(stage__in=(JobStage.SEGMENT, JobStage.PLACES), created__lt=cutoff)
+    due = sent_at_once | Q(~Exists(segment_not_done_by_then), stage=JobStage.RECOGNIZE)
     return Job.objects.filter(not_sent_since, due, state=JobState.QUEUED)
 
 

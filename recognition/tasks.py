@@ -45,6 +45,11 @@ def recognize_page(self: Task, job_id: str) -> None:
     _run(self, job_id, pipeline.job_recognize)
 
 
+@shared_task(bind=True, base=JobTask)
+def find_places(self: Task, job_id: str) -> None:
+    _run(self, job_id, pipeline.job_places_find)
+
+
 @shared_task
 def recover_stale_jobs() -> None:
     services.jobs_recover_stale()

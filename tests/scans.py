@@ -38,6 +38,19 @@ def pasted_box(index: int, first: int = 0) -> tuple[int, int, int, int]:
     return x, y, x + crop.width, y + crop.height
 
 
+def page_xml(indices: list[int]) -> bytes:
+    """PAGE XML of ``handwritten_page()`` (as scan.png) with outlines round its lines ``indices`` only."""
+    lines = ""
+    for n in indices:
+        x0, y0, x1, y1 = pasted_box(n)
+        lines += (f'<TextLine id="l{n}"><Coords points="{x0},{y0} {x1},{y0} {x1},{y1} {x0},{y1}"/>'
+                  f'<Baseline points="{x0},{y1 - 15} {x1},{y1 - 15}"/><TextEquiv><Unicode>line {n}</Unicode></TextEquiv></TextLine>')
+    w, h = PAGE_SIZE
+    return (f'<?xml version="1.0" encoding="UTF-8"?><PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15">'
+            f'<Page imageFilename="scan.png" imageWidth="{w}" imageHeight="{h}"><TextRegion id="r1">'
+            f'<Coords points="0,0 {w},0 {w},{h} 0,{h}"/>{lines}</TextRegion></Page></PcGts>').encode()
+
+
 def png_bytes(image: Image.Image) -> bytes:
     return _encoded(image, "PNG")
 

@@ -4,7 +4,7 @@
   const note = document.getElementById("page-progress");
   if (!note) return;
   const pageId = note.dataset.pageId;
-  const STEP = { segment: "finding lines", recognize: "reading lines" };
+  const STEP = { segment: "finding lines", recognize: "reading lines", places: "finding ink no line covers" };
   const readAt = Date.parse(note.dataset.readAt); // when the server read the lines shown
 
   function offerReload() {

@@ -5,7 +5,7 @@
   const fill = document.getElementById("progress-fill");
   const text = document.getElementById("progress-text");
   const body = document.querySelector("#jobs tbody");
-  const STEP = { segment: "Find lines", recognize: "Read lines" };
+  const STEP = { segment: "Find lines", recognize: "Read lines", places: "Find ink no line covers" };
 
   function row(job) {
     const tr = document.createElement("tr");

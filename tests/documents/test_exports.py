@@ -12,6 +12,8 @@ from documents.selectors import page_lines
 from documents.services import document_import, line_text_save
 from documents.uploads import UploadError
 from ml.formats import parse_layout
+from recognition.models import Job, JobStage, JobState
+from recognition.pipeline import page_places_find
 from tests import scans
 from tests.conftest import upload_file
 
@@ -120,25 +122,20 @@ def test_import_scales_coordinates_to_a_resized_image(owner):
     assert second.line.polygon  # a baseline-only line is drawn as a band around it
 
 
-def lines_xml(indices: list[int]) -> bytes:
-    """PAGE XML of scans.handwritten_page with outlines round its lines ``indices`` only."""
-    lines = ""
-    for n in indices:
-        x0, y0, x1, y1 = scans.pasted_box(n)
-        lines += (f'<TextLine id="l{n}"><Coords points="{x0},{y0} {x1},{y0} {x1},{y1} {x0},{y1}"/>'
-                  f'<Baseline points="{x0},{y1 - 15} {x1},{y1 - 15}"/><TextEquiv><Unicode>line {n}</Unicode></TextEquiv></TextLine>')
-    w, h = scans.PAGE_SIZE
-    return (f'<?xml version="1.0" encoding="UTF-8"?><PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15">'
-            f'<Page imageFilename="scan.png" imageWidth="{w}" imageHeight="{h}"><TextRegion id="r1">'
-            f'<Coords points="0,0 {w},0 {w},{h} 0,{h}"/>{lines}</TextRegion></Page></PcGts>').encode()
+def test_writing_an_imported_page_leaves_out_is_shown_as_a_place_of_unread_ink(owner, monkeypatch, django_capture_on_commit_callbacks):
+    sent = []
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: sent.append((name, args)))
 
-
-def test_writing_an_imported_page_leaves_out_is_shown_as_a_place_of_unread_ink(owner):
     def imported(indices: list[int]) -> Page:
-        return document_import(
-            owner=owner, kind="prescription", title="Rx", images=[upload_file("scan.png", scans.png_bytes(scans.handwritten_page()))],
-            layouts=[upload_file("scan.xml", lines_xml(indices))],
-        ).pages.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            page = document_import(
+                owner=owner, kind="prescription", title="Rx", images=[upload_file("scan.png", scans.png_bytes(scans.handwritten_page()))],
+                layouts=[upload_file("scan.xml", scans.page_xml(indices))],
+            ).pages.get()
+        (job,) = Job.objects.filter(page=page)  # the search runs in a worker, not in the request
+        assert (job.stage, job.state) == (JobStage.PLACES, JobState.QUEUED) and sent[-1] == ("recognition.tasks.find_places", [str(job.id)])
+        assert page_places_find(page=page) == len(Page.objects.get(pk=page.pk).unread_ink)
+        return Page.objects.get(pk=page.pk)
 
     assert imported([0, 1, 2, 3]).unread_ink == []
     (place,) = imported([0, 1, 3]).unread_ink  # the third line is not in the XML

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from documents.models import Line, LineText, TextSource
 from documents.selectors import page_lines
-from documents.services import document_upload, line_text_save
+from documents.services import document_import, document_upload, line_text_save
 from htr_platform.celery import app as celery_app
 from recognition.models import Job, JobStage, JobState, RecognitionModel
 from recognition.selectors import document_status
@@ -48,6 +48,18 @@ def test_an_uploaded_pdf_is_segmented_and_read(celery_worker, owner):
             assert view.current.model_version == model.version
             assert view.text and len(view.confidences) == len(view.text)
     assert Job.objects.filter(document=document, stage=JobStage.RECOGNIZE, model=model).count() == 3
+
+
+def test_an_imported_page_is_searched_for_ink_its_lines_leave_out_by_the_worker(celery_worker, owner):
+    scan = upload_file("scan.png", scans.png_bytes(scans.handwritten_page()))
+    document = document_import(owner=owner, kind="prescription", title="Rx", images=[scan],
+                               layouts=[upload_file("scan.xml", scans.page_xml([0, 1, 3]))])  # the third line left out
+    status = wait_until_finished(document)
+    assert [(j["page_number"], j["stage"], j["state"]) for j in status["jobs"]] == [(1, "places", "done")]
+    (place,) = document.pages.get().unread_ink
+    x0, y0, x1, y1 = scans.pasted_box(2)
+    assert y0 - 15 <= min(y for _, y in place["polygon"]) < max(y for _, y in place["polygon"]) <= y1 + 15
+    assert [view.text for view in page_lines(page=document.pages.get())] == ["line 0", "line 1", "line 3"]
 
 
 def test_redelivered_messages_change_nothing(celery_worker, owner):
