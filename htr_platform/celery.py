@@ -1,4 +1,4 @@
-"""The Celery app: queue ``cpu`` for segmentation, queue ``gpu`` for recognition."""
+"""The Celery app: queue ``cpu`` for segmentation and the search for unread ink, queue ``gpu`` for recognition."""
 import os
 
 from celery import Celery

@@ -144,6 +144,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
 CELERY_TASK_ROUTES = {
     "recognition.tasks.segment_page": {"queue": "cpu"},
+    "recognition.tasks.find_places": {"queue": "cpu"},
     "recognition.tasks.recover_stale_jobs": {"queue": "cpu"},
     "recognition.tasks.recognize_page": {"queue": "gpu"},
 }
