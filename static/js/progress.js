@@ -1,4 +1,6 @@
-// Polls the document's job status and redraws the progress panel, without reloading the page.
+// Polls the document's job status and redraws the progress panel. When processing ends during
+// the visit the page reloads once, so that its warnings (unsure lines, unread ink) and the pages'
+// counts are those of the results; not while a name is being typed to share with.
 (function () {
   const panel = document.getElementById("progress");
   if (!panel) return;
@@ -32,16 +34,29 @@
     if (!status.jobs.length) text.textContent = "Nothing to process: the text was imported.";
     else if (!status.finished) text.textContent = "Processing: " + percent + "% done.";
     else if (status.failed) text.textContent = "Finished, but " + status.failed + " step(s) failed; see the messages below.";
+    else if (status.jobs.every((job) => job.stage === "places")) text.textContent = "The imported pages were searched for ink their lines leave out. Open a page to review it.";
     else text.textContent = "All pages are read. Open a page to review its lines.";
     panel.dataset.finished = status.finished;
     return status.finished;
+  }
+
+  let sawRunning = false;
+
+  function showResults() {
+    const typing = document.querySelector("#share-form input[name=username]");
+    if (!typing || !typing.value) location.reload();
+    else text.append(" Reload the page to see the results.");
   }
 
   async function poll() {
     try {
       const response = await fetch(panel.dataset.statusUrl, { headers: { Accept: "application/json" } });
       if (!response.ok) throw new Error("HTTP " + response.status);
-      if (show(await response.json())) return;
+      if (show(await response.json())) {
+        if (sawRunning) showResults();
+        return;
+      }
+      sawRunning = true;
     } catch (error) {
       text.textContent = "Could not get the progress (" + error.message + "); trying again…";
     }

@@ -87,3 +87,30 @@ def test_a_finished_documents_bar_is_full_at_once_and_a_running_ones_moves(live_
     tab.goto(f"{live_server.url}/documents/{document.id}/")
     expect(tab.locator("#progress-text")).to_have_text("All pages are read. Open a page to review its lines.")
     assert tab.evaluate(width) == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_document_page_shows_the_results_when_processing_ends(live_server, browser, document):
+    """Its warnings and page counts are drawn by the server: the page reloads once to show them."""
+    tab = logged_in_page(browser, live_server, f"/documents/{document.id}/")
+    expect(tab.locator("#progress-text")).to_have_text("Processing: 0% done.")
+    expect(tab.locator(".page-check")).to_have_count(0)
+
+    run_job(document, JobStage.SEGMENT, find_two_lines)
+    run_job(document, JobStage.RECOGNIZE, read_lines)
+
+    expect(tab.locator(".page-check")).to_have_text("0 of 2 lines checked")
+    expect(tab.locator("#progress-text")).to_have_text("All pages are read. Open a page to review its lines.")
+
+
+def test_a_name_being_typed_to_share_with_is_not_dropped_when_processing_ends(live_server, browser, document):
+    tab = logged_in_page(browser, live_server, f"/documents/{document.id}/")
+    expect(tab.locator("#progress-text")).to_have_text("Processing: 0% done.")
+    tab.fill("#share-form input[name=username]", "colleague")
+
+    run_job(document, JobStage.SEGMENT, find_two_lines)
+    run_job(document, JobStage.RECOGNIZE, read_lines)
+
+    expect(tab.locator("#progress-text")).to_have_text(
+        "All pages are read. Open a page to review its lines. Reload the page to see the results."
+    )
+    expect(tab.locator("#share-form input[name=username]")).to_have_value("colleague")

@@ -36,7 +36,7 @@ def test_upload_review_correct_and_export(live_server, celery_worker, browser, o
     page.set_input_files("input[name=files]", str(pdf))
     page.click("#upload-form button[type=submit]")
 
-    # Progress is polled into the page; no reload.
+    # Progress is polled into the page, which reloads once when it is done to show the results.
     expect(page.locator("#progress-text")).to_have_text("All pages are read. Open a page to review its lines.", timeout=240_000)
     expect(page.locator("#jobs tr.job.done")).to_have_count(4)
 
