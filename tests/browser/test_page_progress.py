@@ -1,6 +1,6 @@
 """The review page of a page still being processed shows its lines when they are ready,
 without a reload by hand and without dropping text a person is typing; the document page's
-bar shows how far processing is. The test plays the
+bar shows how far processing is, and the page shows the results once it ends. The test plays the
 worker (it claims and finishes the jobs itself), so it decides when each step ends."""
 import pytest
 from django.db import connections
