@@ -213,23 +213,18 @@ def validation_loss(model: LineNet, pages: list[Page], loss_fn: nn.Module) -> fl
     return total / max(len(pages), 1)
 
 
-def line_f1(model: LineNet, folders: list[Path]) -> dict[str, float]:
-    """Line detection F1 (IoU >= 0.5) of the segmenter with ``model`` on each folder's pages."""
+def segmentation_figures(model: LineNet, folders: list[Path], turned_limit: int = TURNED_PAGES) -> dict:
+    """What an epoch is judged by: the line detection F1 (IoU >= 0.5) of the segmenter with ``model``
+    on each folder's pages, and the turned pages (the first ``turned_limit`` of each folder, each
+    turned both ways) on which it finds a line running another way than the page's writing."""
     model.eval()
     config = SegmenterConfig(line_net=model)
-    scores = {folder.parent.name or str(folder): evaluate_folder(folder, config=config).lines.f1 for folder in folders}
+    figures = {
+        "val_line_f1": {folder.parent.name or str(folder): evaluate_folder(folder, config=config).lines.f1 for folder in folders},
+        "val_turned_pages_wrong": sum(turned_figures(folder, config, turned_limit).pages_wrong for folder in folders),
+    }
     model.train()
-    return scores
-
-
-def turned_pages_wrong(model: LineNet, folders: list[Path], limit: int = TURNED_PAGES) -> int:
-    """Turned pages (the first ``limit`` of each folder, each turned both ways) on which the
-    segmenter with ``model`` finds a line running another way than the page's writing."""
-    model.eval()
-    config = SegmenterConfig(line_net=model)
-    wrong = sum(turned_figures(folder, config, limit).pages_wrong for folder in folders)
-    model.train()
-    return wrong
+    return figures
 
 
 def epoch_score(metrics: dict, select: str) -> float:
@@ -286,8 +281,7 @@ def main(argv: list[str] | None = None) -> None:
             running += loss.item()
         metrics = {"val_loss": validation_loss(model, val, loss_fn), "epoch": epoch}
         if args.select == "f1":
-            metrics["val_line_f1"] = line_f1(model, args.val)
-            metrics["val_turned_pages_wrong"] = turned_pages_wrong(model, args.val)
+            metrics.update(segmentation_figures(model, args.val))
         log.info("epoch %d train %.4f %s (%.0f s)", epoch, running / args.steps, metrics, time.time() - start)
         score = epoch_score(metrics, args.select)
         if score > best:

@@ -163,17 +163,14 @@ def drawn_val(tmp_path):
     return folder
 
 
-def test_epochs_are_judged_by_the_line_f1_of_the_segmenter_run_with_the_network_in_training(drawn_val):
+def test_epochs_are_judged_by_the_segmenter_run_with_the_network_in_training(drawn_val):
     from ml.line_net import DEFAULT_LINE_NET_PATH
 
-    assert train_line_net.line_f1(load_line_net(DEFAULT_LINE_NET_PATH), [drawn_val]) == {"drawn": 1.0}
-    assert train_line_net.line_f1(LineNet(TINY), [drawn_val])["drawn"] < 1.0  # untrained: its bands find no lines
-
-
-def test_the_shipped_network_reads_the_drawn_page_turned_either_way_the_right_way(drawn_val):
-    from ml.line_net import DEFAULT_LINE_NET_PATH
-
-    assert train_line_net.turned_pages_wrong(load_line_net(DEFAULT_LINE_NET_PATH), [drawn_val]) == 0
+    shipped = train_line_net.segmentation_figures(load_line_net(DEFAULT_LINE_NET_PATH), [drawn_val])
+    assert shipped == {"val_line_f1": {"drawn": 1.0}, "val_turned_pages_wrong": 0}  # turned either way, read the right way
+    untrained = LineNet(TINY)
+    assert train_line_net.segmentation_figures(untrained, [drawn_val])["val_line_f1"]["drawn"] < 1.0  # its bands find no lines
+    assert untrained.training  # left as it was found
 
 
 def test_an_epoch_that_reads_a_turned_page_wrong_ranks_below_any_that_does_not():
