@@ -49,19 +49,23 @@ def drag(tab, box: tuple[int, int, int, int]) -> None:
     tab.mouse.up()
 
 
-def test_a_drawn_line_is_read_by_the_worker_and_shown_in_its_place(review_tab, celery_worker):
-    page, tab = review_tab
-    tab.click("#draw-line")
-    x0, y0, x1, y1 = scans.pasted_box(MISSED)
-    drag(tab, (x0 - 5, y0 - 5, x1 + 5, y1 + 5))
-
-    # The page reloads with the new third line, then again once the worker has read it.
+def expect_missed_line_read(tab) -> None:
+    """The page reloads with the missed line as its third, then again once the worker has read it."""
     expect(tab.locator("li.line")).to_have_count(4)
     third = tab.locator("li.line >> nth=2")
     expect(third.locator(".source")).to_have_text("Model", timeout=120_000)
     read = third.locator("input.line-text").input_value()
     expected = sorted(scans.LINES_DIR.glob("*.gt.txt"))[MISSED].read_text(encoding="utf-8").strip()
     assert Levenshtein.normalized_distance(read, expected) < 0.5, (read, expected)
+
+
+def test_a_drawn_line_is_read_by_the_worker_and_shown_in_its_place(review_tab, celery_worker):
+    page, tab = review_tab
+    tab.click("#draw-line")
+    x0, y0, x1, y1 = scans.pasted_box(MISSED)
+    drag(tab, (x0 - 5, y0 - 5, x1 + 5, y1 + 5))
+
+    expect_missed_line_read(tab)
     assert tab.locator("li.line >> nth=3").locator("input.line-text").input_value() == "line 3"
 
 
@@ -74,12 +78,7 @@ def test_a_place_of_unread_ink_that_is_writing_is_read_at_a_click(review_tab, ce
 
     tab.click('#unread-places li[data-place-id="2"] .read-place')
 
-    expect(tab.locator("li.line")).to_have_count(4)
-    third = tab.locator("li.line >> nth=2")
-    expect(third.locator(".source")).to_have_text("Model", timeout=120_000)
-    read = third.locator("input.line-text").input_value()
-    expected = sorted(scans.LINES_DIR.glob("*.gt.txt"))[MISSED].read_text(encoding="utf-8").strip()
-    assert Levenshtein.normalized_distance(read, expected) < 0.5, (read, expected)
+    expect_missed_line_read(tab)
     expect(tab.locator("#unread-places li")).to_have_count(1)  # the other place is still to be looked at
 
 
