@@ -1,6 +1,7 @@
 """REST API for documents: upload, import, pages, lines, text corrections and exports."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable
 from uuid import UUID
 
@@ -27,6 +28,7 @@ from documents.serializers import (
     LineSerializer,
     LineTextSaveSerializer,
     PageSerializer,
+    PlaceReadSerializer,
     StaleRevisionSerializer,
     UnreadPlaceMarkSerializer,
 )
@@ -161,12 +163,15 @@ class PageUnreadInkApi(APIView):
 
 
 class PageUnreadInkReadApi(APIView):
-    @extend_schema(request=None, responses={201: LineSerializer})
+    @extend_schema(request=PlaceReadSerializer, responses={201: LineSerializer})
     def post(self, request: Request, page_id: UUID, place_id: int) -> Response:
         """Read the writing in a place of unread ink: it becomes a line (one line of it; what it leaves
         out stays a place), read by the model. 404 when the place went, 409 while the page is processed."""
         page = selectors.page_get(user=request.user, page_id=page_id)
-        return _line_made(lambda: services.place_read(page=page, place_id=place_id), status.HTTP_201_CREATED)
+        serializer = PlaceReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        read = partial(services.place_read, page=page, place_id=place_id, **serializer.validated_data)
+        return _line_made(read, status.HTTP_201_CREATED)
 
 
 class LineDetailApi(APIView):

@@ -48,6 +48,18 @@ def layout_fitted(layout: PageLayout, width: int, height: int) -> PageLayout:
     return rescale(layout, width, height)
 
 
+# A place of unread ink at least this many times as tall as it is wide may hold writing running up
+# or down the page: of the shared pages' lines outlined so, 29 of 46 run up or down (28 down), and
+# of the 13,800 others 8.
+ALONG_MARGIN = 2.0
+
+
+def place_runs_along_margin(polygon: Sequence[Point]) -> bool:
+    """Whether a place of unread ink (its polygon) is shaped like writing running up or down the page."""
+    x0, y0, x1, y1 = bounding_box(polygon)
+    return y1 - y0 >= ALONG_MARGIN * (x1 - x0)
+
+
 # A line a person draws must be at least this many pixels wide and high.
 MIN_DRAWN_SIZE = 8
 

@@ -84,6 +84,12 @@ class LineBoxSerializer(serializers.Serializer):
     )
 
 
+class PlaceReadSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(
+        choices=DIRECTIONS, default="right", help_text="The way the writing runs: right, or up / down a margin."
+    )
+
+
 class UnreadPlaceMarkSerializer(serializers.Serializer):
     dismissed = serializers.BooleanField(help_text="true: a person found no text there; false: undo that.")
 

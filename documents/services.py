@@ -412,7 +412,7 @@ def unread_ink_mark(*, page: Page, place_id: int, user: AbstractBaseUser, dismis
 
 
 # A place's box is the extent of its ink found at a coarse scale: read, it is widened by this
-# share of its height each way (at least PLACE_MARGIN_MIN pixels), as a person draws a box
+# share of its thickness each way (at least PLACE_MARGIN_MIN pixels), as a person draws a box
 # round writing with room to spare; the fit then finds the writing in it.
 PLACE_MARGIN = 0.25
 PLACE_MARGIN_MIN = 4
@@ -422,19 +422,20 @@ class PlaceGone(Exception):
     """The page has no such place of unread ink (any more): a line took it in, or it was dismissed."""
 
 
-def place_read(*, page: Page, place_id: int) -> Line:
+def place_read(*, page: Page, place_id: int, direction: str = "right") -> Line:
     """Have the writing in a place of unread ink read, as if a person drew a box round it.
 
     The line holds the writing the fit finds in the place's box (one line of it: what the line
-    leaves out stays a place, to be read in turn). Raises PlaceGone when the page has no such
-    open place, and what ``line_add`` raises.
+    leaves out stays a place, to be read in turn). ``direction`` is the way the writing runs, as
+    for ``line_add``. Raises PlaceGone when the page has no such open place, and what
+    ``line_add`` raises.
     """
     place = next((place for place in page.unread_places if place["id"] == place_id), None)
     if place is None:
         raise PlaceGone("This place is no longer on the page (a line took it in, or it was dismissed): reload the page.")
     x0, y0, x1, y1 = bounding_box(place["polygon"])
-    margin = max(PLACE_MARGIN_MIN, round(PLACE_MARGIN * (y1 - y0)))
-    return line_add(page=page, box=(x0 - margin, y0 - margin, x1 + margin, y1 + margin))
+    margin = max(PLACE_MARGIN_MIN, round(PLACE_MARGIN * min(x1 - x0, y1 - y0)))
+    return line_add(page=page, box=(x0 - margin, y0 - margin, x1 + margin, y1 + margin), direction=direction)
 
 
 # Far beyond any page's line count: orders move there and back, because the unique

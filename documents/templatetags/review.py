@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from documents.layouts import place_runs_along_margin
 from documents.selectors import LineView
 from ml.drawn_line import writing_direction
 
@@ -40,3 +41,9 @@ def unsure(view: LineView, threshold: float) -> bool:
 @register.filter
 def direction(view: LineView) -> str:
     return writing_direction(view.line.baseline)
+
+
+@register.filter
+def along_margin(place: dict) -> bool:
+    """Whether a place of unread ink is shaped like writing running up or down the page."""
+    return place_runs_along_margin(place["polygon"])

@@ -128,11 +128,11 @@
       const url = window.UNREAD_INK_API.replace(/0\/$/, item.dataset.placeId + "/");
       change(url, "PATCH", { dismissed: mark.dataset.dismissed === "true" }, topStatus);
     });
-    const read = item.querySelector(".read-place");
-    if (read) read.addEventListener("click", () => {
+    item.querySelectorAll(".read-place").forEach((read) => read.addEventListener("click", () => {
       say(topStatus, "Making place " + item.dataset.placeId + " a line…");
-      change(window.UNREAD_INK_READ_API.replace(/0\/read\/$/, item.dataset.placeId + "/read/"), "POST", null, topStatus);
-    });
+      const url = window.UNREAD_INK_READ_API.replace(/0\/read\/$/, item.dataset.placeId + "/read/");
+      change(url, "POST", { direction: read.dataset.direction }, topStatus);
+    }));
   });
 
   document.querySelectorAll("button.redraw-line").forEach((button) => {

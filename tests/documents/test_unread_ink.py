@@ -8,6 +8,7 @@ from documents.exports import export_json
 from documents.models import Page
 from documents.selectors import document_checks
 from documents.layouts import LEFT_OUT_NOTE
+from ml.drawn_line import writing_direction
 from documents.services import (
     PlaceGone,
     line_add,
@@ -129,6 +130,28 @@ def test_the_api_reads_an_open_place_and_says_when_it_cannot(page, owner, strang
     unread_ink_mark(page=page, place_id=1, user=owner, dismissed=False)
     busy = client.post(reverse("api-page-unread-ink-read", args=[page.id, 1]))
     assert busy.status_code == 409 and "still being processed" in busy.json()["detail"]
+
+
+def test_a_place_along_the_margin_is_offered_and_read_running_up_or_down(page, owner, client, monkeypatch):
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    margin_note = [[1300, 300], [1360, 300], [1360, 700], [1300, 700]]
+    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": margin_note}]
+    page.save()
+    client.force_login(owner)
+    body = client.get(reverse("page-review", args=[page.id])).content.decode()
+    assert body.count('data-direction="down"') == 1 and body.count('data-direction="up"') == 1  # for the tall place only
+    assert body.count('class="small read-place" data-direction="right"') == 2
+
+    api = APIClient()
+    api.force_authenticate(owner)
+    url = reverse("api-page-unread-ink-read", args=[page.id, 2])
+    assert api.post(url, {"direction": "sideways"}, format="json").status_code == 400
+    answer = api.post(url, {"direction": "down"}, format="json")
+
+    assert answer.status_code == 201
+    assert writing_direction(answer.json()["baseline"]) == "down"
+    x0, y0, x1, y1 = bounding_box(answer.json()["polygon"])
+    assert 1285 <= x0 < x1 <= 1375 and 285 <= y0 < y1 <= 715  # widened a quarter of its width
 
 
 def test_a_line_run_into_its_neighbour_and_drawn_again_leaves_the_neighbours_ink_shown(page, monkeypatch):
