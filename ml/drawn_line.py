@@ -29,6 +29,9 @@ MAX_SKEW = CROP_MAX_SKEW
 RISE, DROP = 1.2, 1.0
 # A box smaller than this either way is taken as drawn.
 MIN_SIZE = 8
+# Flat pieces of ink (this many times as long as high, and this long) lying in rows that such pieces
+# cover for this share of the box's length are the fading edges of a fold or a thick rule.
+STREAK_RATIO, STREAK_MIN_LENGTH, STREAK_SHARE = 8, 30, 0.3
 # A row of the line's core holds at least this share of the densest row's ink.
 CORE_LEVEL = 0.4
 # A stroke belongs to the line when this share of the core's height (in pixels) lies in the core.
@@ -83,7 +86,7 @@ def writing_direction(baseline: Sequence[Sequence[float]]) -> str:
 
 def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Polygon and baseline (float [N, 2], in ``crop``'s pixels) of the line across its middle."""
-    ink = crop_ink(crop, MAX_SKEW)
+    ink = _without_streaks(crop_ink(crop, MAX_SKEW))
     ys, xs = np.nonzero(ink)
     if xs.size == 0:
         return None
@@ -106,6 +109,26 @@ def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     return _envelope(xs[within], ys[within], core, (width, height)), baseline
 
+
+def _without_streaks(ink: np.ndarray) -> np.ndarray:
+    """The ink without the flat streaks of a fold of the sheet or a thick rule across the box.
+
+    A fold's edges fade; what the rulings' straight runs leave of them is a row of flat pieces
+    which together run along much of the box, and which would make its densest band. Flat pieces
+    (at least STREAK_RATIO times as long as high) whose rows such pieces cover for STREAK_SHARE of
+    the box's length go; so does an underline, but no stroke of writing is that flat and long.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    top, tall, wide = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    flat = (wide >= STREAK_RATIO * tall) & (wide >= STREAK_MIN_LENGTH)
+    flat[0] = False  # the paper
+    covered = np.zeros(ink.shape[0] + 1)
+    np.add.at(covered, top[flat], wide[flat])
+    np.add.at(covered, top[flat] + tall[flat], -wide[flat])
+    along = np.cumsum(covered)[:-1] >= STREAK_SHARE * ink.shape[1]  # rows that flat pieces cover so far along
+    middle = top + tall // 2
+    streak = flat & along[np.clip(middle, 0, ink.shape[0] - 1)]
+    return np.where(streak[labels], 0, ink).astype(np.uint8)
 
 def _core(rows: np.ndarray, height: int) -> tuple[int, int]:
     """First and last row of the band of densest ink nearest the middle: the line's x-height."""

@@ -143,3 +143,26 @@ def test_a_box_drawn_round_a_line_of_small_print_keeps_all_its_letters():
     inside = np.array([cv2.pointPolygonTest(np.array(polygon, np.float32), (float(x), float(y)), True) >= -1
                        for x, y in zip(xs, ys)])
     assert inside.mean() > 0.97
+
+
+
+def test_a_fold_of_the_sheet_across_the_box_is_not_taken_for_its_line():
+    """A fold is a thick dark band: its middle is a ruling's straight run, its fading edges come
+    apart in flat pieces, which made the densest band of a box whose middle the fold crossed."""
+    rng = np.random.default_rng(1)
+    page, baselines = draw_page(lines=3, width=1400, height=900, spacing=200)
+    (x0, y), (x1, _) = baselines[0]
+    fold = y + 80
+    cv2.line(page, (0, fold), (page.shape[1], fold), 70, 24)
+    for edge in (fold - 20, fold + 20):
+        x = 0
+        while x < page.shape[1]:
+            length = int(rng.integers(150, 400))
+            cv2.line(page, (x, edge + int(rng.integers(-3, 4))), (x + length, edge + int(rng.integers(-3, 4))), 110, 12)
+            x += length + int(rng.integers(30, 60))
+    box = (x0 - 40, y - 60, x1 + 40, 2 * fold - (y - 60))  # the fold crosses the box's middle
+
+    polygon, baseline = fit_drawn_line(page, box)
+
+    assert all(abs(by - y) <= 4 for _, by in baseline)
+    assert bounding_box(polygon)[3] < fold - 30
