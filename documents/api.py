@@ -174,6 +174,20 @@ class PageUnreadInkReadApi(APIView):
         return _line_made(read, status.HTTP_201_CREATED)
 
 
+class PageUnreadInkReadAllApi(APIView):
+    @extend_schema(request=None, responses={201: LineSerializer(many=True)})
+    def post(self, request: Request, page_id: UUID) -> Response:
+        """Read the writing in every open place of unread ink (those shaped like margin notes
+        excepted): the lines added, read by the model in one job. 409 while the page is processed."""
+        page = selectors.page_get(user=request.user, page_id=page_id)
+        try:
+            lines = services.places_read_all(page=page)
+        except services.LineEditRefused as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        body = LineSerializer([selectors.line_view(line=line) for line in lines], many=True).data
+        return Response(body, status=status.HTTP_201_CREATED if lines else status.HTTP_200_OK)
+
+
 class LineDetailApi(APIView):
     @extend_schema(responses=LineSerializer)
     def get(self, request: Request, line_id: UUID) -> Response:

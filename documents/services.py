@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from pathlib import PurePosixPath
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 from django.contrib.auth import get_user_model
@@ -14,7 +14,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 
-from documents.layouts import drawn_box, insertion_index, line_polygon, places_left, places_left_out
+from documents.layouts import (
+    drawn_box,
+    insertion_index,
+    line_polygon,
+    place_runs_along_margin,
+    places_left,
+    places_left_out,
+)
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
 from documents.signals import document_imported, document_uploaded, page_lines_edited, page_turned
 from documents.imports import match_layouts
@@ -269,18 +276,24 @@ def line_add(*, page: Page, box: tuple[float, float, float, float], direction: s
     """
     box = drawn_box(box, page.width, page.height)
     gray = _page_gray(page)
-    polygon, baseline = _drawn_line(page, gray, box, direction)
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
-        polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
-        order = insertion_index([bounding_box(p) for p in polygons], bounding_box(polygon))
-        _lines_move(page=page, start=order, by=1)
-        line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
-        if gray is not None:
-            _places_update(locked, lambda places: places_left(places, gray, box, polygon),
-                           f"Taking in the places under box {box}")
+        line = _line_insert(locked, gray, box, direction)
         page_lines_edited.send(sender=Page, page=page, to_read=line)
     page.unread_ink = locked.unread_ink
+    return line
+
+
+def _line_insert(page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str) -> Line:
+    """A new line fitted to the writing in ``box``, in its place in reading order, taking in the
+    places of unread ink it covers. ``page`` is locked by the caller."""
+    polygon, baseline = _drawn_line(page, gray, box, direction)
+    polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
+    order = insertion_index([bounding_box(p) for p in polygons], bounding_box(polygon))
+    _lines_move(page=page, start=order, by=1)
+    line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
+    if gray is not None:
+        _places_update(page, lambda places: places_left(places, gray, box, polygon), f"Taking in the places under box {box}")
     return line
 
 
@@ -416,6 +429,9 @@ def unread_ink_mark(*, page: Page, place_id: int, user: AbstractBaseUser, dismis
 # round writing with room to spare; the fit then finds the writing in it.
 PLACE_MARGIN = 0.25
 PLACE_MARGIN_MIN = 4
+# "Read them all" goes over the places this many times at most (a place over three lines of print
+# is read a line at a time).
+PLACE_READINGS = 4
 
 
 class PlaceGone(Exception):
@@ -433,10 +449,47 @@ def place_read(*, page: Page, place_id: int, direction: str = "right") -> Line:
     place = next((place for place in page.unread_places if place["id"] == place_id), None)
     if place is None:
         raise PlaceGone("This place is no longer on the page (a line took it in, or it was dismissed): reload the page.")
-    x0, y0, x1, y1 = bounding_box(place["polygon"])
-    margin = max(PLACE_MARGIN_MIN, round(PLACE_MARGIN * min(x1 - x0, y1 - y0)))
-    return line_add(page=page, box=(x0 - margin, y0 - margin, x1 + margin, y1 + margin), direction=direction)
+    return line_add(page=page, box=_place_box(place["polygon"]), direction=direction)
 
+
+def places_read_all(*, page: Page) -> list[Line]:
+    """Have the writing in every open place of unread ink read along the page, as ``place_read``
+    does one at a time, in one reading: a place over several lines is read again for what the
+    first line left out (PLACE_READINGS times at most). Places shaped like margin notes are left
+    for a person to say which way they run. Raises LineEditRefused while the page is processed;
+    no line is added then."""
+    gray = _page_gray(page)
+    lines: list[Line] = []
+    read: set[tuple] = set()  # places as they were when read: one a line left whole is not read again
+
+    def as_read(place: dict) -> tuple:
+        return place["id"], tuple(map(tuple, place["polygon"]))
+
+    with transaction.atomic():
+        locked = Page.objects.select_for_update().get(pk=page.pk)
+        for _ in range(PLACE_READINGS):
+            to_read = [as_read(place) for place in locked.unread_places
+                       if not place_runs_along_margin(place["polygon"]) and as_read(place) not in read]
+            for place in to_read:
+                read.add(place)
+                if place not in {as_read(open_place) for open_place in locked.unread_places}:
+                    continue  # a line just added took it in, or part of it (read on the next round)
+                try:
+                    box = drawn_box(_place_box(place[1]), page.width, page.height)
+                except ValueError:
+                    continue  # too small to hold writing
+                lines.append(_line_insert(locked, gray, box, "right"))
+        if lines:
+            page_lines_edited.send(sender=Page, page=page, to_read=lines[0])  # one reading reads every new line
+    page.unread_ink = locked.unread_ink
+    return lines
+
+
+def _place_box(polygon: Sequence[Sequence[float]]) -> tuple[int, int, int, int]:
+    """The box a person would draw round a place: its own, widened (PLACE_MARGIN)."""
+    x0, y0, x1, y1 = bounding_box(polygon)
+    margin = max(PLACE_MARGIN_MIN, round(PLACE_MARGIN * min(x1 - x0, y1 - y0)))
+    return x0 - margin, y0 - margin, x1 + margin, y1 + margin
 
 # Far beyond any page's line count: orders move there and back, because the unique
 # (page, order) constraint is checked row by row as an UPDATE shifts them.

@@ -33,6 +33,7 @@ urlpatterns = [
         api.PageUnreadInkApi.as_view(),
         name="api-page-unread-ink",
     ),
+    path("pages/<uuid:page_id>/unread-ink/read/", api.PageUnreadInkReadAllApi.as_view(), name="api-page-unread-ink-read-all"),
     path(
         "pages/<uuid:page_id>/unread-ink/<int:place_id>/read/",
         api.PageUnreadInkReadApi.as_view(),

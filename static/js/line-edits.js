@@ -135,6 +135,12 @@
     }));
   });
 
+  const readAll = document.getElementById("read-all-places");
+  if (readAll) readAll.addEventListener("click", () => {
+    say(topStatus, "Making the places lines…");
+    change(window.UNREAD_INK_READ_ALL_API, "POST", null, topStatus);
+  });
+
   document.querySelectorAll("button.redraw-line").forEach((button) => {
     button.addEventListener("click", () => {
       const item = button.closest("li.line");

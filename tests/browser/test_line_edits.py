@@ -82,6 +82,25 @@ def test_a_place_of_unread_ink_that_is_writing_is_read_at_a_click(review_tab, ce
     expect(tab.locator("#unread-places li")).to_have_count(1)  # the other place is still to be looked at
 
 
+def test_all_places_are_read_at_a_click_in_one_job(review_tab, celery_worker):
+    page, tab = review_tab
+    x0, y0, x1, y1 = scans.pasted_box(MISSED)
+    page.unread_ink.append({"id": 2, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]})
+    page.save()
+    tab.reload()
+    jobs_before = Job.objects.filter(page=page).count()
+
+    tab.click("#read-all-places")
+
+    expect(tab.locator("li.line")).to_have_count(5)  # the missed line, and a line of paper where place 1 was
+    expect(tab.locator("li.line .source", has_text="not read yet")).to_have_count(0, timeout=120_000)
+    expected = sorted(scans.LINES_DIR.glob("*.gt.txt"))[MISSED].read_text(encoding="utf-8").strip()
+    texts = [box.input_value() for box in tab.locator("input.line-text").all()]
+    assert min(Levenshtein.normalized_distance(text, expected) for text in texts) < 0.5, texts
+    expect(tab.locator("#unread-places")).to_have_count(0)
+    assert Job.objects.filter(page=page).count() == jobs_before + 1  # one job read them all
+
+
 def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
     page, tab = review_tab
     last = tab.locator("li.line >> nth=2")  # the page's fourth handwritten line

@@ -10,6 +10,7 @@ from documents.selectors import document_checks
 from documents.layouts import LEFT_OUT_NOTE
 from ml.drawn_line import writing_direction
 from documents.services import (
+    LineEditRefused,
     PlaceGone,
     line_add,
     line_redraw,
@@ -17,6 +18,7 @@ from documents.services import (
     page_lines_create,
     page_lines_set_aside,
     place_read,
+    places_read_all,
     unread_ink_mark,
 )
 from ml.formats.writing import bounding_box
@@ -72,6 +74,11 @@ def test_a_line_drawn_over_part_of_a_place_leaves_the_rest_of_it_to_look_at(page
 
     page.refresh_from_db()
     assert [place["id"] for place in page.unread_ink] == [2]
+
+
+def bounding_box_corners(box):
+    x0, y0, x1, y1 = box
+    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
 
 
 def _overlap(box, other) -> float:
@@ -152,6 +159,53 @@ def test_a_place_along_the_margin_is_offered_and_read_running_up_or_down(page, o
     assert writing_direction(answer.json()["baseline"]) == "down"
     x0, y0, x1, y1 = bounding_box(answer.json()["polygon"])
     assert 1285 <= x0 < x1 <= 1375 and 285 <= y0 < y1 <= 715  # widened a quarter of its width
+
+
+def test_reading_all_places_reads_each_line_of_them_in_one_job_and_leaves_margin_notes(page, django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: sent.append(name))
+    second, third, fourth = (scans.pasted_box(n) for n in (1, 2, 3))
+    over_two = [[second[0], second[1]], [third[2], second[1]], [third[2], third[3]], [second[0], third[3]]]
+    margin_note = [[1440, 100], [1480, 100], [1480, 400], [1440, 400]]
+    page.unread_ink = [{"id": 1, "polygon": over_two}, {"id": 2, "polygon": [list(p) for p in bounding_box_corners(fourth)]},
+                       {"id": 3, "polygon": margin_note}]
+    page.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        lines = places_read_all(page=page)
+
+    assert sent == ["recognition.tasks.recognize_page"]  # one job reads them all
+    read = sorted((bounding_box(line.polygon) for line in lines), key=lambda box: box[1])
+    assert len(read) == 3 and all(_overlap(got, box) > 0.5 for got, box in zip(read, (second, third, fourth)))
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_ink] == [3]  # left for a person to say which way it runs
+    assert [line.order for line in page.lines.order_by("order")] == [0, 1, 2, 3]
+
+    Job.objects.filter(page=page).update(state=JobState.DONE)
+    assert places_read_all(page=page) == []
+
+
+def test_reading_all_places_is_refused_while_the_page_is_processed_and_adds_nothing(page, monkeypatch):
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    Job.objects.filter(page=page).update(state=JobState.RUNNING)
+    with pytest.raises(LineEditRefused):
+        places_read_all(page=page)
+    page.refresh_from_db()
+    assert page.lines.count() == 1 and [place["id"] for place in page.unread_ink] == [1, 2]
+
+
+def test_the_api_reads_all_places(page, owner, stranger, monkeypatch):
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    client = APIClient()
+    url = reverse("api-page-unread-ink-read-all", args=[page.id])
+    client.force_authenticate(stranger)
+    assert client.post(url).status_code == 404
+    client.force_authenticate(owner)
+    answer = client.post(url)
+    assert answer.status_code == 201 and len(answer.json()) >= 2  # the stamp's place holds the ends of two lines
+    page.refresh_from_db()
+    assert page.unread_places == []
+    assert client.post(url).json() == []  # nothing left to read
 
 
 def test_a_line_run_into_its_neighbour_and_drawn_again_leaves_the_neighbours_ink_shown(page, monkeypatch):
