@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 from drawn_pages import INK, PAPER, RULING
 
-from ml.page_ink import page_ink
+from ml.page_ink import crop_ink, page_ink
 
 PRINT = "I have read the terms of participation and I consent to my manuscript being used for research."
 
@@ -39,3 +39,12 @@ def test_a_line_of_small_print_set_tight_is_kept_aside_as_small_print():
 
     assert ink.small_print[85:105].sum() > 0.5 * drawn
     assert ink.mask[85:105].sum() < 0.1 * drawn  # too small for the line finder: it is not given it
+
+
+def test_a_sliver_a_few_pixels_thick_is_looked_at_like_any_crop():
+    """A place of unread ink can be a sliver: its crop failed to scale down to a quarter, and
+    the places under a line drawn over it were left as they were."""
+    sliver = np.full((1, 60), 230, np.uint8)
+    sliver[0, 20:27] = 30
+    assert crop_ink(sliver).shape == sliver.shape
+    assert crop_ink(sliver.T).shape == sliver.T.shape
