@@ -430,8 +430,11 @@ def unread_ink_mark(*, page: Page, place_id: int, user: AbstractBaseUser, dismis
 PLACE_MARGIN = 0.25
 PLACE_MARGIN_MIN = 4
 # "Read them all" goes over the places this many times at most (a place over three lines of print
-# is read a line at a time).
+# is read a line at a time). It takes places at most READ_ALL_MAX_LINES times as high as the page's
+# lines, and at least READ_ALL_MIN_SIZE of that long; DEFAULT_LINE_HEIGHT on a page without lines.
 PLACE_READINGS = 4
+READ_ALL_MAX_LINES, READ_ALL_MIN_SIZE = 3, 0.5
+DEFAULT_LINE_HEIGHT = 60
 
 
 class PlaceGone(Exception):
@@ -453,11 +456,11 @@ def place_read(*, page: Page, place_id: int, direction: str = "right") -> Line:
 
 
 def places_read_all(*, page: Page) -> list[Line]:
-    """Have the writing in every open place of unread ink read along the page, as ``place_read``
-    does one at a time, in one reading: a place over several lines is read again for what the
-    first line left out (PLACE_READINGS times at most). Places shaped like margin notes are left
-    for a person to say which way they run. Raises LineEditRefused while the page is processed;
-    no line is added then."""
+    """Have the writing in every open place of unread ink that could hold a line or two read along
+    the page, as ``place_read`` does one at a time, in one reading: a place over several lines is
+    read again for what the first line left out (PLACE_READINGS times at most). Margin notes,
+    places many lines high and crumbs are left for a person (``_reads_as_lines``). Raises
+    LineEditRefused while the page is processed; no line is added then."""
     gray = _page_gray(page)
     lines: list[Line] = []
     read: set[tuple] = set()  # places as they were when read: one a line left whole is not read again
@@ -467,9 +470,10 @@ def places_read_all(*, page: Page) -> list[Line]:
 
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
+        line_height = _line_height(locked)
         for _ in range(PLACE_READINGS):
             to_read = [as_read(place) for place in locked.unread_places
-                       if not place_runs_along_margin(place["polygon"]) and as_read(place) not in read]
+                       if _reads_as_lines(place["polygon"], line_height) and as_read(place) not in read]
             for place in to_read:
                 read.add(place)
                 if place not in {as_read(open_place) for open_place in locked.unread_places}:
@@ -483,6 +487,24 @@ def places_read_all(*, page: Page) -> list[Line]:
             page_lines_edited.send(sender=Page, page=page, to_read=lines[0])  # one reading reads every new line
     page.unread_ink = locked.unread_ink
     return lines
+
+
+def _line_height(page: Page) -> float:
+    """The median height of the page's lines' outlines (pixels)."""
+    heights = [bounding_box(p)[3] - bounding_box(p)[1] for p in page.lines.values_list("polygon", flat=True) if p]
+    return float(np.median(heights)) if heights else DEFAULT_LINE_HEIGHT
+
+
+def _reads_as_lines(polygon: Sequence[Sequence[float]], line_height: float) -> bool:
+    """Whether "read them all" takes a place: one that could hold a line or two of writing along
+    the page. Not a margin note (which way does it run?), not a place many lines high (a drawing,
+    a stamp with notes round it: read as one line it is nonsense over other lines), not a crumb."""
+    x0, y0, x1, y1 = bounding_box(polygon)
+    return (
+        not place_runs_along_margin(polygon)
+        and y1 - y0 <= READ_ALL_MAX_LINES * line_height
+        and max(x1 - x0, y1 - y0) >= READ_ALL_MIN_SIZE * line_height
+    )
 
 
 def _place_box(polygon: Sequence[Sequence[float]]) -> tuple[int, int, int, int]:

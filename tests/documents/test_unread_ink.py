@@ -161,15 +161,18 @@ def test_a_place_along_the_margin_is_offered_and_read_running_up_or_down(page, o
     assert 1285 <= x0 < x1 <= 1375 and 285 <= y0 < y1 <= 715  # widened a quarter of its width
 
 
-def test_reading_all_places_reads_each_line_of_them_in_one_job_and_leaves_margin_notes(page, django_capture_on_commit_callbacks, monkeypatch):
+def test_reading_all_places_reads_each_line_of_them_in_one_job_and_leaves_the_rest_to_a_person(page, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: sent.append(name))
     second, third, fourth = (scans.pasted_box(n) for n in (1, 2, 3))
     over_two = [[second[0], second[1]], [third[2], second[1]], [third[2], third[3]], [second[0], third[3]]]
     margin_note = [[1440, 100], [1480, 100], [1480, 400], [1440, 400]]
+    many_lines_high = [list(p) for p in bounding_box_corners((1000, 600, 1420, 990))]
+    crumb = [list(p) for p in bounding_box_corners((700, 900, 706, 904))]
     page.unread_ink = [{"id": 1, "polygon": over_two}, {"id": 2, "polygon": [list(p) for p in bounding_box_corners(fourth)]},
-                       {"id": 3, "polygon": margin_note}]
+                       {"id": 3, "polygon": margin_note}, {"id": 4, "polygon": many_lines_high}, {"id": 5, "polygon": crumb}]
     page.save()
+    page.lines.update(polygon=[list(p) for p in bounding_box_corners(scans.pasted_box(0))])  # the first line as found
 
     with django_capture_on_commit_callbacks(execute=True):
         lines = places_read_all(page=page)
@@ -178,7 +181,7 @@ def test_reading_all_places_reads_each_line_of_them_in_one_job_and_leaves_margin
     read = sorted((bounding_box(line.polygon) for line in lines), key=lambda box: box[1])
     assert len(read) == 3 and all(_overlap(got, box) > 0.5 for got, box in zip(read, (second, third, fourth)))
     page.refresh_from_db()
-    assert [place["id"] for place in page.unread_ink] == [3]  # left for a person to say which way it runs
+    assert [place["id"] for place in page.unread_ink] == [3, 4, 5]  # left for a person to judge
     assert [line.order for line in page.lines.order_by("order")] == [0, 1, 2, 3]
 
     Job.objects.filter(page=page).update(state=JobState.DONE)
