@@ -163,7 +163,7 @@ class PageUnreadInkApi(APIView):
 
 
 class PageUnreadInkReadApi(APIView):
-    @extend_schema(request=PlaceReadSerializer, responses={201: LineSerializer})
+    @extend_schema(request=PlaceReadSerializer, responses={201: LineSerializer}, operation_id="pages_unread_ink_place_read")
     def post(self, request: Request, page_id: UUID, place_id: int) -> Response:
         """Read the writing in a place of unread ink: it becomes a line (one line of it; what it leaves
         out stays a place), read by the model. 404 when the place went, 409 while the page is processed."""
@@ -175,7 +175,7 @@ class PageUnreadInkReadApi(APIView):
 
 
 class PageUnreadInkReadAllApi(APIView):
-    @extend_schema(request=None, responses={201: LineSerializer(many=True)})
+    @extend_schema(request=None, responses={201: LineSerializer(many=True)}, operation_id="pages_unread_ink_read_all")
     def post(self, request: Request, page_id: UUID) -> Response:
         """Read the writing in every open place of unread ink (those shaped like margin notes
         excepted): the lines added, read by the model in one job. 409 while the page is processed."""

@@ -91,11 +91,13 @@ def test_exports_download_with_the_current_text(api, document_with_lines):
     assert api.get(reverse("api-document-export", args=[document_with_lines.id, "docx"])).status_code == 404
 
 
-def test_the_schema_describes_the_api(api):
+def test_the_schema_describes_the_api_without_warnings(api, capsys):
     response = api.get(reverse("api-schema"))
     assert response.status_code == 200
     body = response.content.decode()
     assert "/api/lines/{line_id}/" in body and "/api/documents/" in body
+    assert "/api/pages/{page_id}/unread-ink/read/" in body
+    assert "Warning" not in capsys.readouterr().err  # e.g. two operations named alike
 
 
 def test_the_api_docs_are_served_from_the_project(client, owner):
