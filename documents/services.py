@@ -387,6 +387,15 @@ def line_remove(*, line: Line) -> None:
         _lines_move(page=page, start=locked.order + 1, by=-1)
 
 
+def lines_turn_round(*, line_ids: list[object]) -> None:
+    """These lines read the other way round: their baselines run back (the writing of a line
+    drawn up a margin runs down it)."""
+    with transaction.atomic():
+        for line in Line.objects.select_for_update().filter(pk__in=line_ids):
+            line.baseline = line.baseline[::-1]
+            line.save(update_fields=["baseline"])
+
+
 def page_lines_set_aside(*, page: Page, line_ids: list[object], note: str) -> int:
     """Lines the reading found to be no text of this page (ink showing through from the back
     of the sheet) become places of unread ink saying why: still on view, nothing read there.

@@ -9,6 +9,7 @@ from django.conf import settings
 from documents.models import Line, Page
 from documents.services import (
     line_texts_add_model,
+    lines_turn_round,
     page_lines_create,
     page_lines_set_aside,
     page_places_set,
@@ -16,7 +17,8 @@ from documents.services import (
 )
 from ml.layout import LinePrediction, TextLine
 from ml.line_image import extract_line
-from ml.orientation import reads_upside_down, upright_turns
+from ml.drawn_line import writing_direction
+from ml.orientation import lines_read_turned, reads_upside_down, upright_turns
 from ml.recognizer import Recognizer
 from ml.segmentation import segment_page, unread_ink_around
 from ml.show_through import show_through
@@ -53,7 +55,8 @@ def page_recognize(
     A page read for the first time whose lines read far better turned upside down is turned
     the way that stands its writing upright, and its lines are found again on the turned
     image and read instead. On such a page, lines that read far better mirrored (ink showing
-    through from the back of the sheet) become places of unread ink.
+    through from the back of the sheet) become places of unread ink. A line running up or down
+    the page that reads far better the other way round is turned round.
     """
     lines = list(page.lines.filter(versions__isnull=True).order_by("order"))
     if not lines:
@@ -70,6 +73,7 @@ def page_recognize(
         page_turn_upright(page=page, quarter_turns=turns, layout=segment_page(gray))
         lines = list(page.lines.order_by("order"))
         images, predictions = _read(recognizer, gray, [_text_line(line) for line in lines])
+    images, predictions = _along_margins_the_right_way(recognizer, lines, images, predictions)
     mirrored = show_through(recognizer, images, predictions) if first_read else []
     if mirrored:
         page_lines_set_aside(page=page, line_ids=[lines[i].id for i in mirrored], note=SHOW_THROUGH_NOTE)
@@ -88,6 +92,20 @@ def _read(
     return images, recognizer.recognize(
         images, batch_size=settings.RECOGNITION_BATCH_SIZE, beam_width=settings.RECOGNITION_BEAM_WIDTH
     )
+
+
+def _along_margins_the_right_way(
+    recognizer: Recognizer, lines: list[Line], images: list[np.ndarray], predictions: list[LinePrediction]
+) -> tuple[list[np.ndarray], list[LinePrediction]]:
+    """The line images and readings, with lines running up or down the page that read far
+    surer the other way turned round (their baselines too)."""
+    along_margin = [i for i, line in enumerate(lines) if writing_direction(line.baseline) != "right"]
+    turned = lines_read_turned(recognizer, images, predictions, along_margin)
+    if not turned:
+        return images, predictions
+    lines_turn_round(line_ids=[lines[i].id for i in turned])
+    images = [np.ascontiguousarray(image[::-1, ::-1]) if i in turned else image for i, image in enumerate(images)]
+    return images, [turned.get(i, prediction) for i, prediction in enumerate(predictions)]
 
 
 def _first_read(page: Page, unread: list[Line]) -> bool:

@@ -8,8 +8,9 @@ from PIL import Image
 
 from documents.models import LineText, TextSource
 from documents.selectors import page_lines
-from documents.services import document_upload, line_text_save, page_turn
+from documents.services import document_upload, line_add, line_text_save, page_turn
 from ml.codec import normalize_text
+from ml.drawn_line import writing_direction
 from ml.metrics import cer
 from ml.recognizer import Recognizer
 from ml.segmentation import segment_page
@@ -219,3 +220,26 @@ def test_a_page_a_person_turned_is_read_as_it_is(owner, make_document):
     with page.image.open("rb") as stored:
         upright = np.asarray(scans.handwritten_page(first=0))
         assert np.array_equal(np.asarray(Image.open(stored).convert("L")), upright[::-1, ::-1])
+
+
+@pytest.mark.parametrize("drawn_as", ["up", "down"])
+def test_a_line_drawn_along_the_margin_is_read_the_way_its_writing_runs(owner, drawn_as, monkeypatch):
+    """Which way a margin note runs is the person's guess; the reading turns it round if wrong."""
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    page_image = scans.handwritten_page(count=2)
+    note = scans.line_crops()[4].rotate(-90, expand=True)  # written down the right margin
+    page_image.paste(note, (1400, 100))
+    files = [upload_file("margin.png", scans.png_bytes(page_image))]
+    page = document_upload(owner=owner, kind="lecture_notes", title="Margin", files=files).pages.get()
+    pipeline.page_segment(page=page)
+    pipeline.page_recognize(page=page, model=services.model_current())
+    Job.objects.filter(page=page).update(state=JobState.DONE)
+
+    line = line_add(page=page, box=(1390, 90, 1410 + note.width, 110 + note.height), direction=drawn_as)
+    pipeline.page_recognize(page=page, model=services.model_current())
+
+    line.refresh_from_db()
+    assert writing_direction(line.baseline) == "down"
+    expected = normalize_text(sorted(scans.LINES_DIR.glob("*.gt.txt"))[4].read_text(encoding="utf-8").strip())
+    read = next(view.text for view in page_lines(page=page) if view.line.id == line.id)
+    assert cer([expected], [normalize_text(read)]) < 0.3, read
