@@ -265,29 +265,34 @@ class LineEditRefused(Exception):
     """A line that cannot be added or removed now; the message says why."""
 
 
-def line_add(*, page: Page, box: tuple[float, float, float, float], direction: str = "right") -> Line:
+def line_add(
+    *, page: Page, box: tuple[float, float, float, float], direction: str = "right", centred: bool = True
+) -> Line:
     """Add a line a person drew around text the segmenter missed, and have it read.
 
     ``box`` is (x0, y0, x1, y1) in page pixels; it is cut to the page, and ValueError
     says when too little of it is left. ``direction`` is the way the writing runs:
-    "right", or "up" / "down" for text written along a margin. The line takes its
-    place in the page's reading order. Recognition refuses (LineEditRefused) while
-    the page is being processed.
+    "right", or "up" / "down" for text written along a margin. A box ``centred`` on its
+    line (as a person draws one) is fitted to the writing nearest its middle, else to its
+    densest line. The line takes its place in the page's reading order. Recognition
+    refuses (LineEditRefused) while the page is being processed.
     """
     box = drawn_box(box, page.width, page.height)
     gray = _page_gray(page)
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
-        line = _line_insert(locked, gray, box, direction)
+        line = _line_insert(locked, gray, box, direction, centred)
         page_lines_edited.send(sender=Page, page=page, to_read=line)
     page.unread_ink = locked.unread_ink
     return line
 
 
-def _line_insert(page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str) -> Line:
+def _line_insert(
+    page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str, centred: bool
+) -> Line:
     """A new line fitted to the writing in ``box``, in its place in reading order, taking in the
     places of unread ink it covers. ``page`` is locked by the caller."""
-    polygon, baseline = _drawn_line(page, gray, box, direction)
+    polygon, baseline = _drawn_line(page, gray, box, direction, centred)
     polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
     order = insertion_index([bounding_box(p) for p in polygons], bounding_box(polygon))
     _lines_move(page=page, start=order, by=1)
@@ -345,14 +350,16 @@ def _page_gray(page: Page) -> np.ndarray | None:
         return None
 
 
-def _drawn_line(page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str) -> tuple[list, list]:
+def _drawn_line(
+    page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str, centred: bool = True
+) -> tuple[list, list]:
     """The polygon and baseline of the writing a person drew ``box`` round, fitted to its ink
     (a loose box read as it is takes in parts of the lines above and below)."""
     if gray is None:
         polygon, baseline = box_line(box, direction)
     else:
         try:
-            polygon, baseline = fit_drawn_line(gray, box, direction)
+            polygon, baseline = fit_drawn_line(gray, box, direction, centred)
         except Exception:  # a fault in the fitting must not lose the person's box: it is taken as drawn
             log.exception("Fitting the box %s on page %s failed; the box is taken as drawn", box, page.pk)
             polygon, baseline = box_line(box, direction)
@@ -461,7 +468,7 @@ def place_read(*, page: Page, place_id: int, direction: str = "right") -> Line:
     place = next((place for place in page.unread_places if place["id"] == place_id), None)
     if place is None:
         raise PlaceGone("This place is no longer on the page (a line took it in, or it was dismissed): reload the page.")
-    return line_add(page=page, box=_place_box(place["polygon"]), direction=direction)
+    return line_add(page=page, box=_place_box(place["polygon"]), direction=direction, centred=False)
 
 
 def places_read_all(*, page: Page) -> list[Line]:
@@ -491,7 +498,7 @@ def places_read_all(*, page: Page) -> list[Line]:
                     box = drawn_box(_place_box(place[1]), page.width, page.height)
                 except ValueError:
                     continue  # too small to hold writing
-                lines.append(_line_insert(locked, gray, box, "right"))
+                lines.append(_line_insert(locked, gray, box, "right", centred=False))
         if lines:
             page_lines_edited.send(sender=Page, page=page, to_read=lines[0])  # one reading reads every new line
     page.unread_ink = locked.unread_ink

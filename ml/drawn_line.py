@@ -38,17 +38,20 @@ CORE_LEVEL = 0.4
 CORE_TOUCH = 0.25
 
 
-def fit_drawn_line(gray: np.ndarray, box: Box, direction: str = "right") -> tuple[list[Point], list[Point]]:
+def fit_drawn_line(
+    gray: np.ndarray, box: Box, direction: str = "right", centred: bool = True
+) -> tuple[list[Point], list[Point]]:
     """The polygon and baseline, in page pixels, of the writing in ``box`` (x0, y0, x1, y1) of a
     gray page, running ``direction`` ("right", or "up" / "down" a margin); the box itself
-    (``box_line``) when it holds no ink."""
+    (``box_line``) when it holds no ink. A person centres a box on the line it is for; a box
+    that is not ``centred`` (round a place of unread ink) gives its densest line wherever it lies."""
     polygon, baseline = box_line(box, direction)  # also refuses an unknown direction
     x0, y0, x1, y1 = box
     crop = gray[y0:y1, x0:x1]
     if min(crop.shape) < MIN_SIZE:
         return polygon, baseline
     turns = _TURNS[direction]
-    fitted = _fit_upright(np.ascontiguousarray(np.rot90(crop, turns)))
+    fitted = _fit_upright(np.ascontiguousarray(np.rot90(crop, turns)), centred)
     if fitted is None:
         return polygon, baseline
     polygon, baseline = (_turned_back(points, turns, crop.shape, (x0, y0)) for points in fitted)
@@ -84,7 +87,7 @@ def writing_direction(baseline: Sequence[Sequence[float]]) -> str:
     return "down" if dy > 0 else "up"
 
 
-def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _fit_upright(crop: np.ndarray, centred: bool) -> tuple[np.ndarray, np.ndarray] | None:
     """Polygon and baseline (float [N, 2], in ``crop``'s pixels) of the line across its middle."""
     ink = _without_streaks(crop_ink(crop, MAX_SKEW))
     ys, xs = np.nonzero(ink)
@@ -94,7 +97,7 @@ def _fit_upright(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     # The writing's own skew (ruled paper is often written on askew): rows are measured along it.
     slope = np.tan(np.radians(estimate_skew(ink, MAX_SKEW)))
     rows = np.clip(np.round(ys - (xs - width / 2) * slope).astype(int), 0, height - 1)
-    top, bottom = _core(rows, height)
+    top, bottom = _core(rows, height, centred)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     components = labels[ys, xs]  # of each ink pixel
     chosen = _line_strokes(components, rows, stats, top, bottom, height)[components]
@@ -130,11 +133,12 @@ def _without_streaks(ink: np.ndarray) -> np.ndarray:
     streak = flat & along[np.clip(middle, 0, ink.shape[0] - 1)]
     return np.where(streak[labels], 0, ink).astype(np.uint8)
 
-def _core(rows: np.ndarray, height: int) -> tuple[int, int]:
-    """First and last row of the band of densest ink nearest the middle: the line's x-height."""
+def _core(rows: np.ndarray, height: int, centred: bool = True) -> tuple[int, int]:
+    """First and last row of the band of densest ink (nearest the middle, when ``centred``): the
+    line's x-height."""
     profile = np.convolve(np.bincount(rows, minlength=height), np.ones(5) / 5, mode="same")
     # A person centres the box on the line it is for, whatever else the box takes in.
-    nearness = np.exp(-0.5 * ((np.arange(height) - (height - 1) / 2) / (height / 4)) ** 2)
+    nearness = np.exp(-0.5 * ((np.arange(height) - (height - 1) / 2) / (height / 4)) ** 2) if centred else 1.0
     peak = int(np.argmax(profile * nearness))
     level = CORE_LEVEL * profile[peak]
     top = bottom = peak

@@ -166,3 +166,17 @@ def test_a_fold_of_the_sheet_across_the_box_is_not_taken_for_its_line():
 
     assert all(abs(by - y) <= 4 for _, by in baseline)
     assert bounding_box(polygon)[3] < fold - 30
+
+
+def test_a_box_not_centred_on_its_line_is_fitted_to_its_densest_line():
+    """A place of unread ink is no box a person centred on a line: its densest line is read."""
+    page = np.full((800, 1200), PAPER, np.uint8)
+    cv2.putText(page, "dense writing here", (60, 110), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.0, 30, 6, cv2.LINE_AA)
+    cv2.putText(page, "a thin note", (60, 420), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.0, 60, 2, cv2.LINE_AA)
+    box = (20, 40, 1000, 800)  # its middle is the thin note's
+
+    _, centred = fit_drawn_line(page, box)
+    _, densest = fit_drawn_line(page, box, centred=False)
+
+    assert abs(centred[0][1] - 420) <= 6
+    assert abs(densest[0][1] - 110) <= 6
