@@ -183,6 +183,8 @@ def _envelope(xs: np.ndarray, ys: np.ndarray, core: int, size: tuple[int, int]) 
         if near.any():
             upper.append((start, ys[near].min() - pad))
             lower.append((start, ys[near].max() + pad))
+    if len(upper) == 1:  # ink a stretch or less long: its two ends are set apart below
+        upper, lower = upper * 2, lower * 2
     upper[0], lower[0] = (xs.min() - pad, upper[0][1]), (xs.min() - pad, lower[0][1])
     upper[-1], lower[-1] = (xs.max() + pad, upper[-1][1]), (xs.max() + pad, lower[-1][1])
     width, height = size

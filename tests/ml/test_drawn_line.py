@@ -180,3 +180,11 @@ def test_a_box_not_centred_on_its_line_is_fitted_to_its_densest_line():
 
     assert abs(centred[0][1] - 420) <= 6
     assert abs(densest[0][1] - 110) <= 6
+
+
+def test_a_box_round_a_single_stroke_gives_a_polygon_all_the_same():
+    page = np.full((200, 300), PAPER, np.uint8)
+    page[60:140, 150] = 30  # one upright stroke, a pixel wide
+    polygon, _ = fit_drawn_line(page, (100, 40, 200, 160), centred=False)
+    x0, y0, x1, y1 = bounding_box(polygon)
+    assert len(polygon) >= 4 and x1 > x0 and y1 > y0
