@@ -107,14 +107,22 @@ LEFT_OUT_NOTE = "ink its line held until the line was drawn again"
 LEFT_OUT_MIN_INK = 0.05
 
 
-def places_left(places: list[dict], gray: np.ndarray, box: Box, polygon: Sequence[Sequence[float]]) -> list[dict]:
+def places_left(
+    places: list[dict],
+    gray: np.ndarray,
+    box: Box,
+    polygon: Sequence[Sequence[float]],
+    others: Sequence[Sequence[Sequence[float]]] = (),
+) -> list[dict]:
     """The places of unread ink once a line drawn as ``box`` and fitted to ``polygon`` is read,
-    judged by their ink at full scale: a place whose ink it takes in goes, the ink of a place it
-    leaves out stays (the second line of a place over two lines). A place whose ink cannot be
-    told at full scale goes only when at least half of it lies in the box. Ids of places kept
-    stay; further parts of one get new ids."""
+    judged by their ink at full scale, less the ink of the ``others`` lines (outlines) already on
+    the page: a place whose ink it takes in goes, the ink of a place it leaves out stays (the
+    second line of a place over two lines). A place whose ink cannot be told at full scale goes
+    only when at least half of it lies in the box. Ids of places kept stay; further parts of one
+    get new ids; a part the same as one kept already is not kept twice."""
     thickness = _thickness(polygon)
     outline = np.asarray(polygon, np.float32)
+    taken = [np.asarray(other, np.float32) for other in others if len(other) >= 3]
     next_id = max((place["id"] for place in places), default=0) + 1
     kept = []
     for place in places:
@@ -122,15 +130,17 @@ def places_left(places: list[dict], gray: np.ndarray, box: Box, polygon: Sequenc
         if not _overlap(place_box, box):
             kept.append(place)
             continue
-        ink = place_ink(gray, place_box, [outline], thickness)
+        ink = place_ink(gray, place_box, [outline], thickness, taken=taken)
         if ink.ink == 0:  # its ink cannot be told at full scale: the box decides
             if not mostly_inside(place["polygon"], box):
                 kept.append(place)
         elif ink.left > (1 - UNTOUCHED) * ink.ink:
             kept.append(place)
         elif ink.left >= (1 - READ_WITH_LINE) * ink.ink:  # only groups of ink count, not crumbs of the line's letters
-            for n, part in enumerate(ink.groups(thickness, LEFT_OUT_MIN_INK)):
-                kept.append({**place, "id": place["id"] if n == 0 else next_id, "polygon": _corners(part)})
+            parts = [_corners(part) for part in ink.groups(thickness, LEFT_OUT_MIN_INK)]
+            parts = [part for part in parts if all(part != other["polygon"] for other in kept)]  # overlapping places' ink
+            for n, part in enumerate(parts):
+                kept.append({**place, "id": place["id"] if n == 0 else next_id, "polygon": part})
                 next_id += n > 0
     return kept
 

@@ -7,6 +7,7 @@ reports where ink was left over, and the review page shows those places.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -64,11 +65,17 @@ class PlaceInk:
 
 
 def place_ink(
-    gray: np.ndarray, place: Box, outlines: list[np.ndarray], spacing: float, inside: np.ndarray | None = None
+    gray: np.ndarray,
+    place: Box,
+    outlines: list[np.ndarray],
+    spacing: float,
+    inside: np.ndarray | None = None,
+    taken: Sequence[np.ndarray] = (),
 ) -> PlaceInk:
     """The ink in ``place`` (a box in the pixels of the gray page ``gray``; with ``inside``, a
-    polygon, only the ink within it) and what of it the line outlines (float [N, 2] polygons, page
-    pixels) leave out: a line drawn over part of a place reads that part, not the rest."""
+    polygon, only the ink within it; never the ink of lines already there, ``taken``) and what
+    of it the line outlines (float [N, 2] polygons, page pixels) leave out: a line drawn over
+    part of a place reads that part, not the rest."""
     height, width = gray.shape
     x0, y0 = max(int(place[0]), 0), max(int(place[1]), 0)
     x1, y1 = min(int(np.ceil(place[2])), width), min(int(np.ceil(place[3])), height)
@@ -79,6 +86,8 @@ def place_ink(
         within = np.zeros_like(mask)
         cv2.fillPoly(within, [np.round(np.asarray(inside, np.float32) - (x0, y0)).astype(np.int32)], 1)
         mask &= within
+    if len(taken):
+        mask = _outside(mask, [np.asarray(outline, np.float32) - (x0, y0) for outline in taken], spacing)
     left = _outside(mask, [np.asarray(outline, np.float32) - (x0, y0) for outline in outlines], spacing)
     return PlaceInk(int(mask.sum()), int(left.sum()), left, (x0, y0))
 

@@ -211,6 +211,22 @@ def test_the_api_reads_all_places(page, owner, stranger, monkeypatch):
     assert client.post(url).json() == []  # nothing left to read
 
 
+def test_the_ink_of_a_line_already_there_is_not_a_places_own(page, monkeypatch):
+    """A place's box is a rectangle and takes in part of a line beside it: that line's ink was
+    counted as the place's, and stayed a place once the place's own writing was read."""
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    second, third = scans.pasted_box(1), scans.pasted_box(2)
+    page.lines.create(order=1, polygon=[list(p) for p in bounding_box_corners(second)], baseline=[])
+    reaching_into_the_second = bounding_box_corners((third[0], (second[1] + second[3]) // 2, third[2], third[3]))
+    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in reaching_into_the_second]}]
+    page.save()
+
+    line_add(page=page, box=(third[0] - 5, third[1] - 5, third[2] + 5, third[3] + 5))
+
+    page.refresh_from_db()
+    assert page.unread_ink == []
+
+
 def test_a_line_run_into_its_neighbour_and_drawn_again_leaves_the_neighbours_ink_shown(page, monkeypatch):
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
     second, third = scans.pasted_box(1), scans.pasted_box(2)
