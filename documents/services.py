@@ -291,14 +291,17 @@ def _line_insert(
     page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str, centred: bool
 ) -> Line:
     """A new line fitted to the writing in ``box``, in its place in reading order, taking in the
-    places of unread ink it covers. ``page`` is locked by the caller."""
-    polygon, baseline = _drawn_line(page, gray, box, direction, centred)
+    places of unread ink it covers. A box not ``centred`` on its line (a place's) is fitted to
+    ink no line holds. ``page`` is locked by the caller."""
     polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
+    taken = () if centred else [p for p in polygons if len(p) >= 3]
+    polygon, baseline = _drawn_line(page, gray, box, direction, centred, taken)
     order = insertion_index([bounding_box(p) for p in polygons], bounding_box(polygon))
     _lines_move(page=page, start=order, by=1)
     line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
     if gray is not None:
-        _places_update(page, lambda places: places_left(places, gray, box, polygon), f"Taking in the places under box {box}")
+        _places_update(page, lambda places: places_left(places, gray, box, polygon, polygons),
+                       f"Taking in the places under box {box}")
     return line
 
 
@@ -331,7 +334,7 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
         locked.polygon, locked.baseline, locked.order = polygon, baseline, order
         locked.save(update_fields=["polygon", "baseline", "order", "revision"])
         if gray is not None:
-            _places_update(locked_page, lambda places: places_left(places, gray, box, polygon),
+            _places_update(locked_page, lambda places: places_left(places, gray, box, polygon, others),
                            f"Taking in the places under box {box}")
             _places_update(locked_page, lambda places: places_left_out(places, gray, old_polygon, [polygon, *others]),
                            "Looking for ink left out of the old outline")
@@ -351,7 +354,12 @@ def _page_gray(page: Page) -> np.ndarray | None:
 
 
 def _drawn_line(
-    page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str, centred: bool = True
+    page: Page,
+    gray: np.ndarray | None,
+    box: tuple[int, int, int, int],
+    direction: str,
+    centred: bool = True,
+    taken: Sequence[Sequence[Sequence[float]]] = (),
 ) -> tuple[list, list]:
     """The polygon and baseline of the writing a person drew ``box`` round, fitted to its ink
     (a loose box read as it is takes in parts of the lines above and below)."""
@@ -359,7 +367,7 @@ def _drawn_line(
         polygon, baseline = box_line(box, direction)
     else:
         try:
-            polygon, baseline = fit_drawn_line(gray, box, direction, centred)
+            polygon, baseline = fit_drawn_line(gray, box, direction, centred, taken)
         except Exception:  # a fault in the fitting must not lose the person's box: it is taken as drawn
             log.exception("Fitting the box %s on page %s failed; the box is taken as drawn", box, page.pk)
             polygon, baseline = box_line(box, direction)

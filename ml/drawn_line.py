@@ -39,19 +39,26 @@ CORE_TOUCH = 0.25
 
 
 def fit_drawn_line(
-    gray: np.ndarray, box: Box, direction: str = "right", centred: bool = True
+    gray: np.ndarray,
+    box: Box,
+    direction: str = "right",
+    centred: bool = True,
+    taken: Sequence[Sequence[Point]] = (),
 ) -> tuple[list[Point], list[Point]]:
     """The polygon and baseline, in page pixels, of the writing in ``box`` (x0, y0, x1, y1) of a
     gray page, running ``direction`` ("right", or "up" / "down" a margin); the box itself
     (``box_line``) when it holds no ink. A person centres a box on the line it is for; a box
-    that is not ``centred`` (round a place of unread ink) gives its densest line wherever it lies."""
+    that is not ``centred`` (round a place of unread ink) gives its densest line wherever it
+    lies. Ink inside the ``taken`` outlines (page pixels: lines already there) is not looked at."""
     polygon, baseline = box_line(box, direction)  # also refuses an unknown direction
     x0, y0, x1, y1 = box
     crop = gray[y0:y1, x0:x1]
     if min(crop.shape) < MIN_SIZE:
         return polygon, baseline
     turns = _TURNS[direction]
-    fitted = _fit_upright(np.ascontiguousarray(np.rot90(crop, turns)), centred)
+    free = np.ones_like(crop)
+    cv2.fillPoly(free, [np.round(np.asarray(outline, np.float64) - (x0, y0)).astype(np.int32) for outline in taken], 0)
+    fitted = _fit_upright(*(np.ascontiguousarray(np.rot90(a, turns)) for a in (crop, free)), centred)
     if fitted is None:
         return polygon, baseline
     polygon, baseline = (_turned_back(points, turns, crop.shape, (x0, y0)) for points in fitted)
@@ -87,9 +94,10 @@ def writing_direction(baseline: Sequence[Sequence[float]]) -> str:
     return "down" if dy > 0 else "up"
 
 
-def _fit_upright(crop: np.ndarray, centred: bool) -> tuple[np.ndarray, np.ndarray] | None:
-    """Polygon and baseline (float [N, 2], in ``crop``'s pixels) of the line across its middle."""
-    ink = _without_streaks(crop_ink(crop, MAX_SKEW))
+def _fit_upright(crop: np.ndarray, free: np.ndarray, centred: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """Polygon and baseline (float [N, 2], in ``crop``'s pixels) of the line across its middle
+    (or the densest, when not ``centred``), of the ink where ``free`` is 1."""
+    ink = _without_streaks(crop_ink(crop, MAX_SKEW) & free)
     ys, xs = np.nonzero(ink)
     if xs.size == 0:
         return None
