@@ -20,6 +20,17 @@ def save_as(user, text: str, line_order: int) -> None:
     connections.close_all()
 
 
+def model_readings(owner) -> list[tuple[str, bool]]:
+    """The model's reading of each line of the document's first page, in order, and whether a
+    character of it was read less than 70 % sure (lecture notes)."""
+    lines = Line.objects.filter(page__document__title="Lecture 1", page__document__owner=owner, page__number=1)
+    readings = []
+    for line in lines.order_by("order"):
+        version = line.versions.order_by("created").first()
+        readings.append((version.text, min(version.confidences, default=1.0) < 0.7))
+    return readings
+
+
 def test_upload_review_correct_and_export(live_server, celery_worker, browser, owner, collaborator, tmp_path):
     pdf = tmp_path / "lecture.pdf"
     pdf.write_bytes(scans.pdf_bytes([scans.handwritten_page(count=3), scans.handwritten_page(first=3, count=3)]))
@@ -73,6 +84,8 @@ def test_upload_review_correct_and_export(live_server, celery_worker, browser, o
     download.value.save_as(text)
     notes, exported = text.read_text().split("\n\n", 1)
     assert notes.startswith("Not checked: ") and "marked [?]" in notes  # some lines nobody saved are unsure
-    first, second, third = exported.splitlines()[:3]
+    first, second, *rest = exported.splitlines()
     assert (first, second) == ("Corrected first line", "Their version")
-    assert third.startswith("[?] ")
+    unchecked = model_readings(owner)[2:]  # the rest of page 1, as the model read it: marked where it was unsure
+    assert rest[: len(unchecked)] == [("[?] " if unsure else "") + text for text, unsure in unchecked]
+    connections.close_all()
