@@ -60,8 +60,10 @@ def flatten_background(gray: np.ndarray) -> np.ndarray:
     that "paper" is far darker than the page's own (the scanner bed or table
     around the sheet) nothing counts as ink.
     """
-    quarter = (max(1, gray.shape[1] // 4), max(1, gray.shape[0] // 4))  # a sliver a few pixels thick too
-    small = cv2.resize(gray, quarter, interpolation=cv2.INTER_AREA)
+    if min(gray.shape) >= 3:
+        small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    else:  # a sliver a pixel or two thick: a quarter of it would be nothing
+        small = cv2.resize(gray, (max(1, gray.shape[1] // 4), max(1, gray.shape[0] // 4)), interpolation=cv2.INTER_AREA)
     paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7)))
     paper = cv2.GaussianBlur(paper, (0, 0), 2)
     off_page = (paper < 0.6 * np.median(paper)).astype(np.uint8)

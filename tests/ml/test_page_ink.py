@@ -44,7 +44,8 @@ def test_a_line_of_small_print_set_tight_is_kept_aside_as_small_print():
 def test_a_sliver_a_few_pixels_thick_is_looked_at_like_any_crop():
     """A place of unread ink can be a sliver: its crop failed to scale down to a quarter, and
     the places under a line drawn over it were left as they were."""
-    sliver = np.full((1, 60), 230, np.uint8)
-    sliver[0, 20:27] = 30
-    assert crop_ink(sliver).shape == sliver.shape
-    assert crop_ink(sliver.T).shape == sliver.T.shape
+    for thickness in (1, 2, 3):
+        sliver = np.full((thickness, 60), 230, np.uint8)
+        sliver[0, 20:27] = 30
+        assert crop_ink(sliver).shape == sliver.shape
+        assert crop_ink(sliver.T).shape == sliver.T.shape
