@@ -537,6 +537,7 @@ def _place_box(polygon: Sequence[Sequence[float]]) -> tuple[int, int, int, int]:
     margin = max(PLACE_MARGIN_MIN, round(PLACE_MARGIN * min(x1 - x0, y1 - y0)))
     return x0 - margin, y0 - margin, x1 + margin, y1 + margin
 
+
 # Far beyond any page's line count: orders move there and back, because the unique
 # (page, order) constraint is checked row by row as an UPDATE shifts them.
 _ASIDE = 1_000_000
