@@ -69,12 +69,17 @@ def test_a_drawn_line_is_read_by_the_worker_and_shown_in_its_place(review_tab, c
     assert tab.locator("li.line >> nth=3").locator("input.line-text").input_value() == "line 3"
 
 
-def test_a_place_of_unread_ink_that_is_writing_is_read_at_a_click(review_tab, celery_worker):
-    page, tab = review_tab
+def missed_line_as_place(page, tab) -> None:
+    """The missed line shown as a second place of unread ink, as the segmenter shows ink it left out."""
     x0, y0, x1, y1 = scans.pasted_box(MISSED)
     page.unread_ink.append({"id": 2, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]})
     page.save()
     tab.reload()
+
+
+def test_a_place_of_unread_ink_that_is_writing_is_read_at_a_click(review_tab, celery_worker):
+    page, tab = review_tab
+    missed_line_as_place(page, tab)
 
     tab.click('#unread-places li[data-place-id="2"] .read-place')
 
@@ -84,10 +89,7 @@ def test_a_place_of_unread_ink_that_is_writing_is_read_at_a_click(review_tab, ce
 
 def test_all_places_are_read_at_a_click_in_one_job(review_tab, celery_worker):
     page, tab = review_tab
-    x0, y0, x1, y1 = scans.pasted_box(MISSED)
-    page.unread_ink.append({"id": 2, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]})
-    page.save()
-    tab.reload()
+    missed_line_as_place(page, tab)
     jobs_before = Job.objects.filter(page=page).count()
 
     tab.click("#read-all-places")
