@@ -221,7 +221,7 @@ class LineDetailApi(APIView):
         """Remove a line that is not text; 409 when a person saved text for it or the page is being processed."""
         line = selectors.line_get(user=request.user, line_id=line_id)
         try:
-            services.line_remove(line=line)
+            services.line_remove(line=line, by=request.user)
         except services.LineEditRefused as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -102,6 +102,7 @@ def mostly_inside(polygon: Sequence[Sequence[float]], box: Box) -> bool:
 # than the other share is left as it was; in between, the groups of ink left out stay.
 READ_WITH_LINE, UNTOUCHED = 0.9, 0.1
 LEFT_OUT_NOTE = "ink its line held until the line was drawn again"
+REMOVED_NOTE = "ink of a line removed as not a line"
 # Ink a line held is writing: less of it (in line thicknesses squared) than a place found on a
 # page needs is shown. A few letters of a fine pen ("enres." of "12 genres.") have 0.08.
 LEFT_OUT_MIN_INK = 0.05
@@ -146,17 +147,24 @@ def places_left(
 
 
 def places_left_out(
-    places: list[dict], gray: np.ndarray, old_polygon: Sequence[Sequence[float]], outlines: list[Sequence[Sequence[float]]]
+    places: list[dict],
+    gray: np.ndarray,
+    old_polygon: Sequence[Sequence[float]],
+    outlines: list[Sequence[Sequence[float]]],
+    note: str = LEFT_OUT_NOTE,
+    dismissed_by: str | None = None,
 ) -> list[dict]:
     """``places`` and, after them, the ink a line held inside ``old_polygon`` that no line
-    outline (the line's new one first) takes in now: a line run into its neighbour and drawn
-    again round its own writing must not hide the neighbour's."""
-    thickness = _thickness(outlines[0])
+    outline (the line's new one first, if it has one) takes in now, saying ``note``: a line run
+    into its neighbour and drawn again round its own writing must not hide the neighbour's. Ink
+    a person said is no text (a line removed) is kept as a place they dismissed."""
+    thickness = _thickness(outlines[0] if outlines else old_polygon)
     ink = place_ink(gray, bounding_box(old_polygon), [np.asarray(o, np.float32) for o in outlines], thickness,
                     inside=np.asarray(old_polygon, np.float32))
     first_id = max((place["id"] for place in places), default=0) + 1
+    dismissed = {"dismissed_by": dismissed_by} if dismissed_by else {}
     return places + [
-        {"id": n, "polygon": _corners(part), "note": LEFT_OUT_NOTE}
+        {"id": n, "polygon": _corners(part), "note": note, **dismissed}
         for n, part in enumerate(ink.groups(thickness, LEFT_OUT_MIN_INK), start=first_id)
     ]
 

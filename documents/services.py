@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 
 from documents.layouts import (
+    REMOVED_NOTE,
     drawn_box,
     insertion_index,
     line_polygon,
@@ -385,9 +386,11 @@ def _places_update(page: Page, update: Callable[[list[dict]], list[dict]], what:
     page.save(update_fields=["unread_ink"])
 
 
-def line_remove(*, line: Line) -> None:
+def line_remove(*, line: Line, by: AbstractBaseUser | None = None) -> None:
     """Remove a line that is not text (a stamp, a rule, a smudge). A line with text a person
-    saved or imported is refused: removing it would lose that text."""
+    saved or imported is refused: removing it would lose that text. The ink it held that no other
+    line holds stays on view as a place ``by`` dismissed, which can be undone and read again."""
+    gray = _page_gray(line.page)
     with transaction.atomic():
         page = Page.objects.select_for_update().get(pk=line.page_id)
         locked = Line.objects.select_for_update().filter(pk=line.pk).first()
@@ -400,6 +403,11 @@ def line_remove(*, line: Line) -> None:
         page_lines_edited.send(sender=Page, page=page, to_read=None)
         locked.delete()
         _lines_move(page=page, start=locked.order + 1, by=-1)
+        if gray is not None:
+            others = [p for p in Line.objects.filter(page=page).values_list("polygon", flat=True) if len(p) >= 3]
+            dismissed_by = by.get_username() if by is not None else "(not known)"
+            _places_update(page, lambda places: places_left_out(places, gray, locked.polygon, others, REMOVED_NOTE, dismissed_by),
+                           "Keeping the ink of the removed line")
 
 
 def lines_turn_round(*, line_ids: list[object]) -> None:

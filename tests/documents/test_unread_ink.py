@@ -7,12 +7,13 @@ from rest_framework.test import APIClient
 from documents.exports import export_json
 from documents.models import Page
 from documents.selectors import document_checks
-from documents.layouts import LEFT_OUT_NOTE
+from documents.layouts import LEFT_OUT_NOTE, REMOVED_NOTE
 from ml.drawn_line import writing_direction
 from documents.services import (
     LineEditRefused,
     PlaceGone,
     line_add,
+    line_remove,
     line_redraw,
     line_text_save,
     page_lines_create,
@@ -318,3 +319,22 @@ def test_the_review_page_says_why_a_place_was_set_aside(client, owner, page):
     body = client.get(reverse("page-review", args=[page.id])).content.decode()
     assert body.count("set aside: reads as mirror writing") == 1
     assert "Set aside: reads as mirror writing: nothing here was read" in body
+
+
+def test_the_ink_of_a_line_removed_as_not_a_line_stays_as_a_place_the_person_dismissed(page, owner, client):
+    first = page.lines.get()  # round the first handwritten line's left part
+
+    line_remove(line=first, by=owner)
+
+    page.refresh_from_db()
+    removed = [place for place in page.unread_ink if place.get("note") == REMOVED_NOTE]
+    assert removed and all(place["dismissed_by"] == owner.username for place in removed)
+    assert [place["id"] for place in page.unread_places] == [1, 2]  # nothing new to look at
+    x0, y0, x1, y1 = bounding_box(removed[0]["polygon"])
+    assert 50 <= x0 and x1 <= 610 and 70 <= y0 and y1 <= 140  # the ink it held
+    client.force_login(owner)
+    assert f"{REMOVED_NOTE}</span>, dismissed by {owner.username}" in client.get(reverse("page-review", args=[page.id])).content.decode()
+
+    assert unread_ink_mark(page=page, place_id=removed[0]["id"], user=owner, dismissed=False)  # a mistake: undone
+    page.refresh_from_db()
+    assert removed[0]["id"] in [place["id"] for place in page.unread_places]
