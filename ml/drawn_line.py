@@ -141,6 +141,7 @@ def _without_streaks(ink: np.ndarray) -> np.ndarray:
     streak = flat & along[np.clip(middle, 0, ink.shape[0] - 1)]
     return np.where(streak[labels], 0, ink).astype(np.uint8)
 
+
 def _core(rows: np.ndarray, height: int, centred: bool = True) -> tuple[int, int]:
     """First and last row of the band of densest ink (nearest the middle, when ``centred``): the
     line's x-height."""
