@@ -61,7 +61,8 @@ class DocumentImportApi(APIView):
 
     @extend_schema(request=DocumentImportSerializer, responses={201: DocumentSerializer})
     def post(self, request: Request) -> Response:
-        """Import page images with their ALTO or PAGE XML; the XML's text becomes verified text."""
+        """Import page images with their ALTO or PAGE XML; the XML's text becomes verified text. A
+        job per page (step "places", see the document's jobs) then looks for ink the lines leave out."""
         data = _validated(DocumentImportSerializer, request)
         try:
             document = services.document_import(
