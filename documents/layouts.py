@@ -123,7 +123,6 @@ def places_left(
     get new ids; a part the same as one kept already is not kept twice."""
     thickness = _thickness(polygon)
     outline = np.asarray(polygon, np.float32)
-    taken = [np.asarray(other, np.float32) for other in others if len(other) >= 3]
     next_id = max((place["id"] for place in places), default=0) + 1
     kept = []
     for place in places:
@@ -131,7 +130,7 @@ def places_left(
         if not _overlap(place_box, box):
             kept.append(place)
             continue
-        ink = place_ink(gray, place_box, [outline], thickness, taken=taken)
+        ink = place_ink(gray, place_box, [outline], thickness, taken=others)
         if ink.ink == 0:  # its ink cannot be told at full scale: the box decides
             if not mostly_inside(place["polygon"], box):
                 kept.append(place)

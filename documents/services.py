@@ -295,8 +295,7 @@ def _line_insert(
     places of unread ink it covers. A box not ``centred`` on its line (a place's) is fitted to
     ink no line holds. ``page`` is locked by the caller."""
     polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
-    taken = () if centred else [p for p in polygons if len(p) >= 3]
-    polygon, baseline = _drawn_line(page, gray, box, direction, centred, taken)
+    polygon, baseline = _drawn_line(page, gray, box, direction, centred, () if centred else polygons)
     order = insertion_index([bounding_box(p) for p in polygons], bounding_box(polygon))
     _lines_move(page=page, start=order, by=1)
     line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
@@ -404,7 +403,7 @@ def line_remove(*, line: Line, by: AbstractBaseUser | None = None) -> None:
         locked.delete()
         _lines_move(page=page, start=locked.order + 1, by=-1)
         if gray is not None:
-            others = [p for p in Line.objects.filter(page=page).values_list("polygon", flat=True) if len(p) >= 3]
+            others = list(Line.objects.filter(page=page).values_list("polygon", flat=True))
             dismissed_by = by.get_username() if by is not None else "(not known)"
             _places_update(page, lambda places: places_left_out(places, gray, locked.polygon, others, REMOVED_NOTE, dismissed_by),
                            "Keeping the ink of the removed line")

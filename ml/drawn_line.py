@@ -17,7 +17,7 @@ import numpy as np
 
 from ml.layout import Point
 from ml.page_ink import CROP_MAX_SKEW, crop_ink, estimate_skew
-from ml.unread_ink import Box
+from ml.unread_ink import Box, shifted_outlines
 
 # Which way the writing in a drawn box runs: along the page, or up or down its margin.
 DIRECTIONS = ("right", "up", "down")
@@ -57,7 +57,7 @@ def fit_drawn_line(
         return polygon, baseline
     turns = _TURNS[direction]
     free = np.ones_like(crop)
-    cv2.fillPoly(free, [np.round(np.asarray(outline, np.float64) - (x0, y0)).astype(np.int32) for outline in taken], 0)
+    cv2.fillPoly(free, shifted_outlines(taken, (x0, y0)), 0)
     fitted = _fit_upright(*(np.ascontiguousarray(np.rot90(a, turns)) for a in (crop, free)), centred)
     if fitted is None:
         return polygon, baseline

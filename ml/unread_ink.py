@@ -84,12 +84,18 @@ def place_ink(
     mask = crop_ink(gray[y0:y1, x0:x1])
     if inside is not None:
         within = np.zeros_like(mask)
-        cv2.fillPoly(within, [np.round(np.asarray(inside, np.float32) - (x0, y0)).astype(np.int32)], 1)
+        cv2.fillPoly(within, shifted_outlines([inside], (x0, y0)), 1)
         mask &= within
     if len(taken):
-        mask = _outside(mask, [np.asarray(outline, np.float32) - (x0, y0) for outline in taken], spacing)
-    left = _outside(mask, [np.asarray(outline, np.float32) - (x0, y0) for outline in outlines], spacing)
+        mask = _outside(mask, shifted_outlines(taken, (x0, y0)), spacing)
+    left = _outside(mask, shifted_outlines(outlines, (x0, y0)), spacing)
     return PlaceInk(int(mask.sum()), int(left.sum()), left, (x0, y0))
+
+
+def shifted_outlines(outlines: Sequence[Sequence[Sequence[float]]], origin: tuple[float, float]) -> list[np.ndarray]:
+    """Line outlines (page pixels) in the pixels of a crop whose corner is ``origin``, as int32
+    polygons to fill; an outline of fewer than three points (stored empty or broken) outlines nothing."""
+    return [np.round(np.asarray(outline, np.float64) - origin).astype(np.int32) for outline in outlines if len(outline) >= 3]
 
 
 def _outside(mask: np.ndarray, outlines: list[np.ndarray], spacing: float) -> np.ndarray:
