@@ -300,8 +300,7 @@ def _line_insert(
     _lines_move(page=page, start=order, by=1)
     line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
     if gray is not None:
-        _places_update(page, lambda places: places_left(places, gray, box, polygon, polygons),
-                       f"Taking in the places under box {box}")
+        _places_take_in(page, gray, box, polygon, polygons)
     return line
 
 
@@ -334,8 +333,7 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
         locked.polygon, locked.baseline, locked.order = polygon, baseline, order
         locked.save(update_fields=["polygon", "baseline", "order", "revision"])
         if gray is not None:
-            _places_update(locked_page, lambda places: places_left(places, gray, box, polygon, others),
-                           f"Taking in the places under box {box}")
+            _places_take_in(locked_page, gray, box, polygon, others)
             _places_update(locked_page, lambda places: places_left_out(places, gray, old_polygon, [polygon, *others]),
                            "Looking for ink left out of the old outline")
         page_lines_edited.send(sender=Page, page=page, to_read=None if vouched else locked)
@@ -372,6 +370,12 @@ def _drawn_line(
             log.exception("Fitting the box %s on page %s failed; the box is taken as drawn", box, page.pk)
             polygon, baseline = box_line(box, direction)
     return [list(p) for p in polygon], [list(p) for p in baseline]
+
+
+def _places_take_in(page: Page, gray: np.ndarray, box: tuple[int, int, int, int], polygon: list, others: list) -> None:
+    """The page's places of unread ink once the line fitted to ``polygon`` in ``box`` is read,
+    beside the ``others`` lines already there (``places_left``)."""
+    _places_update(page, lambda places: places_left(places, gray, box, polygon, others), f"Taking in the places under box {box}")
 
 
 def _places_update(page: Page, update: Callable[[list[dict]], list[dict]], what: str) -> None:
@@ -501,7 +505,7 @@ def places_read_all(*, page: Page) -> list[Line]:
 
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
-        line_height = _line_height(locked)
+        line_height = _median_line_height(locked)
         for _ in range(PLACE_READINGS):
             to_read = [as_read(place) for place in locked.unread_places
                        if _reads_as_lines(place["polygon"], line_height) and as_read(place) not in read]
@@ -520,7 +524,7 @@ def places_read_all(*, page: Page) -> list[Line]:
     return lines
 
 
-def _line_height(page: Page) -> float:
+def _median_line_height(page: Page) -> float:
     """The median height of the page's lines' outlines (pixels)."""
     heights = [bounding_box(p)[3] - bounding_box(p)[1] for p in page.lines.values_list("polygon", flat=True) if p]
     return float(np.median(heights)) if heights else DEFAULT_LINE_HEIGHT
