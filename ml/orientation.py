@@ -40,7 +40,7 @@ def reads_upside_down(
     longest = sorted(range(len(line_images)), key=lambda i: -line_images[i].shape[1])[:SAMPLE_LINES]
     if len(longest) < MIN_LINES:
         return False
-    turned = recognizer.recognize([np.ascontiguousarray(line_images[i][::-1, ::-1]) for i in longest])
+    turned = recognizer.recognize([half_turned(line_images[i]) for i in longest])
     return _mean_confidence(turned) - _mean_confidence([readings[i] for i in longest]) > MARGIN
 
 
@@ -53,8 +53,13 @@ def lines_read_turned(
     surer turned by MARGIN), so only lines whose direction is in doubt are asked."""
     if not indices:
         return {}
-    turned = recognizer.recognize([np.ascontiguousarray(line_images[i][::-1, ::-1]) for i in indices])
+    turned = recognizer.recognize([half_turned(line_images[i]) for i in indices])
     return {i: reading for i, reading in zip(indices, turned) if reading.mean_confidence - readings[i].mean_confidence > MARGIN}
+
+
+def half_turned(image: np.ndarray) -> np.ndarray:
+    """A line image turned a half turn (upside down and right to left)."""
+    return np.ascontiguousarray(image[::-1, ::-1])
 
 
 def upright_turns(lines: list[TextLine]) -> int:

@@ -18,7 +18,7 @@ from documents.services import (
 from ml.layout import LinePrediction, TextLine
 from ml.line_image import extract_line
 from ml.drawn_line import writing_direction
-from ml.orientation import lines_read_turned, reads_upside_down, upright_turns
+from ml.orientation import half_turned, lines_read_turned, reads_upside_down, upright_turns
 from ml.recognizer import Recognizer
 from ml.segmentation import segment_page, unread_ink_around
 from ml.show_through import show_through
@@ -104,7 +104,7 @@ def _along_margins_the_right_way(
     if not turned:
         return images, predictions
     lines_turn_round(line_ids=[lines[i].id for i in turned])
-    images = [np.ascontiguousarray(image[::-1, ::-1]) if i in turned else image for i, image in enumerate(images)]
+    images = [half_turned(image) if i in turned else image for i, image in enumerate(images)]
     return images, [turned.get(i, prediction) for i, prediction in enumerate(predictions)]
 
 
