@@ -178,8 +178,9 @@ class PageUnreadInkReadApi(APIView):
 class PageUnreadInkReadAllApi(APIView):
     @extend_schema(request=None, responses={201: LineSerializer(many=True)}, operation_id="pages_unread_ink_read_all")
     def post(self, request: Request, page_id: UUID) -> Response:
-        """Read the writing in every open place of unread ink (those shaped like margin notes
-        excepted): the lines added, read by the model in one job. 409 while the page is processed."""
+        """Read the writing in every open place of unread ink that could hold a line or two (not
+        margin notes, places many lines high or crumbs): the lines added, read by the model in one
+        job. 409 while the page is processed."""
         page = selectors.page_get(user=request.user, page_id=page_id)
         try:
             lines = services.places_read_all(page=page)
