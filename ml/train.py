@@ -162,14 +162,53 @@ def _resized(model: CRNN, height: int | None, pools: list[tuple[int, int]] | Non
 
 def _grown(model: CRNN, changes: dict) -> CRNN:
     """A network of another shape that starts from every tensor of ``model`` with the same name and shape
-    (e.g. the CNN under a wider or deeper BiLSTM); the others start fresh, and are logged."""
+    (e.g. the CNN under a deeper BiLSTM), and from every BiLSTM tensor of a narrower one (``_widened``);
+    the others start fresh, and are logged."""
     grown = CRNN(_buildable(model.config, **changes))
     old, state = model.state_dict(), grown.state_dict()
     kept = {key: value for key, value in old.items() if key in state and state[key].shape == value.shape}
+    if grown.config.lstm_hidden > model.config.lstm_hidden:
+        kept.update(_widened(old, state, model.config.lstm_hidden, grown.config.lstm_hidden))
     grown.load_state_dict(kept, strict=False)
     fresh = [key for key in state if key not in kept]
     log.info("grown from --init: %d of %d tensors kept; fresh: %s", len(kept), len(state), ", ".join(fresh) or "none")
     return grown
+
+
+def _widened(old: dict, new: dict, units: int, wider: int) -> dict:
+    """The BiLSTM and head tensors of ``old`` (``units`` a direction) placed in the ``new`` ones
+    (``wider``) so that the network reads as before: each old unit keeps its weights, what the added
+    units pass to old units and to the head starts at zero, and the added units' own weights start
+    fresh. Training then starts from the old readings and has room to learn more."""
+    gate_rows = torch.cat([gate * wider + torch.arange(units) for gate in range(4)])  # gates i, f, g, o
+    hidden = torch.arange(units)
+    both_ways = torch.cat([hidden, wider + hidden])  # a layer above reads [forward, backward]
+    placed = {}
+    for key, value in old.items():
+        if key not in new or new[key].shape == value.shape:
+            continue
+        if key == "head.weight":
+            rows, columns = torch.arange(value.shape[0]), both_ways
+        elif key.startswith("lstm.weight_hh"):
+            rows, columns = gate_rows, hidden
+        elif key.startswith("lstm.weight_ih_l0"):
+            if new[key].shape[1] != value.shape[1]:
+                continue  # the CNN changed too: the first layer reads other features
+            rows, columns = gate_rows, torch.arange(value.shape[1])
+        elif key.startswith("lstm.weight_ih"):
+            rows, columns = gate_rows, both_ways
+        elif key.startswith("lstm.bias"):
+            rows, columns = gate_rows, None
+        else:
+            continue
+        tensor = new[key].clone()
+        if columns is None:
+            tensor[rows] = value
+        else:
+            tensor[rows] = 0
+            tensor[rows.unsqueeze(1), columns] = value
+        placed[key] = tensor
+    return placed
 
 
 def _rebuilt(model: CRNN, **changes: object) -> CRNN:

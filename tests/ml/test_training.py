@@ -176,6 +176,20 @@ def test_a_model_grown_from_init_keeps_every_weight_that_fits_and_starts_the_res
     assert "lstm.weight_ih_l2" in grown
 
 
+def test_a_model_grown_to_a_wider_bilstm_reads_exactly_as_before_and_its_new_units_can_learn(tmp_path):
+    model, args = saved_tiny_model(tmp_path, "--lstm-hidden", "12")
+
+    bundle, _ = build_bundle(args, [])
+
+    grown = bundle.model.eval()
+    images = torch.rand(3, 1, 32, 48)
+    assert torch.allclose(grown(images), model(images), atol=1e-5)
+    grown.train()
+    grown(images).sum().backward()
+    added_units = grown.head.weight.grad[:, 8:12]  # the forward direction's added units, read by the head
+    assert added_units.abs().sum() > 0
+
+
 def test_a_model_that_cannot_be_grown_is_refused_with_the_reason(tmp_path):
     _, args = saved_tiny_model(tmp_path, "--channels", "4 8 8 16 16")
     with pytest.raises(SystemExit, match="5 conv blocks but 4 pools"):
