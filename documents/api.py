@@ -164,10 +164,11 @@ class PageUnreadInkApi(APIView):
 
 
 class PageUnreadInkReadApi(APIView):
-    @extend_schema(request=PlaceReadSerializer, responses={201: LineSerializer}, operation_id="pages_unread_ink_place_read")
+    @extend_schema(request=PlaceReadSerializer, responses={201: LineSerializer(many=True)},
+                   operation_id="pages_unread_ink_place_read")
     def post(self, request: Request, page_id: UUID, place_id: int) -> Response:
-        """Read the writing in a place of unread ink: it becomes a line (one line of it; what it leaves
-        out stays a place), read by the model. 404 when the place went, 409 while the page is processed."""
+        """Read the writing in a place of unread ink: each line of it becomes a line (crumbs left
+        out stay a place), read by the model. 404 when the place went, 409 while the page is processed."""
         page = selectors.page_get(user=request.user, page_id=page_id)
         serializer = PlaceReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -245,10 +246,10 @@ def _line_drawn(request: Request, edit: Callable[[dict], Line], done_status: int
     return _line_made(lambda: edit(serializer.validated_data), done_status)
 
 
-def _line_made(edit: Callable[[], Line], done_status: int) -> Response:
-    """Do ``edit``, which adds or moves a line; the line, or why not."""
+def _line_made(edit: Callable[[], Line | list[Line]], done_status: int) -> Response:
+    """Do ``edit``, which adds or moves a line (or adds lines); the line(s), or why not."""
     try:
-        line = edit()
+        made = edit()
     except ValueError as error:  # a box off the page or too small
         return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
     except services.LineEditRefused as error:  # the page is being processed
@@ -257,7 +258,9 @@ def _line_made(edit: Callable[[], Line], done_status: int) -> Response:
         return Response({"detail": str(error)}, status=status.HTTP_410_GONE)
     except services.PlaceGone as error:
         return Response({"detail": str(error)}, status=status.HTTP_404_NOT_FOUND)
-    return Response(LineSerializer(selectors.line_view(line=line)).data, status=done_status)
+    if isinstance(made, list):
+        return Response(LineSerializer([selectors.line_view(line=line) for line in made], many=True).data, status=done_status)
+    return Response(LineSerializer(selectors.line_view(line=made)).data, status=done_status)
 
 
 class DocumentExportApi(APIView):

@@ -118,10 +118,12 @@ def places_left(
     """The places of unread ink once a line drawn as ``box`` and fitted to ``polygon`` is read,
     judged by their ink at full scale, less the ink of the ``others`` lines (outlines) already on
     the page: a place whose ink it takes in goes, the ink of a place it leaves out stays (the
-    second line of a place over two lines). A place whose ink cannot be told at full scale goes
-    only when at least half of it lies in the box. Ids of places kept stay; further parts of one
-    get new ids; a part the same as one kept already is not kept twice."""
-    thickness = _thickness(polygon)
+    second line of a place over two lines; its ink is grouped along the way the line runs, so the
+    next of a block of margin notes stays whole). A place whose ink cannot be told at full scale
+    goes only when at least half of it lies in the box. Ids of places kept stay; further parts of
+    one get new ids; a part the same as one kept already is not kept twice."""
+    thickness = line_thickness(polygon)
+    upright = runs_upright(polygon)
     outline = np.asarray(polygon, np.float32)
     next_id = max((place["id"] for place in places), default=0) + 1
     kept = []
@@ -137,7 +139,7 @@ def places_left(
         elif ink.left > (1 - UNTOUCHED) * ink.ink:
             kept.append(place)
         elif ink.left >= (1 - READ_WITH_LINE) * ink.ink:  # only groups of ink count, not crumbs of the line's letters
-            parts = [_corners(part) for part in ink.groups(thickness, LEFT_OUT_MIN_INK)]
+            parts = [_corners(part) for part in ink.groups(thickness, LEFT_OUT_MIN_INK, upright)]
             parts = [part for part in parts if all(part != other["polygon"] for other in kept)]  # overlapping places' ink
             for n, part in enumerate(parts):
                 kept.append({**place, "id": place["id"] if n == 0 else next_id, "polygon": part})
@@ -156,19 +158,26 @@ def places_left_out(
     """``places`` and, after them, the ink a line held inside ``old_polygon`` that no line
     outline (the line's new one first, if it has one) takes in now, saying ``note``: a line run
     into its neighbour and drawn again round its own writing must not hide the neighbour's. Ink
-    a person said is no text (a line removed) is kept as a place they dismissed."""
-    thickness = _thickness(outlines[0] if outlines else old_polygon)
+    a person said is no text (a line removed) is kept as a place they dismissed. The ink is
+    grouped along the way the old line ran (a line down the margin is not cut into words)."""
+    thickness = line_thickness(outlines[0] if outlines else old_polygon)
     ink = place_ink(gray, bounding_box(old_polygon), [np.asarray(o, np.float32) for o in outlines], thickness,
                     inside=np.asarray(old_polygon, np.float32))
     first_id = max((place["id"] for place in places), default=0) + 1
     dismissed = {"dismissed_by": dismissed_by} if dismissed_by else {}
     return places + [
         {"id": n, "polygon": _corners(part), "note": note, **dismissed}
-        for n, part in enumerate(ink.groups(thickness, LEFT_OUT_MIN_INK), start=first_id)
+        for n, part in enumerate(ink.groups(thickness, LEFT_OUT_MIN_INK, runs_upright(old_polygon)), start=first_id)
     ]
 
 
-def _thickness(polygon: Sequence[Sequence[float]]) -> float:
+def runs_upright(polygon: Sequence[Sequence[float]]) -> bool:
+    """Whether the line outlined by ``polygon`` runs up or down the page: it is taller than wide."""
+    x0, y0, x1, y1 = bounding_box(polygon)
+    return y1 - y0 > x1 - x0
+
+
+def line_thickness(polygon: Sequence[Sequence[float]]) -> float:
     """A line's extent across its writing, whichever way it runs."""
     x0, y0, x1, y1 = bounding_box(polygon)
     return max(min(x1 - x0, y1 - y0), 1)

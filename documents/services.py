@@ -19,6 +19,8 @@ from documents.layouts import (
     drawn_box,
     insertion_index,
     line_polygon,
+    line_thickness,
+    mostly_inside,
     place_runs_along_margin,
     places_left,
     places_left_out,
@@ -27,7 +29,7 @@ from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, Text
 from documents.signals import document_imported, document_uploaded, page_lines_edited, page_turned
 from documents.imports import match_layouts
 from documents.uploads import PageImage, UploadedFile, read_pages, turn_image
-from ml.drawn_line import box_line, fit_drawn_line
+from ml.drawn_line import box_line, fit_drawn_line, fit_free_line
 from ml.formats.writing import bounding_box
 from ml.layout import LinePrediction, PageLayout, Point
 
@@ -266,36 +268,37 @@ class LineEditRefused(Exception):
     """A line that cannot be added or removed now; the message says why."""
 
 
-def line_add(
-    *, page: Page, box: tuple[float, float, float, float], direction: str = "right", centred: bool = True
-) -> Line:
+def line_add(*, page: Page, box: tuple[float, float, float, float], direction: str = "right") -> Line:
     """Add a line a person drew around text the segmenter missed, and have it read.
 
     ``box`` is (x0, y0, x1, y1) in page pixels; it is cut to the page, and ValueError
     says when too little of it is left. ``direction`` is the way the writing runs:
-    "right", or "up" / "down" for text written along a margin. A box ``centred`` on its
-    line (as a person draws one) is fitted to the writing nearest its middle, else to its
-    densest line. The line takes its place in the page's reading order. Recognition
+    "right", or "up" / "down" for text written along a margin. The box is fitted to the
+    writing nearest its middle. The line takes its place in the page's reading order. Recognition
     refuses (LineEditRefused) while the page is being processed.
     """
     box = drawn_box(box, page.width, page.height)
     gray = _page_gray(page)
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
-        line = _line_insert(locked, gray, box, direction, centred)
+        polygons = _line_polygons(locked)
+        line = _line_insert(locked, gray, box, *_drawn_line(page, gray, box, direction), polygons)
         page_lines_edited.send(sender=Page, page=page, to_read=line)
     page.unread_ink = locked.unread_ink
     return line
 
 
+def _line_polygons(page: Page) -> list:
+    """The outlines of the page's lines, in reading order."""
+    return list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
+
+
 def _line_insert(
-    page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str, centred: bool
+    page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], polygon: list, baseline: list, polygons: list
 ) -> Line:
-    """A new line fitted to the writing in ``box``, in its place in reading order, taking in the
-    places of unread ink it covers. A box not ``centred`` on its line (a place's) is fitted to
-    ink no line holds. ``page`` is locked by the caller."""
-    polygons = list(Line.objects.filter(page=page).order_by("order").values_list("polygon", flat=True))
-    polygon, baseline = _drawn_line(page, gray, box, direction, centred, () if centred else polygons)
+    """A new line with ``polygon`` and ``baseline``, fitted in the drawn ``box``, in its place in
+    reading order among the page's lines (``polygons``), taking in the places of unread ink it
+    covers. ``page`` is locked by the caller."""
     order = insertion_index([bounding_box(p) for p in polygons], bounding_box(polygon))
     _lines_move(page=page, start=order, by=1)
     line = Line.objects.create(page=page, order=order, polygon=polygon, baseline=baseline)
@@ -351,25 +354,34 @@ def _page_gray(page: Page) -> np.ndarray | None:
         return None
 
 
-def _drawn_line(
-    page: Page,
-    gray: np.ndarray | None,
-    box: tuple[int, int, int, int],
-    direction: str,
-    centred: bool = True,
-    taken: Sequence[Sequence[Sequence[float]]] = (),
-) -> tuple[list, list]:
+def _drawn_line(page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str) -> tuple[list, list]:
     """The polygon and baseline of the writing a person drew ``box`` round, fitted to its ink
     (a loose box read as it is takes in parts of the lines above and below)."""
     if gray is None:
         polygon, baseline = box_line(box, direction)
     else:
         try:
-            polygon, baseline = fit_drawn_line(gray, box, direction, centred, taken)
+            polygon, baseline = fit_drawn_line(gray, box, direction)
         except Exception:  # a fault in the fitting must not lose the person's box: it is taken as drawn
             log.exception("Fitting the box %s on page %s failed; the box is taken as drawn", box, page.pk)
             polygon, baseline = box_line(box, direction)
     return [list(p) for p in polygon], [list(p) for p in baseline]
+
+
+def _free_line(
+    page: Page, gray: np.ndarray | None, box: tuple[int, int, int, int], direction: str, taken: list
+) -> tuple[list, list] | None:
+    """The polygon and baseline of the densest writing in a place's ``box`` that none of the
+    ``taken`` lines holds; None when there is none. An image that cannot be read, or a fault in
+    the fitting (logged), gives the box as it is."""
+    try:
+        fitted = box_line(box, direction) if gray is None else fit_free_line(gray, box, direction, taken)
+    except Exception:
+        log.exception("Fitting the place box %s on page %s failed; the box is taken as it is", box, page.pk)
+        fitted = box_line(box, direction)
+    if fitted is None:
+        return None
+    return [list(p) for p in fitted[0]], [list(p) for p in fitted[1]]
 
 
 def _places_take_in(page: Page, gray: np.ndarray, box: tuple[int, int, int, int], polygon: list, others: list) -> None:
@@ -464,11 +476,15 @@ def unread_ink_mark(*, page: Page, place_id: int, user: AbstractBaseUser, dismis
 # round writing with room to spare; the fit then finds the writing in it.
 PLACE_MARGIN = 0.25
 PLACE_MARGIN_MIN = 4
-# "Read them all" goes over the places this many times at most (a place over three lines of print
-# is read a line at a time). It takes places at most READ_ALL_MAX_LINES times as high as the page's
-# lines, and at least READ_ALL_MIN_SIZE of that long; DEFAULT_LINE_HEIGHT on a page without lines.
-PLACE_READINGS = 4
-READ_ALL_MAX_LINES, READ_ALL_MIN_SIZE = 3, 0.5
+# A place is read a line at a time, then what the lines left of it (a place over three lines of
+# print, a block of margin notes), in PLACE_READINGS rounds at most; "read them all" goes over the
+# places READ_ALL_ROUNDS times at most. What is left that is shorter than PLACE_MIN_SIZE of the
+# page's line height is a crumb, not read. "Read them all" takes places at most READ_ALL_MAX_LINES
+# times as high as the page's lines; DEFAULT_LINE_HEIGHT on a page without lines.
+PLACE_READINGS, READ_ALL_ROUNDS = 12, 4
+# The lines of one place are alike: one less than this share as thick as its first is not its writing.
+ALIKE = 0.6
+READ_ALL_MAX_LINES, PLACE_MIN_SIZE = 3, 0.5
 DEFAULT_LINE_HEIGHT = 60
 
 
@@ -476,29 +492,57 @@ class PlaceGone(Exception):
     """The page has no such place of unread ink (any more): a line took it in, or it was dismissed."""
 
 
-def place_read(*, page: Page, place_id: int, direction: str = "right") -> Line:
-    """Have the writing in a place of unread ink read, as if a person drew a box round it.
+def place_read(*, page: Page, place_id: int, direction: str = "right") -> list[Line]:
+    """Have the writing in a place of unread ink read, as if a person drew a box round each of its lines.
 
-    The line holds the writing the fit finds in the place's box (one line of it: what the line
-    leaves out stays a place, to be read in turn). ``direction`` is the way the writing runs, as
-    for ``line_add``. Raises PlaceGone when the page has no such open place, and what
-    ``line_add`` raises.
+    The first line holds the writing the fit finds in the place's box; what it leaves of the place
+    is read in turn (a block of margin notes, two lines of print), crumbs aside, and one recognition
+    job reads the new lines. ``direction`` is the way the writing runs, as for ``line_add``.
+    Raises PlaceGone when the page has no such open place, ValueError when the place lies off the
+    page, LineEditRefused while the page is processed (no line is added then).
     """
     place = next((place for place in page.unread_places if place["id"] == place_id), None)
     if place is None:
         raise PlaceGone("This place is no longer on the page (a line took it in, or it was dismissed): reload the page.")
-    return line_add(page=page, box=_place_box(place["polygon"]), direction=direction, centred=False)
+    box = drawn_box(_place_box(place["polygon"]), page.width, page.height)
+    newest = max(other["id"] for other in page.unread_ink)
+
+    def of_the_place(other: dict, line_height: float) -> bool:
+        if other["id"] == place_id and other["polygon"] == place["polygon"]:
+            return True  # the place as the person chose it, whatever its size
+        return ((other["id"] == place_id or other["id"] > newest) and mostly_inside(other["polygon"], box)
+                and _long_enough(other["polygon"], line_height))
+
+    lines = _places_read(page, of_the_place, direction, rounds=PLACE_READINGS, one_place=True)
+    if not lines:
+        raise ValueError("No writing was found in this place at full resolution: draw a box round it to have it "
+                         "read as it is, or dismiss it.")
+    return lines
 
 
 def places_read_all(*, page: Page) -> list[Line]:
     """Have the writing in every open place of unread ink that could hold a line or two read along
-    the page, as ``place_read`` does one at a time, in one reading: a place over several lines is
-    read again for what the first line left out (PLACE_READINGS times at most). Margin notes,
-    places many lines high and crumbs are left for a person (``_reads_as_lines``). Raises
-    LineEditRefused while the page is processed; no line is added then."""
+    the page, as ``place_read`` does one at a time, in one recognition job. Margin notes, places
+    many lines high and crumbs are left for a person (``_reads_as_lines``). Raises LineEditRefused
+    while the page is processed; no line is added then."""
+    return _places_read(page, _reads_as_lines, "right", rounds=READ_ALL_ROUNDS, one_place=False)
+
+
+def _places_read(
+    page: Page, chosen: Callable[[dict, float], bool], direction: str, rounds: int, one_place: bool
+) -> list[Line]:
+    """Lines made from the open places ``chosen`` takes (given the page's line height), round after
+    round (``rounds`` at most): what a line left of a place is read in the next. A place is done
+    when it holds no writing that no line holds, or its next line would repeat one. Reading
+    ``one_place`` a person chose, a place a line left whole (it took little of its ink) is read
+    again for its next line, and a line less than ALIKE times as thick as the first is no line of
+    it (a frame drawn round a block of notes, a rule, crumbs): its ink is left as it is. One
+    recognition job reads them all."""
     gray = _page_gray(page)
     lines: list[Line] = []
-    read: set[tuple] = set()  # places as they were when read: one a line left whole is not read again
+    read: set[tuple] = set()  # places as they were when read
+    done: set[int] = set()
+    passed_over: list[list] = []  # outlines of lines too thin to be one place's writing
 
     def as_read(place: dict) -> tuple:
         return place["id"], tuple(map(tuple, place["polygon"]))
@@ -506,22 +550,44 @@ def places_read_all(*, page: Page) -> list[Line]:
     with transaction.atomic():
         locked = Page.objects.select_for_update().get(pk=page.pk)
         line_height = _median_line_height(locked)
-        for _ in range(PLACE_READINGS):
+        for _ in range(rounds):
             to_read = [as_read(place) for place in locked.unread_places
-                       if _reads_as_lines(place["polygon"], line_height) and as_read(place) not in read]
+                       if chosen(place, line_height) and place["id"] not in done
+                       and (one_place or as_read(place) not in read)]
             for place in to_read:
                 read.add(place)
                 if place not in {as_read(open_place) for open_place in locked.unread_places}:
                     continue  # a line just added took it in, or part of it (read on the next round)
                 try:
                     box = drawn_box(_place_box(place[1]), page.width, page.height)
-                except ValueError:
-                    continue  # too small to hold writing
-                lines.append(_line_insert(locked, gray, box, "right", centred=False))
+                except ValueError:  # too small to hold writing
+                    done.add(place[0])
+                    continue
+                polygons = _line_polygons(locked)
+                fitted = _free_line(locked, gray, box, direction, polygons + passed_over)
+                if fitted is None or _repeats(fitted[0], polygons):
+                    done.add(place[0])
+                elif one_place and lines and line_thickness(fitted[0]) < ALIKE * line_thickness(lines[0].polygon):
+                    passed_over.append(fitted[0])
+                else:
+                    lines.append(_line_insert(locked, gray, box, *fitted, polygons))
         if lines:
             page_lines_edited.send(sender=Page, page=page, to_read=lines[0])  # one reading reads every new line
     page.unread_ink = locked.unread_ink
     return lines
+
+
+def _repeats(polygon: list, polygons: list) -> bool:
+    """Whether a line outlined by ``polygon`` would be one of the lines outlined by ``polygons``:
+    their boxes overlap by more than half of the two together."""
+    x0, y0, x1, y1 = bounding_box(polygon)
+    for other in polygons:
+        a0, b0, a1, b1 = bounding_box(other)
+        common = max(0, min(x1, a1) - max(x0, a0)) * max(0, min(y1, b1) - max(y0, b0))
+        union = (x1 - x0) * (y1 - y0) + (a1 - a0) * (b1 - b0) - common
+        if union > 0 and common > 0.5 * union:
+            return True
+    return False
 
 
 def _median_line_height(page: Page) -> float:
@@ -530,16 +596,23 @@ def _median_line_height(page: Page) -> float:
     return float(np.median(heights)) if heights else DEFAULT_LINE_HEIGHT
 
 
-def _reads_as_lines(polygon: Sequence[Sequence[float]], line_height: float) -> bool:
+def _reads_as_lines(place: dict, line_height: float) -> bool:
     """Whether "read them all" takes a place: one that could hold a line or two of writing along
     the page. Not a margin note (which way does it run?), not a place many lines high (a drawing,
     a stamp with notes round it: read as one line it is nonsense over other lines), not a crumb."""
+    polygon = place["polygon"]
     x0, y0, x1, y1 = bounding_box(polygon)
     return (
         not place_runs_along_margin(polygon)
         and y1 - y0 <= READ_ALL_MAX_LINES * line_height
-        and max(x1 - x0, y1 - y0) >= READ_ALL_MIN_SIZE * line_height
+        and _long_enough(polygon, line_height)
     )
+
+
+def _long_enough(polygon: Sequence[Sequence[float]], line_height: float) -> bool:
+    """Not a crumb: a place at least PLACE_MIN_SIZE of a line height long, whichever way it runs."""
+    x0, y0, x1, y1 = bounding_box(polygon)
+    return max(x1 - x0, y1 - y0) >= PLACE_MIN_SIZE * line_height
 
 
 def _place_box(polygon: Sequence[Sequence[float]]) -> tuple[int, int, int, int]:

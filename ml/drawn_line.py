@@ -27,7 +27,7 @@ MAX_SKEW = CROP_MAX_SKEW
 # The outline reaches at most this many core heights above and below the core: a neighbour's
 # stroke that touches one of the line's own is cut there instead of taken in whole.
 RISE, DROP = 1.2, 1.0
-# A box smaller than this either way is taken as drawn.
+# A box smaller than this either way is not fitted (a drawn one is taken as drawn).
 MIN_SIZE = 8
 # Flat pieces of ink (this many times as long as high, and this long) lying in rows that such pieces
 # cover for this share of the box's length are the fading edges of a fold or a thick rule.
@@ -38,29 +38,38 @@ CORE_LEVEL = 0.4
 CORE_TOUCH = 0.25
 
 
-def fit_drawn_line(
-    gray: np.ndarray,
-    box: Box,
-    direction: str = "right",
-    centred: bool = True,
-    taken: Sequence[Sequence[Point]] = (),
-) -> tuple[list[Point], list[Point]]:
-    """The polygon and baseline, in page pixels, of the writing in ``box`` (x0, y0, x1, y1) of a
-    gray page, running ``direction`` ("right", or "up" / "down" a margin); the box itself
-    (``box_line``) when it holds no ink. A person centres a box on the line it is for; a box
-    that is not ``centred`` (round a place of unread ink) gives its densest line wherever it
-    lies. Ink inside the ``taken`` outlines (page pixels: lines already there) is not looked at."""
-    polygon, baseline = box_line(box, direction)  # also refuses an unknown direction
+def fit_drawn_line(gray: np.ndarray, box: Box, direction: str = "right") -> tuple[list[Point], list[Point]]:
+    """The polygon and baseline, in page pixels, of the writing a person drew ``box`` (x0, y0, x1,
+    y1) round on a gray page, running ``direction`` ("right", or "up" / "down" a margin): the line
+    across the box's middle, as a person centres a box on the line it is for; the box itself
+    (``box_line``) when it holds no ink."""
+    drawn = box_line(box, direction)  # also refuses an unknown direction
+    return _fitted(gray, box, direction, True, ()) or drawn
+
+
+def fit_free_line(
+    gray: np.ndarray, box: Box, direction: str = "right", taken: Sequence[Sequence[Point]] = ()
+) -> tuple[list[Point], list[Point]] | None:
+    """The polygon and baseline of the densest line of writing anywhere in ``box`` (a place of
+    unread ink, whose box is not centred on a line), leaving out the ink inside the ``taken``
+    outlines (page pixels: lines already there); None when the box holds no other ink."""
+    box_line(box, direction)  # refuses an unknown direction
+    return _fitted(gray, box, direction, False, taken)
+
+
+def _fitted(
+    gray: np.ndarray, box: Box, direction: str, centred: bool, taken: Sequence[Sequence[Point]]
+) -> tuple[list[Point], list[Point]] | None:
     x0, y0, x1, y1 = box
     crop = gray[y0:y1, x0:x1]
     if min(crop.shape) < MIN_SIZE:
-        return polygon, baseline
+        return None
     turns = _TURNS[direction]
     free = np.ones_like(crop)
     cv2.fillPoly(free, shifted_outlines(taken, (x0, y0)), 0)
     fitted = _fit_upright(*(np.ascontiguousarray(np.rot90(a, turns)) for a in (crop, free)), centred)
     if fitted is None:
-        return polygon, baseline
+        return None
     polygon, baseline = (_turned_back(points, turns, crop.shape, (x0, y0)) for points in fitted)
     return polygon, baseline
 

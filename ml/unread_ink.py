@@ -33,11 +33,15 @@ def unread_ink(mask: np.ndarray, outlines: list[np.ndarray], spacing: float, min
     return ink_groups(_outside(mask, outlines, spacing), spacing, min_ink)
 
 
-def ink_groups(mask: np.ndarray, spacing: float, min_ink: float = MIN_INK) -> list[Box]:
-    """Boxes round the groups of ink in ``mask`` with at least ``min_ink`` spacings squared of it."""
+def ink_groups(mask: np.ndarray, spacing: float, min_ink: float = MIN_INK, upright: bool = False) -> list[Box]:
+    """Boxes round the groups of ink in ``mask`` with at least ``min_ink`` spacings squared of it:
+    marks are grouped further along the writing than across it, which runs ``upright`` (up or
+    down a margin) or along the page."""
     if not mask.any():
         return []
     kernel = np.ones((_odd(2 * GROUP_ACROSS * spacing), _odd(2 * GROUP_ALONG * spacing)), np.uint8)
+    if upright:
+        kernel = kernel.T
     count, labels = cv2.connectedComponents(cv2.dilate(mask, kernel), connectivity=8)
     ys, xs = np.nonzero(mask)
     group = labels[ys, xs]
@@ -58,10 +62,10 @@ class PlaceInk:
     mask: np.ndarray  # uint8, 1 = ink left out, over the place's box
     origin: tuple[int, int]  # page pixels of ``mask``'s corner
 
-    def groups(self, spacing: float, min_ink: float) -> list[Box]:
-        """Boxes (page pixels) round the groups of ink left out."""
+    def groups(self, spacing: float, min_ink: float, upright: bool = False) -> list[Box]:
+        """Boxes (page pixels) round the groups of ink left out (``ink_groups``)."""
         x0, y0 = self.origin
-        return [(a + x0, b + y0, c + x0, d + y0) for a, b, c, d in ink_groups(self.mask, spacing, min_ink)]
+        return [(a + x0, b + y0, c + x0, d + y0) for a, b, c, d in ink_groups(self.mask, spacing, min_ink, upright)]
 
 
 def place_ink(

@@ -1,6 +1,7 @@
 """Places with ink that no line covers: kept from the segmenter, shown until a line is drawn
 round them or a person dismisses them (which can be undone), counted where exports are made."""
 import pytest
+from PIL import Image
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -87,7 +88,7 @@ def _overlap(box, other) -> float:
     return max(0, min(box[3], other[3]) - max(box[1], other[1])) / (other[3] - other[1])
 
 
-def test_a_place_is_read_a_line_at_a_time_until_none_of_its_ink_is_left(page, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_place_over_two_lines_is_read_as_two_lines_in_one_job_and_other_places_stay(page, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: sent.append(name))
     second, third = scans.pasted_box(1), scans.pasted_box(2)
@@ -96,54 +97,52 @@ def test_a_place_is_read_a_line_at_a_time_until_none_of_its_ink_is_left(page, dj
     page.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = place_read(page=page, place_id=1)
+        lines = place_read(page=page, place_id=1)
 
-    assert sent == ["recognition.tasks.recognize_page"]
-    read, other = (second, third) if _overlap(bounding_box(first.polygon), second) > 0.5 else (third, second)
-    assert _overlap(bounding_box(first.polygon), read) > 0.6 and _overlap(bounding_box(first.polygon), other) < 0.3
+    assert sent == ["recognition.tasks.recognize_page"]  # one job reads both
+    read = sorted((bounding_box(line.polygon) for line in lines), key=lambda box: box[1])
+    assert len(read) == 2 and all(_overlap(got, box) > 0.6 for got, box in zip(read, (second, third)))
+    assert _overlap(read[0], third) < 0.3 and _overlap(read[1], second) < 0.3  # one line each
     page.refresh_from_db()
-    assert [place["id"] for place in page.unread_ink] == [1, 2]  # the other line's ink is still shown
-    assert _overlap(bounding_box(page.unread_ink[0]["polygon"]), other) > 0.5
-
-    Job.objects.filter(page=page).update(state=JobState.DONE)  # the first was read
-    place_read(page=page, place_id=1)
-
-    page.refresh_from_db()
-    assert [place["id"] for place in page.unread_ink] == [2]
-    assert page.lines.count() == 3
+    assert [place["id"] for place in page.unread_ink] == [2]  # the dose is still to be looked at
+    assert [line.order for line in page.lines.order_by("order")] == [0, 1, 2]
     with pytest.raises(PlaceGone):
         place_read(page=page, place_id=1)
 
 
 def test_the_api_reads_an_open_place_and_says_when_it_cannot(page, owner, stranger, monkeypatch):
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    x0, y0, x1, y1 = scans.pasted_box(2)
+    page.unread_ink.append({"id": 3, "polygon": [list(p) for p in bounding_box_corners((x0 + 10, y0 + 10, x1 - 10, y1 - 10))]})
+    page.save()
     client = APIClient()
     client.force_authenticate(stranger)
-    url = reverse("api-page-unread-ink-read", args=[page.id, 2])
+    url = reverse("api-page-unread-ink-read", args=[page.id, 3])
     assert client.post(url).status_code == 404
     client.force_authenticate(owner)
     unread_ink_mark(page=page, place_id=1, user=owner, dismissed=True)
     dismissed = client.post(reverse("api-page-unread-ink-read", args=[page.id, 1]))
     assert dismissed.status_code == 404 and "no longer on the page" in dismissed.json()["detail"]
+    no_ink = client.post(reverse("api-page-unread-ink-read", args=[page.id, 2]))  # the dose's place is blank paper here
+    assert no_ink.status_code == 400 and "No writing was found" in no_ink.json()["detail"]
 
     answer = client.post(url)
 
-    assert answer.status_code == 201
-    x0, y0, x1, y1 = bounding_box(answer.json()["polygon"])
-    assert 690 <= x0 < x1 <= 830 and 590 <= y0 < y1 <= 650  # in the place's box, widened a quarter of its height
+    assert answer.status_code == 201 and len(answer.json()) == 1
+    got = bounding_box(answer.json()[0]["polygon"])
+    assert _overlap(got, (x0, y0, x1, y1)) > 0.6 and got[0] < x0 + 40 and got[2] > x1 - 40  # the line, found in the place
     page.refresh_from_db()
-    assert [place["id"] for place in page.unread_ink] == [1]
-    busy = client.post(reverse("api-page-unread-ink-read", args=[page.id, 1]))  # the new line is being read
-    assert busy.status_code == 404  # dismissed places are not read
+    assert [place["id"] for place in page.unread_ink] == [1, 2]
     unread_ink_mark(page=page, place_id=1, user=owner, dismissed=False)
-    busy = client.post(reverse("api-page-unread-ink-read", args=[page.id, 1]))
+    busy = client.post(reverse("api-page-unread-ink-read", args=[page.id, 1]))  # the new line is being read
     assert busy.status_code == 409 and "still being processed" in busy.json()["detail"]
 
 
-def test_a_place_along_the_margin_is_offered_and_read_running_up_or_down(page, owner, client, monkeypatch):
+def test_a_block_of_notes_along_the_margin_is_offered_and_read_a_note_at_a_time_running_down(page, owner, client, monkeypatch):
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
-    margin_note = [[1300, 300], [1360, 300], [1360, 700], [1300, 700]]
-    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": margin_note}]
+    notes = _with_notes_down_the_margin(page, at=(1300, 1400), top=100)
+    block = [list(p) for p in bounding_box_corners((notes[0][0], notes[0][1], notes[1][2], notes[1][3]))]
+    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": block}]
     page.save()
     client.force_login(owner)
     body = client.get(reverse("page-review", args=[page.id])).content.decode()
@@ -157,9 +156,26 @@ def test_a_place_along_the_margin_is_offered_and_read_running_up_or_down(page, o
     answer = api.post(url, {"direction": "down"}, format="json")
 
     assert answer.status_code == 201
-    assert writing_direction(answer.json()["baseline"]) == "down"
-    x0, y0, x1, y1 = bounding_box(answer.json()["polygon"])
-    assert 1285 <= x0 < x1 <= 1375 and 285 <= y0 < y1 <= 715  # widened a quarter of its width
+    assert [writing_direction(line["baseline"]) for line in answer.json()] == ["down", "down"]
+    read = sorted((bounding_box(line["polygon"]) for line in answer.json()), key=lambda box: box[0])
+    for got, note in zip(read, notes):  # one line a note, across its width and down its length
+        assert note[0] - 15 <= got[0] < got[2] <= note[2] + 15 and abs(got[1] - note[1]) < 40 and abs(got[3] - note[3]) < 40
+    page.refresh_from_db()
+    assert [place["id"] for place in page.unread_ink] == [1]
+
+
+def _with_notes_down_the_margin(page, at: tuple[int, ...], top: int) -> list[tuple[int, int, int, int]]:
+    """Paste real lines of handwriting into the page image turned to run down the margin, at the
+    ``at`` columns; their boxes."""
+    image = Image.fromarray(page.gray())
+    boxes = []
+    for n, x in enumerate(at, start=4):
+        note = scans.line_crops()[n].rotate(-90, expand=True)
+        image.paste(note, (x, top))
+        boxes.append((x, top, x + note.width, top + note.height))
+    with open(page.image.path, "wb") as file:
+        image.save(file, "PNG")
+    return boxes
 
 
 def test_reading_all_places_reads_each_line_of_them_in_one_job_and_leaves_the_rest_to_a_person(page, django_capture_on_commit_callbacks, monkeypatch):
@@ -208,7 +224,7 @@ def test_the_api_reads_all_places(page, owner, stranger, monkeypatch):
     answer = client.post(url)
     assert answer.status_code == 201 and len(answer.json()) >= 2  # the stamp's place holds the ends of two lines
     page.refresh_from_db()
-    assert page.unread_places == []
+    assert [place["id"] for place in page.unread_places] == [2]  # the dose's place, blank paper here, is left to a person
     assert client.post(url).json() == []  # nothing left to read
 
 
@@ -338,3 +354,15 @@ def test_the_ink_of_a_line_removed_as_not_a_line_stays_as_a_place_the_person_dis
     assert unread_ink_mark(page=page, place_id=removed[0]["id"], user=owner, dismissed=False)  # a mistake: undone
     page.refresh_from_db()
     assert removed[0]["id"] in [place["id"] for place in page.unread_places]
+
+
+def test_the_ink_of_a_line_down_the_margin_removed_stays_one_place_not_a_place_a_word(page, owner):
+    (note,) = _with_notes_down_the_margin(page, at=(1300,), top=100)
+    line = page.lines.create(order=1, polygon=[list(p) for p in bounding_box_corners(note)],
+                             baseline=[[note[0] + 15, note[1]], [note[0] + 15, note[3]]])
+
+    line_remove(line=line, by=owner)
+
+    page.refresh_from_db()
+    removed = [bounding_box(place["polygon"]) for place in page.unread_ink if place.get("note") == REMOVED_NOTE]
+    assert len(removed) == 1 and removed[0][3] - removed[0][1] > 0.9 * (note[3] - note[1])

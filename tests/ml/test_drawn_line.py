@@ -5,7 +5,7 @@ import pytest
 from drawn_pages import PAPER, draw_page
 
 from ml.codec import normalize_text
-from ml.drawn_line import box_line, fit_drawn_line, writing_direction
+from ml.drawn_line import box_line, fit_drawn_line, fit_free_line, writing_direction
 from ml.formats.writing import bounding_box
 from ml.layout import TextLine
 from ml.line_image import extract_line
@@ -168,23 +168,27 @@ def test_a_fold_of_the_sheet_across_the_box_is_not_taken_for_its_line():
     assert bounding_box(polygon)[3] < fold - 30
 
 
-def test_a_box_not_centred_on_its_line_is_fitted_to_its_densest_line():
-    """A place of unread ink is no box a person centred on a line: its densest line is read."""
+def test_a_place_is_fitted_to_its_densest_line_then_to_the_next_and_then_to_nothing():
+    """A place of unread ink is no box a person centred on a line: its densest line is read, then,
+    with that line taken, the next; when every line is taken there is nothing left to fit."""
     page = np.full((800, 1200), PAPER, np.uint8)
     cv2.putText(page, "dense writing here", (60, 110), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.0, 30, 6, cv2.LINE_AA)
     cv2.putText(page, "a thin note", (60, 420), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 1.0, 60, 2, cv2.LINE_AA)
     box = (20, 40, 1000, 800)  # its middle is the thin note's
 
     _, centred = fit_drawn_line(page, box)
-    _, densest = fit_drawn_line(page, box, centred=False)
+    first, densest = fit_free_line(page, box)
+    second, next_line = fit_free_line(page, box, taken=[first])
+    nothing = fit_free_line(page, box, taken=[first, second])
 
     assert abs(centred[0][1] - 420) <= 6
-    assert abs(densest[0][1] - 110) <= 6
+    assert abs(densest[0][1] - 110) <= 6 and abs(next_line[0][1] - 420) <= 6
+    assert nothing is None
 
 
-def test_a_box_round_a_single_stroke_gives_a_polygon_all_the_same():
+def test_a_place_round_a_single_stroke_gives_a_polygon_all_the_same():
     page = np.full((200, 300), PAPER, np.uint8)
     page[60:140, 150] = 30  # one upright stroke, a pixel wide
-    polygon, _ = fit_drawn_line(page, (100, 40, 200, 160), centred=False)
+    polygon, _ = fit_free_line(page, (100, 40, 200, 160))
     x0, y0, x1, y1 = bounding_box(polygon)
     assert len(polygon) >= 4 and x1 > x0 and y1 > y0
