@@ -19,15 +19,25 @@ class DocumentSerializer(serializers.ModelSerializer):
         return reverse("api-document-pages", args=[document.id])
 
 
+def kind_field() -> serializers.ChoiceField:
+    """The kind of document, whose error names the kinds there are."""
+    kinds = " or ".join(DocumentKind.values)
+    return serializers.ChoiceField(choices=DocumentKind.choices, error_messages={
+        "invalid_choice": f'"{{input}}" is not a kind of document: give {kinds}.',
+        "null": f"Give the kind of document: {kinds}.",
+        "required": f"Give the kind of document: {kinds}.",
+    })
+
+
 class DocumentUploadSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    kind = kind_field()
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 
 
 class DocumentImportSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    kind = kind_field()
     images = serializers.ListField(child=serializers.FileField(), allow_empty=False)
     layouts = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 

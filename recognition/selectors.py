@@ -27,6 +27,7 @@ def job_json(job: Job) -> dict[str, Any]:
         "page": str(job.page_id),
         "page_number": job.page.number,
         "stage": job.stage,
+        "step": job.get_stage_display(),
         "state": job.state,
         "progress": round(job.progress, 3),
         "error": job.error,

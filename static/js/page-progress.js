@@ -4,7 +4,6 @@
   const note = document.getElementById("page-progress");
   if (!note) return;
   const pageId = note.dataset.pageId;
-  const STEP = { segment: "finding lines", recognize: "reading lines", places: "finding ink no line covers" };
   const readAt = Date.parse(note.dataset.readAt); // when the server read the lines shown
 
   function offerReload() {
@@ -37,7 +36,7 @@
     }
     if (!pending.length) return;
     note.hidden = false;
-    note.textContent = "This page is still being processed (" + (STEP[pending[0].stage] || pending[0].stage) + ", " +
+    note.textContent = "This page is still being processed (step: " + pending[0].step.toLowerCase() + ", " +
       Math.round(pending[0].progress * 100) + "%). What it finds appears here.";
     setTimeout(poll, 1500);
   }

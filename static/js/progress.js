@@ -7,12 +7,11 @@
   const fill = document.getElementById("progress-fill");
   const text = document.getElementById("progress-text");
   const body = document.querySelector("#jobs tbody");
-  const STEP = { segment: "Find lines", recognize: "Read lines", places: "Find ink no line covers" };
 
   function row(job) {
     const tr = document.createElement("tr");
     tr.className = "job " + job.state;
-    for (const value of [job.page_number, STEP[job.stage] || job.stage, job.state,
+    for (const value of [job.page_number, job.step, job.state,
                          Math.round(job.progress * 100) + "%", job.error]) {
       const td = document.createElement("td");
       td.textContent = value;

@@ -51,11 +51,11 @@ def read_lines(page) -> None:
 
 def test_lines_appear_once_the_page_is_read(review_tab, document):
     note = review_tab.locator("#page-progress")
-    expect(note).to_contain_text("still being processed (finding lines")
+    expect(note).to_contain_text("still being processed (step: find lines")
     expect(review_tab.locator("#no-lines")).to_be_visible()
 
     run_job(document, JobStage.SEGMENT, find_two_lines)
-    expect(note).to_contain_text("(reading lines")
+    expect(note).to_contain_text("(step: read lines")
 
     run_job(document, JobStage.RECOGNIZE, read_lines)
     expect(review_tab.locator("input.line-text")).to_have_count(2)

@@ -38,8 +38,9 @@ def test_upload_creates_a_document_with_its_pages(api):
     pages = api.get(response.json()["pages"]).json()
     assert [p["number"] for p in pages] == [1, 2]
     jobs = api.get(reverse("api-document-jobs", args=[document.id])).json()
-    assert [(j["page_number"], j["stage"], j["state"]) for j in jobs["jobs"]] == [
-        (1, "segment", "queued"), (1, "recognize", "queued"), (2, "segment", "queued"), (2, "recognize", "queued")
+    assert [(j["page_number"], j["stage"], j["step"], j["state"]) for j in jobs["jobs"]] == [
+        (1, "segment", "Find lines", "queued"), (1, "recognize", "Read lines", "queued"),
+        (2, "segment", "Find lines", "queued"), (2, "recognize", "Read lines", "queued"),
     ]
     assert jobs["finished"] is False
 
@@ -52,6 +53,16 @@ def test_a_bad_upload_is_a_clear_400(api):
     )
     assert response.status_code == 400
     assert "rx.pdf: the file is damaged" in response.json()["detail"]
+    assert not Document.objects.exists()
+
+
+def test_an_upload_without_a_known_kind_is_told_the_kinds_there_are(api):
+    files = [SimpleUploadedFile("p.png", scans.png_bytes(scans.handwritten_page()))]
+    wrong = api.post(reverse("api-documents"), {"title": "x", "kind": "notes", "files": files}, format="multipart")
+    assert wrong.status_code == 400
+    assert wrong.json()["kind"] == ['"notes" is not a kind of document: give lecture_notes or prescription.']
+    missing = api.post(reverse("api-documents"), {"title": "x", "files": files}, format="multipart")
+    assert missing.json()["kind"] == ["Give the kind of document: lecture_notes or prescription."]
     assert not Document.objects.exists()
 
 
