@@ -167,11 +167,13 @@ def _grown(model: CRNN, changes: dict) -> CRNN:
     grown = CRNN(_buildable(model.config, **changes))
     old, state = model.state_dict(), grown.state_dict()
     kept = {key: value for key, value in old.items() if key in state and state[key].shape == value.shape}
+    widened = {}
     if grown.config.lstm_hidden > model.config.lstm_hidden:
-        kept.update(_widened(old, state, model.config.lstm_hidden, grown.config.lstm_hidden))
-    grown.load_state_dict(kept, strict=False)
-    fresh = [key for key in state if key not in kept]
-    log.info("grown from --init: %d of %d tensors kept; fresh: %s", len(kept), len(state), ", ".join(fresh) or "none")
+        widened = _widened(old, state, model.config.lstm_hidden, grown.config.lstm_hidden)
+    grown.load_state_dict(kept | widened, strict=False)
+    fresh = [key for key in state if key not in kept and key not in widened]
+    log.info("grown from --init: %d of %d tensors kept, %d widened; fresh: %s",
+             len(kept), len(state), len(widened), ", ".join(fresh) or "none")
     return grown
 
 
