@@ -45,7 +45,7 @@ class DocumentListApi(APIView):
 
     @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
     def post(self, request: Request) -> Response:
-        """Upload scans (PDF, TIFF, JPEG, PNG) as one document; processing starts at once."""
+        """Upload scans or photos (PDF, TIFF, JPEG, PNG, HEIC, WebP, AVIF) as one document; processing starts at once."""
         data = _validated(DocumentUploadSerializer, request)
         try:
             document = services.document_upload(

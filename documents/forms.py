@@ -22,7 +22,7 @@ class UploadForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=DocumentKind.choices)
     files = MultipleFileField(
-        help_text="A PDF, a multi-page TIFF, or several JPEG/PNG pages (in the order chosen)."
+        help_text="A PDF, a multi-page TIFF, or several pages as JPEG, PNG or phone photos (HEIC, WebP, AVIF), in the order chosen."
     )
 
 

@@ -12,11 +12,14 @@ import warnings
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
+import pillow_heif
 import pypdfium2 as pdfium
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
+# Phones save photos as HEIC (iPhones by default); pillow-heif reads them as Pillow images.
+pillow_heif.register_heif_opener()
 
 
 class UploadError(ValueError):
@@ -49,10 +52,21 @@ _SIGNATURES = [
 ]
 
 
+# HEIC/HEIF and AVIF are ISO media files: a "ftyp" box at byte 4 names the brand.
+_MEDIA_BRANDS = {b"heic": "heif", b"heix": "heif", b"hevc": "heif", b"hevx": "heif", b"heim": "heif",
+                 b"heis": "heif", b"mif1": "heif", b"msf1": "heif", b"avif": "avif", b"avis": "avif"}
+# Photographs, stored as JPEG (their own coding is lossy already; a PNG of a phone photo is huge).
+PHOTO_TYPES = ("heif", "avif", "webp")
+
+
 def sniff_type(head: bytes) -> str | None:
     for signature, kind in _SIGNATURES:
         if head.startswith(signature):
             return kind
+    if head[4:8] == b"ftyp" and head[8:12] in _MEDIA_BRANDS:
+        return _MEDIA_BRANDS[head[8:12]]
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "webp"
     # PDF allows some bytes before the header.
     if b"%PDF-" in head[:1024]:
         return "pdf"
@@ -85,7 +99,7 @@ def _read_file(uploaded: UploadedFile) -> Iterator[PageImage]:
     data = uploaded.file.read()
     kind = sniff_type(data[:1024])
     if kind is None:
-        raise UploadError(f"{uploaded.name}: not a PDF, TIFF, JPEG or PNG file.")
+        raise UploadError(f"{uploaded.name}: not a PDF, TIFF, JPEG, PNG, HEIC, WebP or AVIF file.")
     try:
         if kind == "pdf":
             yield from _pdf_pages(uploaded.name, data)
@@ -114,7 +128,7 @@ def _image_pages(name: str, data: bytes, kind: str) -> Iterator[PageImage]:
                         # Keep the original bytes: re-encoding a JPEG only loses quality.
                         yield PageImage(data, "jpg", image.width, image.height)
                     else:
-                        yield _encode(ImageOps.exif_transpose(image), "png")
+                        yield _encode(ImageOps.exif_transpose(image), "jpg" if kind in PHOTO_TYPES else "png")
         except Image.DecompressionBombWarning:
             raise UploadError(_too_large(name)) from None
 

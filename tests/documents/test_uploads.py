@@ -1,5 +1,6 @@
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -56,13 +57,40 @@ def test_jpeg_bytes_are_kept_unless_exif_rotates_them():
     assert (page.width, page.height, page.extension) == (100, 300, "png")
 
 
+@pytest.mark.parametrize("fmt, kind", [("HEIF", "heif"), ("WEBP", "webp"), ("AVIF", "avif")])
+def test_phone_photos_are_read_as_the_pages_they_show_and_stored_as_jpeg(fmt, kind):
+    page = scans.handwritten_page().convert("RGB")
+    buffer = io.BytesIO()
+    page.save(buffer, format=fmt, quality=90)
+    assert sniff_type(buffer.getvalue()[:1024]) == kind
+
+    (stored,) = pages_of("IMG_0001.photo", buffer.getvalue())
+
+    assert (stored.extension, stored.width, stored.height) == ("jpg", *scans.PAGE_SIZE)
+    with Image.open(io.BytesIO(stored.content)) as image:
+        pixels = np.asarray(image.convert("L"), np.float32)
+    assert np.abs(pixels - np.asarray(page.convert("L"), np.float32)).mean() < 4  # the same page, not a blank one
+    with pytest.raises(UploadError, match="damaged or incomplete"):
+        pages_of("cut.photo", buffer.getvalue()[:600])
+
+
+def test_a_heic_photo_taken_with_the_phone_turned_is_stored_the_way_it_is_shown_once():
+    photo = Image.new("RGB", (300, 100), (200, 200, 200))
+    exif = photo.getexif()
+    exif[0x0112] = 6  # shown turned a quarter clockwise
+    buffer = io.BytesIO()
+    photo.save(buffer, format="HEIF", exif=exif.tobytes())
+    (stored,) = pages_of("IMG_0002.HEIC", buffer.getvalue())
+    assert (stored.width, stored.height) == (100, 300)
+
+
 @pytest.mark.parametrize(
     "name, data, message",
     [
-        ("notes.docx", b"PK\x03\x04 not a scan", "not a PDF, TIFF, JPEG or PNG"),
+        ("notes.docx", b"PK\x03\x04 not a scan", "not a PDF, TIFF, JPEG, PNG, HEIC, WebP or AVIF"),
         ("cut.png", scans.png_bytes(scans.handwritten_page())[:400], "damaged or incomplete"),
         ("broken.pdf", b"%PDF-1.4\n garbage", "damaged or incomplete"),
-        ("empty.jpg", b"", "not a PDF, TIFF, JPEG or PNG"),
+        ("empty.jpg", b"", "not a PDF, TIFF, JPEG, PNG, HEIC, WebP or AVIF"),
     ],
 )
 def test_unreadable_files_are_refused_with_their_name(name, data, message):
