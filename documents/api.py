@@ -266,6 +266,7 @@ def _line_made(edit: Callable[[], Line | list[Line]], done_status: int) -> Respo
 class DocumentExportApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request: Request, document_id: UUID, fmt: str) -> HttpResponse:
-        """Download the document as txt, json, alto (zip) or page (zip), with the current text."""
+        """Download the document as txt, docx, pdf (searchable), csv, json, alto (zip) or page (zip),
+        with the current text."""
         document = selectors.document_get(user=request.user, document_id=document_id)
         return export_response(document=document, fmt=fmt)

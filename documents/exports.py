@@ -1,9 +1,11 @@
-"""Export a document's current text: plain text, JSON, and ALTO or PAGE XML zipped with the images.
+"""Export a document's current text: plain text, a Word document, a searchable PDF, CSV, JSON,
+and ALTO or PAGE XML zipped with the images.
 
 Each line's current text is used: the newest human version, else the newest model version.
 """
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -14,13 +16,18 @@ from django.http import Http404, HttpResponse
 from django.template.defaultfilters import pluralize
 
 import ml.formats as formats
-from documents.models import Document, LineText, Page
+from documents.docx_export import word_document
+from documents.models import Document, LineText, Page, TextSource
+from documents.searchable_pdf import searchable_pdf
 from documents.selectors import LineView, document_lines
 from ml.layout import PageLayout, TextLine, TextRegion
 
 # format name -> (file extension, content type)
 EXPORT_FORMATS = {
     "txt": ("txt", "text/plain; charset=utf-8"),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "pdf": ("pdf", "application/pdf"),
+    "csv": ("csv", "text/csv; charset=utf-8"),
     "json": ("json", "application/json"),
     "alto": ("zip", "application/zip"),
     "page": ("zip", "application/zip"),
@@ -30,6 +37,14 @@ EXPORT_FORMATS = {
 def document_export(*, document: Document, fmt: str) -> bytes:
     if fmt == "txt":
         return export_text(document).encode("utf-8")
+    if fmt == "docx":
+        pages = document_lines(document=document)
+        return word_document(document, pages, _warnings(pages, document.low_confidence), NOT_READ)
+    if fmt == "pdf":
+        threshold = document.low_confidence
+        return searchable_pdf(document_lines(document=document), lambda view: _text_line(view, threshold))
+    if fmt == "csv":
+        return export_csv(document).encode("utf-8-sig")  # the byte-order mark tells spreadsheets it is UTF-8
     if fmt == "json":
         return json.dumps(export_json(document), ensure_ascii=False, indent=2).encode("utf-8")
     if fmt == "alto":
@@ -42,7 +57,7 @@ def document_export(*, document: Document, fmt: str) -> bytes:
 def export_response(*, document: Document, fmt: str) -> HttpResponse:
     """The export as a download; 404 for an unknown format."""
     if fmt not in EXPORT_FORMATS:
-        raise Http404("No such export format: use txt, json, alto or page.")
+        raise Http404(f"No such export format: use {', '.join(EXPORT_FORMATS)}.")
     response = HttpResponse(document_export(document=document, fmt=fmt), content_type=EXPORT_FORMATS[fmt][1])
     response["Content-Disposition"] = f'attachment; filename="{export_filename(document, fmt)}"'
     return response
@@ -68,7 +83,8 @@ def export_text(document: Document) -> str:
     pages = document_lines(document=document)
     threshold = document.low_confidence
     body = "\n\n".join("\n".join(_text_line(view, threshold) for view in views) for _, views in pages)
-    return _text_warnings(pages, threshold) + body + "\n"
+    notes = _warnings(pages, threshold)
+    return "".join(note + "\n" for note in notes) + ("\n" if notes else "") + body + "\n"
 
 
 def _text_line(view: LineView, threshold: float) -> str:
@@ -77,7 +93,8 @@ def _text_line(view: LineView, threshold: float) -> str:
     return UNSURE_MARK + view.text if view.unsure(threshold) else view.text
 
 
-def _text_warnings(pages: list[tuple[Page, list[LineView]]], threshold: float) -> str:
+def _warnings(pages: list[tuple[Page, list[LineView]]], threshold: float) -> list[str]:
+    """What a reader of an export must know: lines nobody checked that the model doubted, ink not read."""
     unsure = sum(view.unsure(threshold) for _, views in pages for view in views)
     places = sum(len(page.unread_places) for page, _ in pages)
     notes = []
@@ -92,7 +109,36 @@ def _text_warnings(pages: list[tuple[Page, list[LineView]]], threshold: float) -
             f"Not read: {places} place{pluralize(places)} on the pages {pluralize(places, 'has,have')} "
             "ink that no line covers; nothing there is in this text."
         )
-    return "".join(note + "\n" for note in notes) + ("\n" if notes else "")
+    return notes
+
+
+CSV_COLUMNS = ["page", "line", "text", "checked_by", "least_confidence", "unsure"]
+
+
+def export_csv(document: Document) -> str:
+    """A row a line, for spreadsheets: its page and number, its text, who checked it (a person's name,
+    "imported", or empty for the model's reading), the model's least confidence in a character of
+    it, and whether it is an unchecked reading the model was unsure of."""
+    threshold = document.low_confidence
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for page, views in document_lines(document=document):
+        for view in views:
+            current = view.current
+            confidence = current.confidence if current and not current.is_human else None
+            writer.writerow([page.number, view.line.order + 1, view.text if current else NOT_READ,
+                             _checked_by(current), "" if confidence is None else f"{confidence:.2f}",
+                             "yes" if view.unsure(threshold) else "no"])
+    return buffer.getvalue()
+
+
+def _checked_by(version: LineText | None) -> str:
+    if version is None or not version.is_human:
+        return ""
+    if version.source == TextSource.IMPORT or version.author is None:
+        return "imported"
+    return version.author.get_username()
 
 
 def export_json(document: Document) -> dict[str, Any]:

@@ -99,7 +99,10 @@ def test_exports_download_with_the_current_text(api, document_with_lines):
     assert response.status_code == 200
     assert response.content.decode().endswith("\n\n[?] line 0\n[?] line 1\n[?] line 2\n")
     assert 'filename="Notes.txt"' in response["Content-Disposition"]
-    assert api.get(reverse("api-document-export", args=[document_with_lines.id, "docx"])).status_code == 404
+    word = api.get(reverse("api-document-export", args=[document_with_lines.id, "docx"]))
+    assert word.status_code == 200 and 'filename="Notes.docx"' in word["Content-Disposition"]
+    unknown = api.get(reverse("api-document-export", args=[document_with_lines.id, "odt"]))
+    assert unknown.status_code == 404
 
 
 def test_the_schema_describes_the_api_without_warnings(api, capsys):
