@@ -5,6 +5,8 @@ Model readings nobody checked are left out: training on them would teach the mod
 """
 from __future__ import annotations
 
+import uuid
+from argparse import ArgumentParser
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -12,8 +14,25 @@ from django.db.models import QuerySet
 
 import ml.formats as formats
 from documents.exports import page_layout
-from documents.models import Document
+from documents.models import Document, DocumentKind
 from documents.selectors import document_lines
+
+
+def add_selection_arguments(parser: ArgumentParser) -> None:
+    """A command's --kind and --document options, which choose the documents whose verified lines it uses."""
+    parser.add_argument("--kind", choices=DocumentKind.values, action="append",
+                        help="only documents of this kind (repeatable); default: every kind")
+    parser.add_argument("--document", type=uuid.UUID, action="append", help="only this document id (repeatable)")
+
+
+def documents_selected(kind: list[str] | None, document: list[uuid.UUID] | None) -> QuerySet[Document]:
+    """The documents the --kind and --document options chose (every one without them)."""
+    documents = Document.objects.all()
+    if kind:
+        documents = documents.filter(kind__in=kind)
+    if document:
+        documents = documents.filter(id__in=document)
+    return documents
 
 
 @dataclass

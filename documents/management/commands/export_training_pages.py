@@ -1,10 +1,8 @@
-import uuid
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from documents.models import Document, DocumentKind
-from documents.training_export import export_verified_pages
+from documents.training_export import add_selection_arguments, documents_selected, export_verified_pages
 
 
 class Command(BaseCommand):
@@ -13,18 +11,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", type=Path, help="a new (or empty) folder")
-        parser.add_argument("--kind", choices=DocumentKind.values, action="append",
-                            help="only documents of this kind (repeatable); default: every kind")
-        parser.add_argument("--document", type=uuid.UUID, action="append", help="only this document id (repeatable)")
+        add_selection_arguments(parser)
 
-    def handle(self, *args, out: Path, kind: list[str] | None, document: list[uuid.UUID] | None, **options) -> None:
-        documents = Document.objects.all()
-        if kind:
-            documents = documents.filter(kind__in=kind)
-        if document:
-            documents = documents.filter(id__in=document)
+    def handle(self, *args, out: Path, kind, document, **options) -> None:
         try:
-            summary = export_verified_pages(documents=documents, out=out)
+            summary = export_verified_pages(documents=documents_selected(kind, document), out=out)
         except FileExistsError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
@@ -32,5 +23,5 @@ class Command(BaseCommand):
             f"Fine-tune the shipped model on them beside its own training data, e.g.\n"
             f"  python -m ml.train --init ml/pretrained/crnn-default.pt --train {out} ../shared/data/*/train "
             f"--val ../shared/data/*/val --out runs/finetune\n"
-            f"then: python manage.py register_model runs/finetune/best.pt"
+            f"then: python manage.py register_model runs/finetune/best.pt (or let python manage.py fine_tune do it all)"
         )

@@ -1,0 +1,71 @@
+"""Corrected lines feed retraining: a model fine-tuned on them is used only if it reads verified pages
+it was not trained on better than the current one."""
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from documents.models import Document, Line
+from documents.services import line_text_save
+from ml.metrics import cer
+from ml.model_file import load_model
+from ml.recognizer import Recognizer
+from recognition.fine_tuning import fine_tune
+from recognition.models import RecognitionModel
+from recognition.services import model_current
+from tests import scans
+
+pytestmark = pytest.mark.django_db
+TEXTS = [path.read_text().strip() for path in sorted(scans.LINES_DIR.glob("*.gt.txt"))]
+
+
+@pytest.fixture
+def verified_pages(make_document, owner, monkeypatch):
+    """Five pages of real handwriting whose four lines a person typed in (crops repeat across pages)."""
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    document = make_document(pages=5)
+    for first, page in enumerate(document.pages.order_by("number")):
+        for index in range(4):
+            x0, y0, x1, y1 = scans.pasted_box(index, first)
+            line = Line.objects.create(page=page, order=index, polygon=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
+                                       baseline=[[x0, y1 - 12], [x1, y1 - 12]])
+            line_text_save(line=line, author=owner, text=TEXTS[(first + index) % len(TEXTS)], revision=line.revision)
+    return document
+
+
+def held_out_cer(model_file: str) -> float:
+    """CER of a model on the held-out page (the fifth): its lines cut straight from the scan."""
+    page = scans.handwritten_page(first=4)
+    crops = [page.crop(scans.pasted_box(index, 4)) for index in range(4)]
+    readings = Recognizer(load_model(model_file), "cpu").recognize([np.asarray(crop) for crop in crops])
+    truth = [TEXTS[(4 + index) % len(TEXTS)] for index in range(4)]
+    return cer(truth, [reading.text for reading in readings])
+
+
+def test_a_model_that_reads_the_held_out_page_better_becomes_current(verified_pages, tmp_path):
+    before = model_current()
+
+    result = fine_tune(documents=Document.objects.all(), out=tmp_path / "ft", epochs=3, lr=1e-3)
+
+    assert (result.train_lines, result.holdout_lines) == (16, 4)  # the fifth page judges
+    assert result.cer_after < result.cer_before and result.promoted
+    assert model_current() == result.model and result.model.file_path == str((tmp_path / "ft" / "model.pt").resolve())
+    assert result.model.metrics["fine_tuning"]["from"] == before.version
+    assert held_out_cer(result.model.file_path) < held_out_cer(before.file_path)
+
+
+def test_a_model_that_does_not_read_better_is_kept_aside(verified_pages, tmp_path):
+    before = model_current()
+
+    result = fine_tune(documents=Document.objects.all(), out=tmp_path / "ft", epochs=1, lr=1e-9)  # it learns nothing
+
+    assert result.cer_after == pytest.approx(result.cer_before, abs=0.01) and not result.promoted
+    assert model_current() == before
+    assert RecognitionModel.objects.filter(version=result.model.version, is_current=False).exists()
+
+
+def test_fine_tuning_without_enough_verified_pages_says_so(document_with_lines, owner, tmp_path):
+    line = Line.objects.get(page__document=document_with_lines, order=0)
+    line_text_save(line=line, author=owner, text="one page only", revision=line.revision)
+    with pytest.raises(CommandError, match="verified lines on at least 2 pages .* there is 1"):
+        call_command("fine_tune", str(tmp_path / "ft"))
