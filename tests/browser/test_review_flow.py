@@ -79,7 +79,7 @@ def test_upload_review_correct_and_export(live_server, celery_worker, browser, o
 
     page.click("text=Lecture 1")
     with page.expect_download() as download:
-        page.click("text=Plain text")
+        page.get_by_role("link", name="Plain text").click()
     text = (tmp_path / "export.txt")
     download.value.save_as(text)
     notes, exported = text.read_text().split("\n\n", 1)
