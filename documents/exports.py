@@ -39,7 +39,8 @@ def document_export(*, document: Document, fmt: str) -> bytes:
         return export_text(document).encode("utf-8")
     if fmt == "docx":
         pages = document_lines(document=document)
-        return word_document(document, pages, _warnings(pages, document.low_confidence), NOT_READ)
+        notes = _warnings(pages, document.low_confidence, marked="here", doubted=" (highlighted)")
+        return word_document(document, pages, notes, NOT_READ)
     if fmt == "pdf":
         threshold = document.low_confidence
         return searchable_pdf(document_lines(document=document), lambda view: _text_line(view, threshold))
@@ -93,16 +94,18 @@ def _text_line(view: LineView, threshold: float) -> str:
     return UNSURE_MARK + view.text if view.unsure(threshold) else view.text
 
 
-def _warnings(pages: list[tuple[Page, list[LineView]]], threshold: float) -> list[str]:
-    """What a reader of an export must know: lines nobody checked that the model doubted, ink not read."""
+def _warnings(pages: list[tuple[Page, list[LineView]]], threshold: float,
+              marked: str = f"marked {UNSURE_MARK.strip()}", doubted: str = "") -> list[str]:
+    """What a reader of an export must know: lines nobody checked that the model doubted (``marked``
+    so, their ``doubted`` characters shown so), ink not read."""
     unsure = sum(view.unsure(threshold) for _, views in pages for view in views)
     places = sum(len(page.unread_places) for page, _ in pages)
     notes = []
     if unsure:
         notes.append(
-            f"Not checked: {unsure} line{pluralize(unsure)} marked {UNSURE_MARK.strip()} "
+            f"Not checked: {unsure} line{pluralize(unsure)} {marked} "
             f"{pluralize(unsure, 'is,are')} the model's reading, with characters it was under "
-            f"{round(100 * threshold)} % sure of, and nobody has checked {pluralize(unsure, 'it,them')} against the scan."
+            f"{round(100 * threshold)} % sure of{doubted}, and nobody has checked {pluralize(unsure, 'it,them')} against the scan."
         )
     if places:
         notes.append(

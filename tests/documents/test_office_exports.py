@@ -60,7 +60,8 @@ def test_the_word_document_highlights_what_the_model_doubted_and_nobody_checked(
 
     texts = [paragraph.text for paragraph in word.paragraphs]
     assert texts[0] == "Notes"
-    assert texts[1].startswith("Not checked: 2 lines") and texts[2].startswith("Not read: 1 place")
+    assert texts[1].startswith("Not checked: 2 lines here are the model's reading, with characters it was under "
+                               "70 % sure of (highlighted)") and texts[2].startswith("Not read: 1 place")
     assert texts[3:] == ["Page 1", "Line zero", "line 1", "line 2", "[not read yet]"]
     doubted = [[run.text for run in paragraph.runs if run.font.highlight_color == WD_COLOR_INDEX.YELLOW]
                for paragraph in word.paragraphs[4:7]]
