@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import pickle
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -86,10 +87,14 @@ def load_folder(folder: str | Path, workers: int = 2) -> list[LineSample]:
     xmls = sorted(folder.glob("*.xml"))
     pairs = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
                    and p.with_suffix(".gt.txt").is_file())
-    jobs = [(_page_samples, path) for path in xmls] + [(_pair_sample, path) for path in pairs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(_call, [(fn, path, source) for fn, path in jobs])
-        samples = [sample for chunk in results for sample in chunk]
+    jobs = [(fn, path, source) for fn, path in
+            [(_page_samples, path) for path in xmls] + [(_pair_sample, path) for path in pairs]]
+    # A daemonic process (a Celery worker's child, fine-tuning) may not start processes of its own.
+    if workers <= 1 or multiprocessing.current_process().daemon:
+        samples = [sample for job in jobs for sample in _call(job)]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            samples = [sample for chunk in pool.map(_call, jobs) for sample in chunk]
     plausible = [s for s in samples if s.ink.shape[1] <= MAX_WIDTH_PER_CHAR * len(s.text)]
     if len(plausible) < len(samples):
         log.warning("%s: %d lines with broken geometry left out", folder, len(samples) - len(plausible))
