@@ -110,6 +110,12 @@ DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_PAGES
 
 # Recognition: the model file to register when none is; empty means ml's shipped model.
 HTR_MODEL_PATH = env_str("HTR_MODEL_PATH", "")
+# Fine-tuning on verified lines (queue "train"): where each run's data and model go (on the
+# volume every worker sees), how long a run may take, and the data it trains on beside the
+# verified lines, so that the model does not forget other hands (comma-separated folders ml.train reads).
+FINE_TUNING_DIR = Path(env_str("FINE_TUNING_DIR", str(MEDIA_ROOT / "fine-tuning")))
+FINE_TUNING_TIME_LIMIT = env_int("FINE_TUNING_TIME_LIMIT", 6 * 3600, minimum=60)
+FINE_TUNING_EXTRA_TRAIN = env_list("FINE_TUNING_EXTRA_TRAIN", [])
 RECOGNITION_BATCH_SIZE = env_int("RECOGNITION_BATCH_SIZE", 16, minimum=1)
 # CTC beam width; 0 or 1 decodes greedily. Beam 3 reads the shared val lines 0.1-0.3 points
 # of CER better than greedy at about two thirds of its speed (docs/model-card.md).
@@ -148,6 +154,7 @@ CELERY_TASK_ROUTES = {
     "recognition.tasks.recover_stale_jobs": {"queue": "cpu"},
     "recognition.tasks.recognize_page": {"queue": "gpu"},
 }
+CELERY_TASK_ROUTES["recognition.tasks.fine_tune_model"] = {"queue": "train"}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A job whose heartbeat is older than this was left by a dead worker.
 JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1)

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from htr_platform.accounts import signup
+from recognition.views import model_use, models_page
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="document-list"), name="home"),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", signup, name="signup"),
     path("documents/", include("documents.urls")),
+    path("models/", models_page, name="models"),
+    path("models/<int:model_id>/use/", model_use, name="model-use"),
     path("api/", include("htr_platform.api_urls")),
     path("admin/", admin.site.urls),
 ]

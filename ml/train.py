@@ -9,6 +9,7 @@ import random
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -240,7 +241,8 @@ def ctc_step(model: CRNN, batch: dict, device: torch.device, criterion) -> torch
     return criterion(log_probs.float(), batch["targets"], lengths, batch["target_lengths"])
 
 
-def train(args: argparse.Namespace) -> Path:
+def train(args: argparse.Namespace, on_epoch: Callable[[int, int], None] | None = None) -> Path:
+    """Train as ``args`` say; ``on_epoch(done, epochs)`` is called after each epoch is saved."""
     seed_everything(args.seed)
     device = torch.device(args.device)
     # cudnn.benchmark stays off: it tunes again for every new batch shape, and batches differ in
@@ -306,6 +308,8 @@ def train(args: argparse.Namespace) -> Path:
         if args.keep_epochs:  # with this epoch's figures; best.pt and last.pt keep the best epoch's
             save_model(args.out / f"epoch{epoch + 1}.pt", replace(bundle, metrics=measured))
         plot_history(history, args.out / "curve.png")
+        if on_epoch:
+            on_epoch(epoch + 1, epochs)
         since_best = epoch + 1 - min(history, key=lambda h: h["val_cer"])["epoch"]
         if since_best >= args.patience:
             log.info("no improvement for %d epochs: stopping early", since_best)

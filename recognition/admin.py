@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from recognition.models import Job, RecognitionModel
+from recognition.models import FineTuning, Job, RecognitionModel
 
 
 @admin.register(Job)
@@ -12,3 +12,9 @@ class JobAdmin(admin.ModelAdmin):
 @admin.register(RecognitionModel)
 class RecognitionModelAdmin(admin.ModelAdmin):
     list_display = ["name", "version", "is_current", "created"]
+
+
+@admin.register(FineTuning)
+class FineTuningAdmin(admin.ModelAdmin):
+    list_display = ["created", "requested_by", "state", "progress", "model", "cer_before", "cer_after"]
+    list_filter = ["state"]

@@ -4,3 +4,15 @@ class PermanentJobError(Exception):
 
 class ModelFileMissing(PermanentJobError):
     pass
+
+
+class FineTuningRefused(Exception):
+    """A fine-tuning cannot start or go on; the message says why."""
+
+
+class NotEnoughVerified(FineTuningRefused):
+    """Too few verified pages to both train and judge a model."""
+
+    def __init__(self, pages: int):
+        super().__init__(f"Fine-tuning needs verified lines on at least 2 pages (one is held out to judge the new "
+                         f"model by); there {'is' if pages == 1 else 'are'} {pages}.")

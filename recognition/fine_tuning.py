@@ -10,29 +10,31 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from documents.models import Document
-from documents.training_export import export_verified_pages
+from documents.training_export import documents_selected, export_verified_pages
 from ml.evaluate import evaluate_samples
 from ml.model_file import load_model, save_model
 from ml.packed_lines import load_lines
 from ml.train import parse_args, train
-from recognition.models import RecognitionModel
+from recognition.errors import FineTuningRefused, NotEnoughVerified
+from recognition.models import FineTuning, JobState, RecognitionModel
 from recognition.services import model_current, model_register
 
 HOLDOUT_EVERY = 5
 NAME = "crnn-fine-tuned"
 
 
-class NotEnoughVerified(Exception):
-    """Too few verified pages to both train and judge a model."""
-
-
 @dataclass
 class FineTuned:
     model: RecognitionModel
+    base: RecognitionModel  # the model it was trained from
     train_lines: int
     holdout_lines: int
     cer_before: float  # the current model's, on the held-out lines
@@ -44,18 +46,18 @@ class FineTuned:
 
 
 def fine_tune(*, documents: QuerySet[Document], out: Path, epochs: int = 5, lr: float = 2e-4,
-              extra_train: list[str] | None = None) -> FineTuned:
+              extra_train: list[str] | None = None, on_epoch: Callable[[int, int], None] | None = None) -> FineTuned:
     """Train a new model from the current one on the verified lines of ``documents`` (beside the
     ``extra_train`` folders, e.g. the data the shipped model learned from, so that it does not
     forget other hands), in the new or empty folder ``out``; its file is ``out/model.pt``. It
     becomes the current model only if its CER on the held-out pages is lower than the current
-    model's. Raises NotEnoughVerified, FileExistsError when ``out`` is not empty."""
+    model's; ``on_epoch(done, epochs)`` follows the training. Raises NotEnoughVerified,
+    FileExistsError when ``out`` is not empty."""
     verified, holdout = out / "verified", out / "holdout"
     export_verified_pages(documents=documents, out=verified)
     pages = sorted(verified.glob("*.xml"))
     if len(pages) < 2:
-        raise NotEnoughVerified(f"Fine-tuning needs verified lines on at least 2 pages (one is held out to judge the "
-                                f"new model by); there {'is' if len(pages) == 1 else 'are'} {len(pages)}.")
+        raise NotEnoughVerified(len(pages))
     holdout.mkdir()
     for xml in pages[HOLDOUT_EVERY - 1::HOLDOUT_EVERY] or pages[-1:]:
         for part in verified.glob(f"{xml.stem}.*"):
@@ -65,7 +67,7 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, epochs: int = 5, lr: 
     args = parse_args(["--train", str(verified), *(extra_train or []), "--val", str(holdout), "--out", str(out / "run"),
                        "--init", current.file_path, "--epochs", str(epochs), "--lr", str(lr), "--patience", str(epochs),
                        "--augment-share", "0.5", "--workers", "0", "--cache", cache])
-    train(args)
+    train(args, on_epoch=on_epoch)
     bundle = load_model(out / "run" / "last.pt")  # the last epoch, not the one the held-out pages chose
     bundle.name = NAME
     save_model(out / "model.pt", bundle, half=True)
@@ -77,4 +79,35 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, epochs: int = 5, lr: 
         "from": current.version, "held_out_lines": len(held_out), "cer_before": before, "cer_after": after}}
     model.save(update_fields=["metrics"])
     train_lines = len(load_lines(str(verified), cache))
-    return FineTuned(model=model, train_lines=train_lines, holdout_lines=len(held_out), cer_before=before, cer_after=after)
+    return FineTuned(model=model, base=current, train_lines=train_lines, holdout_lines=len(held_out), cer_before=before, cer_after=after)
+
+
+def fine_tuning_run(*, run_id: str) -> None:
+    """Run a queued fine-tuning (recognition.services.fine_tuning_start queued it) and record how it
+    ended; a message delivered again finds it no longer queued and does nothing."""
+    if not FineTuning.objects.filter(pk=run_id, state=JobState.QUEUED).update(
+            state=JobState.RUNNING, started=timezone.now()):
+        return
+    run = FineTuning.objects.get(pk=run_id)
+    running = FineTuning.objects.filter(pk=run.pk, state=JobState.RUNNING)
+    try:
+        result = fine_tune(documents=documents_selected(run.kinds, None), out=settings.FINE_TUNING_DIR / str(run.id),
+                           epochs=run.epochs, extra_train=settings.FINE_TUNING_EXTRA_TRAIN,
+                           on_epoch=lambda done, epochs: running.update(progress=done / epochs))
+    except (Exception, SystemExit) as error:  # ml.train exits with a message when no line can train
+        running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now())
+        if isinstance(error, (FineTuningRefused, SoftTimeLimitExceeded, SystemExit)):
+            return
+        raise  # unexpected: the worker's log shows the traceback too
+    running.update(state=JobState.DONE, progress=1.0, finished=timezone.now(), model=result.model,
+                   base_model=result.base, train_lines=result.train_lines, holdout_lines=result.holdout_lines,
+                   cer_before=result.cer_before, cer_after=result.cer_after)
+
+
+def _failure(error: BaseException) -> str:
+    if isinstance(error, SoftTimeLimitExceeded):
+        return (f"It took longer than {settings.FINE_TUNING_TIME_LIMIT // 60} minutes (FINE_TUNING_TIME_LIMIT) and "
+                "was stopped; the current model stays in use.")
+    if isinstance(error, (FineTuningRefused, SystemExit)):
+        return str(error)
+    return f"Unexpected error ({type(error).__name__}): {error}"

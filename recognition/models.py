@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from documents.models import Document, Page
@@ -67,3 +68,38 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.page} ({self.state})"
+
+
+class FineTuning(models.Model):
+    """A run that trains a new model from the current one on the lines people verified.
+
+    Its state moves only through recognition.fine_tuning; the new model becomes current only
+    if it reads the held-out verified pages better than the model it started from.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    kinds = models.JSONField(default=list, blank=True)  # document kinds whose lines train it; empty: every kind
+    epochs = models.PositiveIntegerField()
+    state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED)
+    progress = models.FloatField(default=0.0)  # epochs done / epochs
+    error = models.TextField(blank=True)
+    base_model = models.ForeignKey(RecognitionModel, null=True, on_delete=models.PROTECT, related_name="+")
+    model = models.ForeignKey(RecognitionModel, null=True, on_delete=models.PROTECT, related_name="fine_tunings")
+    train_lines = models.PositiveIntegerField(null=True)
+    holdout_lines = models.PositiveIntegerField(null=True)
+    cer_before = models.FloatField(null=True)  # the base model's, on the held-out lines
+    cer_after = models.FloatField(null=True)  # the new model's
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True)
+    finished = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"fine-tuning {self.created:%Y-%m-%d %H:%M} ({self.state})"
+
+    @property
+    def promoted(self) -> bool:
+        return self.state == JobState.DONE and self.cer_after is not None and self.cer_after < self.cer_before

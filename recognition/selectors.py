@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from documents.models import Document
-from recognition.models import Job, JobStage, JobState
+from recognition.models import FineTuning, Job, JobStage, JobState, RecognitionModel
 
 _STAGE_ORDER = Case(
     When(stage=JobStage.SEGMENT, then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -64,3 +64,29 @@ def _latest_per_step(jobs: list[Job]) -> list[Job]:
         if key not in latest or job.created > latest[key].created:
             latest[key] = job
     return [job for job in jobs if latest[(job.page_id, job.stage)] is job]
+
+
+def model_figures(model: RecognitionModel) -> str:
+    """What a model's file says it measured, in a line: CER on the data it was selected on or,
+    for a fine-tuned model, on the verified pages held out to judge it."""
+    metrics = model.metrics or {}
+    tuning = metrics.get("fine_tuning")
+    if tuning:  # its val_cer is of an epoch on the held-out pages, not of the epoch kept
+        return (f"on {tuning['held_out_lines']} held-out verified lines: CER {100 * tuning['cer_after']:.1f} % "
+                f"against {100 * tuning['cer_before']:.1f} % for {tuning['from']}")
+    if "val_cer" in metrics:
+        sources = ", ".join(f"{name} {100 * source['cer']:.1f} %" for name, source in
+                            sorted(metrics.get("per_source", {}).items()))
+        return f"validation CER {100 * metrics['val_cer']:.1f} %" + (f" ({sources})" if sources else "")
+    return "no figures recorded"
+
+
+def fine_tuning_outcome(run: FineTuning) -> str:
+    """How a finished run ended, in a sentence; empty while it is not done."""
+    if run.state != JobState.DONE:
+        return ""
+    verdict = ("it read them better, so it was put to use" if run.promoted
+               else "it did not read them better, so it was kept aside")
+    return (f"Trained on {run.train_lines} verified lines. On {run.holdout_lines} held-out lines "
+            f"{run.model.version} has {100 * run.cer_after:.1f} % CER against {100 * run.cer_before:.1f} % "
+            f"for {run.base_model.version}: {verdict}.")

@@ -18,11 +18,12 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from documents.models import Document, Line, Page
+from documents.models import HUMAN_SOURCES, Document, Line, Page
 from documents.services import LineEditRefused, PageNotTurned
+from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
-from recognition.models import Job, JobStage, JobState, RecognitionModel
-from recognition.errors import PermanentJobError
+from recognition.models import FineTuning, Job, JobStage, JobState, RecognitionModel
+from recognition.errors import FineTuningRefused, ModelFileMissing, NotEnoughVerified, PermanentJobError
 from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
 
 logger = logging.getLogger(__name__)
@@ -236,11 +237,62 @@ def model_register(*, path: str, make_current: bool) -> RecognitionModel:
             version=info.version,
             defaults={"name": info.name, "file_path": path, "metrics": dict(info.metrics)},
         )
-        if make_current and not model.is_current:
-            RecognitionModel.objects.filter(is_current=True).update(is_current=False)
-            model.is_current = True
-            model.save(update_fields=["is_current"])
+        if make_current:
+            model_make_current(model=model)
     return model
+
+
+def model_make_current(*, model: RecognitionModel) -> None:
+    """Read new pages with ``model`` from now on (pages read before keep their readings)."""
+    if not Path(model.file_path).is_file():
+        raise ModelFileMissing(f"The model file {model.file_path} is gone: this model cannot be used.")
+    with transaction.atomic():
+        RecognitionModel.objects.filter(is_current=True).exclude(pk=model.pk).update(is_current=False)
+        RecognitionModel.objects.filter(pk=model.pk).update(is_current=True)
+    model.is_current = True
+
+
+FINE_TUNING_ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+
+
+def fine_tuning_start(*, user, kinds: list[str], epochs: int) -> FineTuning:
+    """Queue a run that fine-tunes the current model on the verified lines of the documents of
+    ``kinds`` (every kind when empty); recognition.fine_tuning runs it on queue "train". Refused
+    while another run is queued or running, and with fewer than two pages of verified lines."""
+    with transaction.atomic():
+        if FineTuning.objects.filter(state__in=FINE_TUNING_ACTIVE).exists():
+            raise FineTuningRefused("A fine-tuning is already queued or running: start another when it has finished.")
+        pages = _pages_verified(kinds)
+        if pages < 2:
+            raise NotEnoughVerified(pages)
+        run = FineTuning.objects.create(requested_by=user, kinds=kinds, epochs=epochs)
+    transaction.on_commit(lambda: _fine_tuning_send(run))
+    return run
+
+
+def _pages_verified(kinds: list[str]) -> int:
+    """Pages with a line a person typed or imported (the run then leaves out lines left empty)."""
+    return (Page.objects.filter(document__in=documents_selected(kinds, None), lines__versions__source__in=HUMAN_SOURCES)
+            .distinct().count())
+
+
+def _fine_tuning_send(run: FineTuning) -> None:
+    try:
+        celery_app.send_task("recognition.tasks.fine_tune_model", args=[str(run.id)])
+    except KombuOperationalError:
+        logger.exception("could not send fine-tuning %s", run.id)
+        FineTuning.objects.filter(pk=run.pk, state=JobState.QUEUED).update(
+            state=JobState.FAILED, finished=timezone.now(),
+            error="The task queue could not be reached, so the run was not started: start it again.")
+
+
+def fine_tunings_recover_stale(*, now: datetime | None = None) -> int:
+    """Fail the runs whose worker died: a live one is stopped at the time limit."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.FINE_TUNING_TIME_LIMIT + 120)
+    return FineTuning.objects.filter(state=JobState.RUNNING, started__lt=cutoff).update(
+        state=JobState.FAILED, finished=now,
+        error="The worker stopped during this run; the current model stays in use. Start it again.")
 
 
 def error_message(error: BaseException) -> str:

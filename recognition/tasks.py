@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Callable
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from recognition import pipeline, services
+from recognition import fine_tuning, pipeline, services
 
 # Worth another try: the database or broker was briefly unreachable.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -50,6 +51,15 @@ def find_places(self: Task, job_id: str) -> None:
     _run(self, job_id, pipeline.job_places_find)
 
 
+# Acked on receipt: a run whose worker died is failed (services.fine_tunings_recover_stale), not
+# delivered again to start hours of training over.
+@shared_task(acks_late=False, soft_time_limit=settings.FINE_TUNING_TIME_LIMIT,
+             time_limit=settings.FINE_TUNING_TIME_LIMIT + 60)
+def fine_tune_model(run_id: str) -> None:
+    fine_tuning.fine_tuning_run(run_id=run_id)
+
+
 @shared_task
 def recover_stale_jobs() -> None:
     services.jobs_recover_stale()
+    services.fine_tunings_recover_stale()

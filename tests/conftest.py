@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from documents.models import Document, DocumentKind, Line, LineText, TextSource
-from documents.services import document_share, document_upload
+from documents.services import document_share, document_upload, line_text_save
 from documents.uploads import UploadedFile
 from tests import scans
 
@@ -78,3 +78,22 @@ def services_required() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI needs PostgreSQL and Redis: {reason}")
         pytest.skip(f"needs PostgreSQL and Redis: {reason}")
+
+
+VERIFIED_TEXTS = [path.read_text().strip() for path in sorted(scans.LINES_DIR.glob("*.gt.txt"))]
+
+
+@pytest.fixture
+def verified_pages(make_document, owner, monkeypatch) -> Document:
+    """Five pages of real handwriting whose four lines a person typed in (crops repeat across pages);
+    no message is sent while they are made (monkeypatch.undo() sends them again)."""
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    document = make_document(pages=5)
+    for first, page in enumerate(document.pages.order_by("number")):
+        for index in range(4):
+            x0, y0, x1, y1 = scans.pasted_box(index, first)
+            line = Line.objects.create(page=page, order=index, polygon=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
+                                       baseline=[[x0, y1 - 12], [x1, y1 - 12]])
+            text = VERIFIED_TEXTS[(first + index) % len(VERIFIED_TEXTS)]
+            line_text_save(line=line, author=owner, text=text, revision=line.revision)
+    return document

@@ -21,13 +21,13 @@ def shipped_model() -> Path:
 
 @pytest.fixture
 def celery_worker(services_required, shipped_model, transactional_db):
-    """A real Celery worker in a thread, consuming both queues from Redis."""
+    """A real Celery worker in a thread, consuming every queue from Redis."""
     celery_app.control.purge()  # messages an interrupted earlier run may have left
     with start_worker(
         celery_app,
         pool="solo",
         concurrency=1,
-        queues=["cpu", "gpu"],
+        queues=["cpu", "gpu", "train"],
         perform_ping_check=False,
         loglevel="WARNING",
         shutdown_timeout=60,

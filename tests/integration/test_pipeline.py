@@ -5,12 +5,13 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from documents.models import Line, LineText, TextSource
 from documents.selectors import page_lines
 from documents.services import document_import, document_upload, line_text_save
 from htr_platform.celery import app as celery_app
-from recognition.models import Job, JobStage, JobState, RecognitionModel
+from recognition.models import FineTuning, Job, JobStage, JobState, RecognitionModel
 from recognition.selectors import document_status
 from tests import scans
 from tests.conftest import upload_file
@@ -93,3 +94,19 @@ def test_time_pipeline_reports_the_time_to_the_first_line(celery_worker, tmp_pat
     out = io.StringIO()
     call_command("time_pipeline", str(pdf), stdout=out)
     assert re.fullmatch(r"2 pages: first recognized line after [\d.]+ s, all done after [\d.]+ s \(0 failed jobs\)\n", out.getvalue())
+
+
+def test_fine_tuning_started_on_the_models_page_is_run_by_the_worker(celery_worker, client, django_user_model,
+                                                                     verified_pages, monkeypatch):
+    monkeypatch.undo()  # the pages were made without sending messages; the run's must go
+    staff = django_user_model.objects.create_user("staff", password="staff-password-1", is_staff=True)
+    client.force_login(staff)
+    client.post(reverse("models"), {"epochs": 1})
+    run = FineTuning.objects.get()
+
+    deadline = time.monotonic() + 180
+    while run.state in (JobState.QUEUED, JobState.RUNNING) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        run.refresh_from_db()
+    assert (run.state, run.error, run.train_lines, run.holdout_lines) == (JobState.DONE, "", 16, 4)
+    assert RecognitionModel.objects.get(is_current=True) == (run.model if run.promoted else run.base_model)

@@ -14,23 +14,9 @@ from recognition.fine_tuning import fine_tune
 from recognition.models import RecognitionModel
 from recognition.services import model_current
 from tests import scans
+from tests.conftest import VERIFIED_TEXTS as TEXTS
 
 pytestmark = pytest.mark.django_db
-TEXTS = [path.read_text().strip() for path in sorted(scans.LINES_DIR.glob("*.gt.txt"))]
-
-
-@pytest.fixture
-def verified_pages(make_document, owner, monkeypatch):
-    """Five pages of real handwriting whose four lines a person typed in (crops repeat across pages)."""
-    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
-    document = make_document(pages=5)
-    for first, page in enumerate(document.pages.order_by("number")):
-        for index in range(4):
-            x0, y0, x1, y1 = scans.pasted_box(index, first)
-            line = Line.objects.create(page=page, order=index, polygon=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
-                                       baseline=[[x0, y1 - 12], [x1, y1 - 12]])
-            line_text_save(line=line, author=owner, text=TEXTS[(first + index) % len(TEXTS)], revision=line.revision)
-    return document
 
 
 def held_out_cer(model_file: str) -> float:

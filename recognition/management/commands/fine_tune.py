@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from documents.training_export import add_selection_arguments, documents_selected
-from recognition.fine_tuning import HOLDOUT_EVERY, NotEnoughVerified, fine_tune
+from recognition.errors import NotEnoughVerified
+from recognition.fine_tuning import HOLDOUT_EVERY, fine_tune
 
 
 class Command(BaseCommand):

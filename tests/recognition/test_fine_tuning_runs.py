@@ -1,0 +1,136 @@
+"""Staff start fine-tuning from the models page; a worker on queue "train" runs it and the page
+shows how it ended. Pages and models serve every user, so only staff may do either."""
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from documents.models import Line
+from documents.services import line_text_save
+from recognition import fine_tuning
+from recognition.models import FineTuning, JobState, RecognitionModel
+from recognition.services import fine_tunings_recover_stale, model_current, model_register
+from tests.recognition.conftest import save_tiny_model
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user("staff", password="staff-password-1", is_staff=True)
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[str, list]]:
+    messages: list[tuple[str, list]] = []
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: messages.append((name, args)))
+    return messages
+
+
+def start(client, **fields):
+    return client.post(reverse("models"), {"epochs": 2, **fields}, follow=True)
+
+
+def test_only_staff_see_the_models_page(client, owner, staff):
+    assert client.get(reverse("models")).status_code == 302  # to the login page
+    client.force_login(owner)
+    assert client.get(reverse("models")).status_code == 403
+    assert "Models" not in client.get(reverse("document-list")).content.decode()
+    client.force_login(staff)
+    assert client.get(reverse("models")).status_code == 200
+    assert 'href="/models/"' in client.get(reverse("document-list")).content.decode()
+
+
+def test_a_person_who_is_not_staff_cannot_start_a_run(client, owner, verified_pages, sent):
+    client.force_login(owner)
+    assert start(client).status_code == 403
+    assert not FineTuning.objects.exists() and not sent
+
+
+def test_staff_start_a_run_that_is_sent_to_the_train_queue(client, staff, verified_pages, sent,
+                                                           django_capture_on_commit_callbacks):
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = start(client, kinds=["lecture_notes"])
+
+    run = FineTuning.objects.get()
+    assert (run.state, run.kinds, run.epochs, run.requested_by) == (JobState.QUEUED, ["lecture_notes"], 2, staff)
+    assert sent[-1] == ("recognition.tasks.fine_tune_model", [str(run.id)])
+    assert "Fine-tuning queued" in page.content.decode()
+    assert '<meta http-equiv="refresh"' in page.content.decode()  # the page follows the run
+
+
+def test_a_second_run_waits_for_the_first(client, staff, verified_pages, sent):
+    client.force_login(staff)
+    start(client)
+    page = start(client)
+    assert FineTuning.objects.count() == 1
+    assert "already queued or running" in page.content.decode()
+
+
+def test_a_run_needs_two_pages_of_verified_lines(client, staff, document_with_lines, sent):
+    line = Line.objects.get(page__document=document_with_lines, order=0)
+    line_text_save(line=line, author=staff, text="one page only", revision=line.revision)
+    client.force_login(staff)
+    page = start(client)
+    assert not FineTuning.objects.exists()
+    assert "at least 2 pages" in page.content.decode() and "there is 1" in page.content.decode()
+
+
+def test_a_run_with_no_verified_lines_of_the_kinds_ticked_is_refused(client, staff, verified_pages, sent):
+    client.force_login(staff)
+    page = start(client, kinds=["prescription"])  # the verified pages are lecture notes
+    assert not FineTuning.objects.exists() and "there are 0" in page.content.decode()
+
+
+def test_the_worker_runs_it_and_the_page_shows_how_it_ended(client, staff, verified_pages, sent):
+    before = model_current()
+    run = FineTuning.objects.create(requested_by=staff, kinds=[], epochs=2)
+
+    fine_tuning.fine_tuning_run(run_id=str(run.id))
+
+    run.refresh_from_db()
+    assert (run.state, run.progress, run.error) == (JobState.DONE, 1.0, "")
+    assert (run.train_lines, run.holdout_lines, run.base_model) == (16, 4, before)
+    assert Path(run.model.file_path).is_file() and run.model.metrics["fine_tuning"]["from"] == before.version
+    assert model_current() == (run.model if run.cer_after < run.cer_before else before)
+    client.force_login(staff)
+    page = client.get(reverse("models")).content.decode()
+    verdict = "put to use" if run.promoted else "kept aside"
+    assert f"On 4 held-out lines {run.model.version} has {100 * run.cer_after:.1f} % CER" in page and verdict in page
+    assert '<meta http-equiv="refresh"' not in page
+
+    fine_tuning.fine_tuning_run(run_id=str(run.id))  # delivered again: nothing happens
+    assert RecognitionModel.objects.count() == 2
+
+
+def test_a_run_whose_lines_went_before_it_started_fails_with_the_reason(staff, verified_pages, sent):
+    run = FineTuning.objects.create(requested_by=staff, kinds=["prescription"], epochs=1)
+    fine_tuning.fine_tuning_run(run_id=str(run.id))
+    run.refresh_from_db()
+    assert run.state == JobState.FAILED and "at least 2 pages" in run.error and run.model is None
+
+
+def test_a_run_whose_worker_died_is_failed_once_it_is_past_the_time_limit(staff, settings):
+    run = FineTuning.objects.create(requested_by=staff, epochs=1, state=JobState.RUNNING,
+                                    started=timezone.now() - timedelta(seconds=settings.FINE_TUNING_TIME_LIMIT + 60))
+    assert fine_tunings_recover_stale() == 0  # a live run is stopped at the limit; give it time to be
+
+    assert fine_tunings_recover_stale(now=timezone.now() + timedelta(minutes=2)) == 1
+    run.refresh_from_db()
+    assert run.state == JobState.FAILED and "worker stopped" in run.error
+
+
+def test_staff_choose_the_model_that_reads_new_pages(client, staff, tiny_model, tmp_path):
+    shipped = model_current()
+    other = model_register(path=save_tiny_model(tmp_path / "other.pt"), make_current=False)
+    client.force_login(staff)
+
+    page = client.post(reverse("model-use", args=[other.id]), follow=True).content.decode()
+    assert model_current() == other and "from now on" in page
+
+    Path(shipped.file_path).unlink()
+    page = client.post(reverse("model-use", args=[shipped.id]), follow=True).content.decode()
+    assert model_current() == other and "is gone" in page
