@@ -3,7 +3,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from documents import api
-from recognition.views import DocumentJobsApi, JobDetailApi
+from recognition.views import (
+    DocumentJobsApi,
+    FineTuningDetailApi,
+    FineTuningListApi,
+    JobDetailApi,
+    ModelListApi,
+    ModelUseApi,
+)
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -42,6 +49,10 @@ urlpatterns = [
     path("lines/<uuid:line_id>/", api.LineDetailApi.as_view(), name="api-line-detail"),
     path("lines/<uuid:line_id>/box/", api.LineBoxApi.as_view(), name="api-line-box"),
     path("jobs/<uuid:job_id>/", JobDetailApi.as_view(), name="api-job-detail"),
+    path("models/", ModelListApi.as_view(), name="api-models"),
+    path("models/<int:model_id>/use/", ModelUseApi.as_view(), name="api-model-use"),
+    path("fine-tunings/", FineTuningListApi.as_view(), name="api-fine-tunings"),
+    path("fine-tunings/<uuid:run_id>/", FineTuningDetailApi.as_view(), name="api-fine-tuning-detail"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

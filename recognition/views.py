@@ -13,16 +13,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from documents.selectors import document_get, document_list
 from recognition import services
-from recognition.errors import FineTuningRefused, ModelFileMissing
+from recognition.errors import FineTuningRefused, ModelFileMissing, NotEnoughVerified
 from recognition.forms import FineTuningForm
 from recognition.models import FineTuning, Job, RecognitionModel
 from recognition.selectors import document_status, fine_tuning_outcome, job_json, model_figures
+from recognition.serializers import FineTuningSerializer, FineTuningStartSerializer, RecognitionModelSerializer
 
 
 @login_required
@@ -93,3 +96,59 @@ def model_use(request: HttpRequest, model_id: int) -> HttpResponse:
     else:
         messages.success(request, f"New pages are read with {model} from now on; pages read before keep their text.")
     return redirect("models")
+
+
+class ModelListApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses=RecognitionModelSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """The registered models, newest first, with what each measured (staff only)."""
+        return Response(RecognitionModelSerializer(RecognitionModel.objects.all(), many=True).data)
+
+
+class ModelUseApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(request=None, responses=RecognitionModelSerializer)
+    def post(self, request: Request, model_id: int) -> Response:
+        """Read new pages with this model from now on (staff only)."""
+        model = get_object_or_404(RecognitionModel, pk=model_id)
+        try:
+            services.model_make_current(model=model)
+        except ModelFileMissing as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(RecognitionModelSerializer(model).data)
+
+
+class FineTuningListApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses=FineTuningSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """The fine-tuning runs, newest first (staff only)."""
+        runs = FineTuning.objects.select_related("requested_by", "model", "base_model")
+        return Response(FineTuningSerializer(runs, many=True).data)
+
+    @extend_schema(request=FineTuningStartSerializer, responses={202: FineTuningSerializer})
+    def post(self, request: Request) -> Response:
+        """Queue a run that fine-tunes the model reading new pages on the lines people verified
+        (staff only): 409 while another run is queued or running, 400 with too few verified pages."""
+        start = FineTuningStartSerializer(data=request.data)
+        start.is_valid(raise_exception=True)
+        try:
+            run = services.fine_tuning_start(user=request.user, **start.validated_data)
+        except NotEnoughVerified as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        except FineTuningRefused as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(FineTuningSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class FineTuningDetailApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses=FineTuningSerializer)
+    def get(self, request: Request, run_id: UUID) -> Response:
+        runs = FineTuning.objects.select_related("requested_by", "model", "base_model")
+        return Response(FineTuningSerializer(get_object_or_404(runs, pk=run_id)).data)

@@ -134,3 +134,51 @@ def test_staff_choose_the_model_that_reads_new_pages(client, staff, tiny_model, 
     Path(shipped.file_path).unlink()
     page = client.post(reverse("model-use", args=[shipped.id]), follow=True).content.decode()
     assert model_current() == other and "is gone" in page
+
+
+def test_the_api_is_for_staff_only(client, owner):
+    client.force_login(owner)
+    for url in (reverse("api-models"), reverse("api-fine-tunings")):
+        assert client.get(url).status_code == 403
+    assert client.post(reverse("api-fine-tunings"), {"epochs": 1}, content_type="application/json").status_code == 403
+
+
+def test_staff_start_and_follow_a_run_through_the_api(client, staff, verified_pages, sent,
+                                                      django_capture_on_commit_callbacks):
+    client.force_login(staff)
+    url = reverse("api-fine-tunings")
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(url, {"kinds": ["lecture_notes"], "epochs": 1}, content_type="application/json")
+    assert started.status_code == 202
+    assert (started.json()["state"], started.json()["kinds"], started.json()["requested_by"]) == ("queued", ["lecture_notes"], "staff")
+    assert sent[-1] == ("recognition.tasks.fine_tune_model", [started.json()["id"]])
+
+    again = client.post(url, {"epochs": 1}, content_type="application/json")
+    assert again.status_code == 409 and "already queued or running" in again.json()["detail"]
+
+    fine_tuning.fine_tuning_run(run_id=started.json()["id"])
+    run = client.get(reverse("api-fine-tuning-detail", args=[started.json()["id"]])).json()
+    assert run["state"] == "done" and run["train_lines"] == 16 and run["outcome"].startswith("Trained on 16 verified lines")
+    assert run["promoted"] == (run["cer_after"] < run["cer_before"])
+    models = client.get(reverse("api-models")).json()
+    assert [model["version"] for model in models if model["is_current"]] == [run["model"] if run["promoted"] else run["base_model"]]
+
+
+def test_the_api_says_what_is_wrong_with_a_request(client, staff, document_with_lines, sent):
+    client.force_login(staff)
+    url = reverse("api-fine-tunings")
+    wrong_kind = client.post(url, {"kinds": ["letters"]}, content_type="application/json")
+    assert wrong_kind.status_code == 400 and "is not a kind of document" in str(wrong_kind.json())
+    too_few = client.post(url, {}, content_type="application/json")
+    assert too_few.status_code == 400 and "there are 0" in too_few.json()["detail"]
+
+
+def test_staff_choose_the_model_through_the_api(client, staff, tiny_model, tmp_path):
+    shipped = model_current()
+    other = model_register(path=save_tiny_model(tmp_path / "other.pt"), make_current=False)
+    client.force_login(staff)
+    assert client.post(reverse("api-model-use", args=[other.id])).json()["is_current"] is True
+    assert model_current() == other
+    Path(shipped.file_path).unlink()
+    gone = client.post(reverse("api-model-use", args=[shipped.id]))
+    assert gone.status_code == 409 and "is gone" in gone.json()["detail"]
