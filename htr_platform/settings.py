@@ -179,6 +179,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI's files come with the sidecar package, so the docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # A document's kind and a fine-tuning's kinds are one set of choices.
+    "ENUM_NAME_OVERRIDES": {"DocumentKindEnum": "documents.models.DocumentKind"},
 }
 
 LOGGING = {
