@@ -19,10 +19,10 @@ class DocumentSerializer(serializers.ModelSerializer):
         return reverse("api-document-pages", args=[document.id])
 
 
-def kind_field() -> serializers.ChoiceField:
+def kind_field(**options) -> serializers.ChoiceField:
     """The kind of document, whose error names the kinds there are."""
     kinds = " or ".join(DocumentKind.values)
-    return serializers.ChoiceField(choices=DocumentKind.choices, error_messages={
+    return serializers.ChoiceField(choices=DocumentKind.choices, **options, error_messages={
         "invalid_choice": f'"{{input}}" is not a kind of document: give {kinds}.',
         "null": f"Give the kind of document: {kinds}.",
         "required": f"Give the kind of document: {kinds}.",

@@ -37,22 +37,23 @@ class FineTuned:
     base: RecognitionModel  # the model it was trained from
     train_lines: int
     holdout_lines: int
-    cer_before: float  # the current model's, on the held-out lines
+    cer_before: float  # the base model's, on the held-out lines
     cer_after: float  # the new model's
 
     @property
     def promoted(self) -> bool:
-        return self.model.is_current
+        """Whether it reads new pages now (of its kind, or of every kind)."""
+        return self.cer_after < self.cer_before
 
 
-def fine_tune(*, documents: QuerySet[Document], out: Path, epochs: int = 5, lr: float = 2e-4,
+def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epochs: int = 5, lr: float = 2e-4,
               extra_train: list[str] | None = None, on_epoch: Callable[[int, int], None] | None = None) -> FineTuned:
-    """Train a new model from the current one on the verified lines of ``documents`` (beside the
-    ``extra_train`` folders, e.g. the data the shipped model learned from, so that it does not
-    forget other hands), in the new or empty folder ``out``; its file is ``out/model.pt``. It
-    becomes the current model only if its CER on the held-out pages is lower than the current
-    model's; ``on_epoch(done, epochs)`` follows the training. Raises NotEnoughVerified,
-    FileExistsError when ``out`` is not empty."""
+    """Train a new model, from the one reading new pages of ``kind`` (blank: the current model), on
+    the verified lines of ``documents`` (beside the ``extra_train`` folders, e.g. the data the
+    shipped model learned from, so that it does not forget other hands), in the new or empty folder
+    ``out``; its file is ``out/model.pt``. It reads new pages of ``kind`` (blank: becomes the current
+    model) only if its CER on the held-out pages is lower than its base model's; ``on_epoch(done,
+    epochs)`` follows the training. Raises NotEnoughVerified, FileExistsError when ``out`` is not empty."""
     verified, holdout = out / "verified", out / "holdout"
     export_verified_pages(documents=documents, out=verified)
     pages = sorted(verified.glob("*.xml"))
@@ -62,7 +63,7 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, epochs: int = 5, lr: 
     for xml in pages[HOLDOUT_EVERY - 1::HOLDOUT_EVERY] or pages[-1:]:
         for part in verified.glob(f"{xml.stem}.*"):
             shutil.move(part, holdout / part.name)
-    current = model_current()
+    current = model_current(kind)
     cache = str(out / "cache")
     args = parse_args(["--train", str(verified), *(extra_train or []), "--val", str(holdout), "--out", str(out / "run"),
                        "--init", current.file_path, "--epochs", str(epochs), "--lr", str(lr), "--patience", str(epochs),
@@ -74,7 +75,7 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, epochs: int = 5, lr: 
     held_out = load_lines(str(holdout), cache)
     before = evaluate_samples(load_model(current.file_path), held_out).cer
     after = evaluate_samples(load_model(out / "model.pt"), held_out).cer
-    model = model_register(path=str((out / "model.pt").resolve()), make_current=after < before)
+    model = model_register(path=str((out / "model.pt").resolve()), make_current=after < before, kind=kind)
     model.metrics = {**model.metrics, "fine_tuning": {
         "from": current.version, "held_out_lines": len(held_out), "cer_before": before, "cer_after": after}}
     model.save(update_fields=["metrics"])
@@ -91,8 +92,8 @@ def fine_tuning_run(*, run_id: str) -> None:
     run = FineTuning.objects.get(pk=run_id)
     running = FineTuning.objects.filter(pk=run.pk, state=JobState.RUNNING)
     try:
-        result = fine_tune(documents=documents_selected(run.kinds, None), out=settings.FINE_TUNING_DIR / str(run.id),
-                           epochs=run.epochs, extra_train=settings.FINE_TUNING_EXTRA_TRAIN,
+        result = fine_tune(documents=documents_selected([run.kind] if run.kind else None, None),
+                           out=settings.FINE_TUNING_DIR / str(run.id), kind=run.kind, epochs=run.epochs, extra_train=settings.FINE_TUNING_EXTRA_TRAIN,
                            on_epoch=lambda done, epochs: running.update(progress=done / epochs))
     except (Exception, SystemExit) as error:  # ml.train exits with a message when no line can train
         running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now())

@@ -4,13 +4,20 @@ from django import forms
 
 from documents.models import DocumentKind
 
+KIND_CHOICES = [("", "Every kind"), *DocumentKind.choices]
+
 
 class FineTuningForm(forms.Form):
-    kinds = forms.MultipleChoiceField(
-        choices=DocumentKind.choices, required=False, widget=forms.CheckboxSelectMultiple,
-        label="Verified lines of", help_text="None ticked: every kind.",
+    kind = forms.ChoiceField(
+        choices=KIND_CHOICES, required=False, initial="", widget=forms.RadioSelect, label="Verified lines of",
+        help_text="A run for one kind starts from the model that reads it and, if it reads that kind better, "
+                  "reads its new pages only; a run for every kind replaces the current model.",
     )
     epochs = forms.IntegerField(
         min_value=1, max_value=50, initial=5,
         help_text="Passes over the verified lines. On a CPU each takes minutes for a few hundred lines.",
     )
+
+
+class ModelUseForm(forms.Form):
+    kind = forms.ChoiceField(choices=KIND_CHOICES, required=False)

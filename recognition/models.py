@@ -6,7 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from documents.models import Document, Page
+from documents.models import Document, DocumentKind, Page
 
 
 class RecognitionModel(models.Model):
@@ -29,6 +29,16 @@ class RecognitionModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
+
+
+class KindModel(models.Model):
+    """The model that reads new pages of one kind of document, in place of the current (default) one."""
+
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices, unique=True)
+    model = models.ForeignKey(RecognitionModel, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.model}"
 
 
 class JobStage(models.TextChoices):
@@ -71,15 +81,18 @@ class Job(models.Model):
 
 
 class FineTuning(models.Model):
-    """A run that trains a new model from the current one on the lines people verified.
+    """A run that trains a new model, from the one reading its kind of document, on the lines people
+    verified.
 
-    Its state moves only through recognition.fine_tuning; the new model becomes current only
-    if it reads the held-out verified pages better than the model it started from.
+    Its state moves only through recognition.fine_tuning; the new model is put to use only if it
+    reads the held-out verified pages better than the model it started from.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    kinds = models.JSONField(default=list, blank=True)  # document kinds whose lines train it; empty: every kind
+    # The kind of document whose verified lines train it and judge it, and whose pages it reads if it
+    # reads them better; blank: every kind, and it becomes the current model.
+    kind = models.CharField(max_length=20, choices=DocumentKind.choices, blank=True)
     epochs = models.PositiveIntegerField()
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED)
     progress = models.FloatField(default=0.0)  # epochs done / epochs

@@ -137,8 +137,8 @@ def job_places_find(*, job: Job) -> int:
 
 
 def job_recognize(*, job: Job) -> int:
-    """Read the job's page with the current model, recording on the job which model it was."""
-    model = model_current()
+    """Read the job's page with the model for its kind of document, recording on the job which it was."""
+    model = model_current(job.document.kind)
     Job.objects.filter(pk=job.pk).update(model=model)
     return page_recognize(
         page=job.page, model=model, on_progress=lambda p: job_progress(job=job, progress=p)

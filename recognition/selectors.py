@@ -5,8 +5,8 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from documents.models import Document
-from recognition.models import FineTuning, Job, JobStage, JobState, RecognitionModel
+from documents.models import Document, DocumentKind
+from recognition.models import FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
 
 _STAGE_ORDER = Case(
     When(stage=JobStage.SEGMENT, then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -81,11 +81,25 @@ def model_figures(model: RecognitionModel) -> str:
     return "no figures recorded"
 
 
+def kinds_read(models: list[RecognitionModel]) -> dict[int, list[str]]:
+    """For each of ``models`` that reads new pages, the kinds of document it reads: its own, and
+    for the current model every kind without a model of its own."""
+    chosen = dict(KindModel.objects.values_list("kind", "model_id"))
+    default = next((model.id for model in models if model.is_current), None)
+    read: dict[int, list[str]] = {}
+    for kind, label in DocumentKind.choices:
+        model_id = chosen.get(kind, default)
+        if model_id is not None:
+            read.setdefault(model_id, []).append(label)
+    return read
+
+
 def fine_tuning_outcome(run: FineTuning) -> str:
     """How a finished run ended, in a sentence; empty while it is not done."""
     if run.state != JobState.DONE:
         return ""
-    verdict = ("it read them better, so it was put to use" if run.promoted
+    pages = f"new pages of {run.get_kind_display()}" if run.kind else "new pages of every kind"
+    verdict = (f"it read them better, so it reads {pages} now" if run.promoted
                else "it did not read them better, so it was kept aside")
     return (f"Trained on {run.train_lines} verified lines. On {run.holdout_lines} held-out lines "
             f"{run.model.version} has {100 * run.cer_after:.1f} % CER against {100 * run.cer_before:.1f} % "

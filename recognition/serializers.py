@@ -4,18 +4,29 @@ from rest_framework import serializers
 
 from documents.serializers import kind_field
 from recognition.models import FineTuning, RecognitionModel
-from recognition.selectors import fine_tuning_outcome, model_figures
+from recognition.selectors import fine_tuning_outcome, kinds_read, model_figures
 
 
 class RecognitionModelSerializer(serializers.ModelSerializer):
+    """Give the context ``read``: kinds_read of every model, for ``reads``."""
+
     figures = serializers.SerializerMethodField()
+    reads = serializers.SerializerMethodField(help_text="the kinds of document whose new pages it reads")
 
     class Meta:
         model = RecognitionModel
-        fields = ["id", "name", "version", "is_current", "created", "figures", "metrics"]
+        fields = ["id", "name", "version", "is_current", "reads", "created", "figures", "metrics"]
 
     def get_figures(self, model: RecognitionModel) -> str:
         return model_figures(model)
+
+    def get_reads(self, model: RecognitionModel) -> list[str]:
+        return self.context["read"].get(model.id, [])
+
+
+class ModelUseSerializer(serializers.Serializer):
+    kind = kind_field(required=False, allow_blank=True, default="",
+                      help_text="read new pages of this kind with it; blank: make it the current model")
 
 
 class FineTuningSerializer(serializers.ModelSerializer):
@@ -26,7 +37,7 @@ class FineTuningSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FineTuning
-        fields = ["id", "requested_by", "kinds", "epochs", "state", "progress", "error", "base_model", "model",
+        fields = ["id", "requested_by", "kind", "epochs", "state", "progress", "error", "base_model", "model",
                   "train_lines", "holdout_lines", "cer_before", "cer_after", "promoted", "outcome",
                   "created", "started", "finished"]
 
@@ -35,6 +46,7 @@ class FineTuningSerializer(serializers.ModelSerializer):
 
 
 class FineTuningStartSerializer(serializers.Serializer):
-    kinds = serializers.ListField(child=kind_field(), required=False, default=list,
-                                  help_text="kinds of documents whose verified lines train it; none: every kind")
+    kind = kind_field(required=False, allow_blank=True, default="",
+                      help_text="the kind of document whose verified lines train it and whose pages it reads if "
+                                "better; blank: every kind (it replaces the current model)")
     epochs = serializers.IntegerField(min_value=1, max_value=50, default=5)

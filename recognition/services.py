@@ -22,7 +22,7 @@ from documents.models import HUMAN_SOURCES, Document, Line, Page
 from documents.services import LineEditRefused, PageNotTurned
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
-from recognition.models import FineTuning, Job, JobStage, JobState, RecognitionModel
+from recognition.models import FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
 from recognition.errors import FineTuningRefused, ModelFileMissing, NotEnoughVerified, PermanentJobError
 from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
 
@@ -208,10 +208,16 @@ def _jobs_waiting_since(cutoff: datetime) -> QuerySet[Job]:
     return Job.objects.filter(not_sent_since, due, state=JobState.QUEUED)
 
 
-def model_current() -> RecognitionModel:
-    """The model new recognition uses. The shipped model file is registered on first use, again
-    when an upgrade replaced it, and in place of a shipped file an upgrade removed: readings
-    must name the model that made them."""
+def model_current(kind: str = "") -> RecognitionModel:
+    """The model new pages of ``kind`` are read with: the one chosen for that kind, else the current
+    (default) model. The shipped model file is registered on first use, again when an upgrade
+    replaced it, and in place of a shipped file an upgrade removed: readings must name the model
+    that made them; a kind given a shipped model an upgrade replaced follows the default again."""
+    chosen = KindModel.objects.filter(kind=kind).select_related("model").first() if kind else None
+    if chosen and not _replaced_by_upgrade(chosen.model, default_model_path()):
+        return chosen.model
+    if chosen:
+        chosen.delete()
     model = RecognitionModel.objects.filter(is_current=True).first()
     shipped = default_model_path()
     if model is None or _replaced_by_upgrade(model, shipped):
@@ -229,8 +235,9 @@ def _replaced_by_upgrade(model: RecognitionModel, shipped: str) -> bool:
     return False  # a file someone registered: if it is missing, jobs say so
 
 
-def model_register(*, path: str, make_current: bool) -> RecognitionModel:
-    """Add a model file to the registry with the name, version and metrics it carries."""
+def model_register(*, path: str, make_current: bool, kind: str = "") -> RecognitionModel:
+    """Add a model file to the registry with the name, version and metrics it carries; with
+    ``make_current``, read new pages of ``kind`` (of every kind: blank) with it."""
     info = recognizer_load(path).info
     with transaction.atomic():
         model, _ = RecognitionModel.objects.get_or_create(
@@ -238,42 +245,48 @@ def model_register(*, path: str, make_current: bool) -> RecognitionModel:
             defaults={"name": info.name, "file_path": path, "metrics": dict(info.metrics)},
         )
         if make_current:
-            model_make_current(model=model)
+            model_make_current(model=model, kind=kind)
     return model
 
 
-def model_make_current(*, model: RecognitionModel) -> None:
-    """Read new pages with ``model`` from now on (pages read before keep their readings)."""
+def model_make_current(*, model: RecognitionModel, kind: str = "") -> None:
+    """Read new pages of ``kind`` with ``model`` from now on; blank ``kind``: make it the current
+    model, which reads every kind that has no model of its own. Pages read before keep their text."""
     if not Path(model.file_path).is_file():
         raise ModelFileMissing(f"The model file {model.file_path} is gone: this model cannot be used.")
     with transaction.atomic():
-        RecognitionModel.objects.filter(is_current=True).exclude(pk=model.pk).update(is_current=False)
-        RecognitionModel.objects.filter(pk=model.pk).update(is_current=True)
-    model.is_current = True
+        if kind and model.is_current:
+            KindModel.objects.filter(kind=kind).delete()  # the kind follows the current model again
+        elif kind:
+            KindModel.objects.update_or_create(kind=kind, defaults={"model": model})
+        else:
+            RecognitionModel.objects.filter(is_current=True).exclude(pk=model.pk).update(is_current=False)
+            RecognitionModel.objects.filter(pk=model.pk).update(is_current=True)
+            model.is_current = True
 
 
 FINE_TUNING_ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 
 
-def fine_tuning_start(*, user, kinds: list[str], epochs: int) -> FineTuning:
-    """Queue a run that fine-tunes the current model on the verified lines of the documents of
-    ``kinds`` (every kind when empty); recognition.fine_tuning runs it on queue "train". Refused
+def fine_tuning_start(*, user, kind: str, epochs: int) -> FineTuning:
+    """Queue a run that fine-tunes the model reading ``kind`` (blank: every kind, the current model)
+    on the verified lines of that kind; recognition.fine_tuning runs it on queue "train". Refused
     while another run is queued or running, and with fewer than two pages of verified lines."""
     with transaction.atomic():
         if FineTuning.objects.filter(state__in=FINE_TUNING_ACTIVE).exists():
             raise FineTuningRefused("A fine-tuning is already queued or running: start another when it has finished.")
-        pages = _pages_verified(kinds)
+        pages = _pages_verified(kind)
         if pages < 2:
             raise NotEnoughVerified(pages)
-        run = FineTuning.objects.create(requested_by=user, kinds=kinds, epochs=epochs)
+        run = FineTuning.objects.create(requested_by=user, kind=kind, epochs=epochs)
     transaction.on_commit(lambda: _fine_tuning_send(run))
     return run
 
 
-def _pages_verified(kinds: list[str]) -> int:
+def _pages_verified(kind: str) -> int:
     """Pages with a line a person typed or imported (the run then leaves out lines left empty)."""
-    return (Page.objects.filter(document__in=documents_selected(kinds, None), lines__versions__source__in=HUMAN_SOURCES)
-            .distinct().count())
+    documents = documents_selected([kind] if kind else None, None)
+    return Page.objects.filter(document__in=documents, lines__versions__source__in=HUMAN_SOURCES).distinct().count()
 
 
 def _fine_tuning_send(run: FineTuning) -> None:

@@ -22,10 +22,15 @@ from rest_framework.views import APIView
 from documents.selectors import document_get, document_list
 from recognition import services
 from recognition.errors import FineTuningRefused, ModelFileMissing, NotEnoughVerified
-from recognition.forms import FineTuningForm
+from recognition.forms import KIND_CHOICES, FineTuningForm, ModelUseForm
 from recognition.models import FineTuning, Job, RecognitionModel
-from recognition.selectors import document_status, fine_tuning_outcome, job_json, model_figures
-from recognition.serializers import FineTuningSerializer, FineTuningStartSerializer, RecognitionModelSerializer
+from recognition.selectors import document_status, fine_tuning_outcome, job_json, kinds_read, model_figures
+from recognition.serializers import (
+    FineTuningSerializer,
+    FineTuningStartSerializer,
+    ModelUseSerializer,
+    RecognitionModelSerializer,
+)
 
 
 @login_required
@@ -70,7 +75,7 @@ def models_page(request: HttpRequest) -> HttpResponse:
     form = FineTuningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.fine_tuning_start(user=request.user, kinds=form.cleaned_data["kinds"],
+            services.fine_tuning_start(user=request.user, kind=form.cleaned_data["kind"],
                                        epochs=form.cleaned_data["epochs"])
         except FineTuningRefused as error:
             form.add_error(None, str(error))
@@ -78,9 +83,11 @@ def models_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Fine-tuning queued: this page follows it.")
             return redirect("models")
     runs = FineTuning.objects.select_related("requested_by", "model", "base_model")[:20]
+    models = list(RecognitionModel.objects.all())
+    read = kinds_read(models)
     return render(request, "recognition/models.html", {
-        "form": form, "runs": [(run, fine_tuning_outcome(run)) for run in runs],
-        "models": [(model, model_figures(model)) for model in RecognitionModel.objects.all()],
+        "form": form, "use_form": ModelUseForm(auto_id=False), "runs": [(run, fine_tuning_outcome(run)) for run in runs],
+        "models": [(model, model_figures(model), read.get(model.id, [])) for model in models],
         "active": any(run.state in services.FINE_TUNING_ACTIVE for run in runs),
     })
 
@@ -89,12 +96,18 @@ def models_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def model_use(request: HttpRequest, model_id: int) -> HttpResponse:
     model = get_object_or_404(RecognitionModel, pk=model_id)
+    form = ModelUseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a kind of document from the list.")
+        return redirect("models")
+    kind = form.cleaned_data["kind"]
     try:
-        services.model_make_current(model=model)
+        services.model_make_current(model=model, kind=kind)
     except ModelFileMissing as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"New pages are read with {model} from now on; pages read before keep their text.")
+        pages = f"New pages of {dict(KIND_CHOICES)[kind]}" if kind else "New pages of every kind without a model of its own"
+        messages.success(request, f"{pages} are read with {model} from now on; pages read before keep their text.")
     return redirect("models")
 
 
@@ -103,22 +116,27 @@ class ModelListApi(APIView):
 
     @extend_schema(responses=RecognitionModelSerializer(many=True))
     def get(self, request: Request) -> Response:
-        """The registered models, newest first, with what each measured (staff only)."""
-        return Response(RecognitionModelSerializer(RecognitionModel.objects.all(), many=True).data)
+        """The registered models, newest first, with what each measured and reads (staff only)."""
+        models = list(RecognitionModel.objects.all())
+        return Response(RecognitionModelSerializer(models, many=True, context={"read": kinds_read(models)}).data)
 
 
 class ModelUseApi(APIView):
     permission_classes = [IsAdminUser]
 
-    @extend_schema(request=None, responses=RecognitionModelSerializer)
+    @extend_schema(request=ModelUseSerializer, responses=RecognitionModelSerializer)
     def post(self, request: Request, model_id: int) -> Response:
-        """Read new pages with this model from now on (staff only)."""
+        """Read new pages of a kind (blank: of every kind without a model of its own) with this
+        model from now on (staff only)."""
         model = get_object_or_404(RecognitionModel, pk=model_id)
+        use = ModelUseSerializer(data=request.data)
+        use.is_valid(raise_exception=True)
         try:
-            services.model_make_current(model=model)
+            services.model_make_current(model=model, kind=use.validated_data["kind"])
         except ModelFileMissing as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
-        return Response(RecognitionModelSerializer(model).data)
+        read = kinds_read(list(RecognitionModel.objects.all()))
+        return Response(RecognitionModelSerializer(model, context={"read": read}).data)
 
 
 class FineTuningListApi(APIView):

@@ -55,3 +55,14 @@ def test_fine_tuning_without_enough_verified_pages_says_so(document_with_lines, 
     line_text_save(line=line, author=owner, text="one page only", revision=line.revision)
     with pytest.raises(CommandError, match="verified lines on at least 2 pages .* there is 1"):
         call_command("fine_tune", str(tmp_path / "ft"))
+
+
+def test_a_model_fine_tuned_on_one_kind_reads_that_kind_only(verified_pages, tmp_path):
+    before = model_current()
+
+    result = fine_tune(documents=Document.objects.filter(kind="lecture_notes"), out=tmp_path / "ft",
+                       kind="lecture_notes", epochs=3, lr=1e-3)
+
+    assert result.promoted and result.base == before
+    assert model_current("lecture_notes") == result.model
+    assert model_current("prescription") == model_current() == before  # not judged on prescriptions

@@ -53,10 +53,10 @@ def test_staff_start_a_run_that_is_sent_to_the_train_queue(client, staff, verifi
                                                            django_capture_on_commit_callbacks):
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
-        page = start(client, kinds=["lecture_notes"])
+        page = start(client, kind="lecture_notes")
 
     run = FineTuning.objects.get()
-    assert (run.state, run.kinds, run.epochs, run.requested_by) == (JobState.QUEUED, ["lecture_notes"], 2, staff)
+    assert (run.state, run.kind, run.epochs, run.requested_by) == (JobState.QUEUED, "lecture_notes", 2, staff)
     assert sent[-1] == ("recognition.tasks.fine_tune_model", [str(run.id)])
     assert "Fine-tuning queued" in page.content.decode()
     assert '<meta http-equiv="refresh"' in page.content.decode()  # the page follows the run
@@ -79,15 +79,15 @@ def test_a_run_needs_two_pages_of_verified_lines(client, staff, document_with_li
     assert "at least 2 pages" in page.content.decode() and "there is 1" in page.content.decode()
 
 
-def test_a_run_with_no_verified_lines_of_the_kinds_ticked_is_refused(client, staff, verified_pages, sent):
+def test_a_run_with_no_verified_lines_of_the_kind_chosen_is_refused(client, staff, verified_pages, sent):
     client.force_login(staff)
-    page = start(client, kinds=["prescription"])  # the verified pages are lecture notes
+    page = start(client, kind="prescription")  # the verified pages are lecture notes
     assert not FineTuning.objects.exists() and "there are 0" in page.content.decode()
 
 
 def test_the_worker_runs_it_and_the_page_shows_how_it_ended(client, staff, verified_pages, sent):
     before = model_current()
-    run = FineTuning.objects.create(requested_by=staff, kinds=[], epochs=2)
+    run = FineTuning.objects.create(requested_by=staff, kind="", epochs=2)
 
     fine_tuning.fine_tuning_run(run_id=str(run.id))
 
@@ -98,7 +98,7 @@ def test_the_worker_runs_it_and_the_page_shows_how_it_ended(client, staff, verif
     assert model_current() == (run.model if run.cer_after < run.cer_before else before)
     client.force_login(staff)
     page = client.get(reverse("models")).content.decode()
-    verdict = "put to use" if run.promoted else "kept aside"
+    verdict = "reads new pages of every kind now" if run.promoted else "kept aside"
     assert f"On 4 held-out lines {run.model.version} has {100 * run.cer_after:.1f} % CER" in page and verdict in page
     assert '<meta http-equiv="refresh"' not in page
 
@@ -107,7 +107,7 @@ def test_the_worker_runs_it_and_the_page_shows_how_it_ended(client, staff, verif
 
 
 def test_a_run_whose_lines_went_before_it_started_fails_with_the_reason(staff, verified_pages, sent):
-    run = FineTuning.objects.create(requested_by=staff, kinds=["prescription"], epochs=1)
+    run = FineTuning.objects.create(requested_by=staff, kind="prescription", epochs=1)
     fine_tuning.fine_tuning_run(run_id=str(run.id))
     run.refresh_from_db()
     assert run.state == JobState.FAILED and "at least 2 pages" in run.error and run.model is None
@@ -148,9 +148,9 @@ def test_staff_start_and_follow_a_run_through_the_api(client, staff, verified_pa
     client.force_login(staff)
     url = reverse("api-fine-tunings")
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.post(url, {"kinds": ["lecture_notes"], "epochs": 1}, content_type="application/json")
+        started = client.post(url, {"kind": "lecture_notes", "epochs": 1}, content_type="application/json")
     assert started.status_code == 202
-    assert (started.json()["state"], started.json()["kinds"], started.json()["requested_by"]) == ("queued", ["lecture_notes"], "staff")
+    assert (started.json()["state"], started.json()["kind"], started.json()["requested_by"]) == ("queued", "lecture_notes", "staff")
     assert sent[-1] == ("recognition.tasks.fine_tune_model", [started.json()["id"]])
 
     again = client.post(url, {"epochs": 1}, content_type="application/json")
@@ -167,7 +167,7 @@ def test_staff_start_and_follow_a_run_through_the_api(client, staff, verified_pa
 def test_the_api_says_what_is_wrong_with_a_request(client, staff, document_with_lines, sent):
     client.force_login(staff)
     url = reverse("api-fine-tunings")
-    wrong_kind = client.post(url, {"kinds": ["letters"]}, content_type="application/json")
+    wrong_kind = client.post(url, {"kind": "letters"}, content_type="application/json")
     assert wrong_kind.status_code == 400 and "is not a kind of document" in str(wrong_kind.json())
     too_few = client.post(url, {}, content_type="application/json")
     assert too_few.status_code == 400 and "there are 0" in too_few.json()["detail"]
@@ -182,3 +182,17 @@ def test_staff_choose_the_model_through_the_api(client, staff, tiny_model, tmp_p
     Path(shipped.file_path).unlink()
     gone = client.post(reverse("api-model-use", args=[shipped.id]))
     assert gone.status_code == 409 and "is gone" in gone.json()["detail"]
+
+
+def test_staff_give_a_kind_of_document_a_model_of_its_own(client, staff, tiny_model, tmp_path):
+    default = model_current()
+    other = model_register(path=save_tiny_model(tmp_path / "rx.pt"), make_current=False)
+    client.force_login(staff)
+
+    page = client.post(reverse("model-use", args=[other.id]), {"kind": "prescription"}, follow=True).content.decode()
+
+    assert "New pages of Prescription are read with" in page
+    assert (model_current("prescription"), model_current("lecture_notes"), model_current()) == (other, default, default)
+    rows = {row["version"]: row["reads"] for row in client.get(reverse("api-models")).json()}
+    assert rows == {other.version: ["Prescription"], default.version: ["Lecture notes"]}
+    assert client.post(reverse("api-model-use", args=[other.id]), {"kind": "x"}, content_type="application/json").status_code == 400

@@ -81,6 +81,25 @@ def test_a_worker_reads_lines_at_the_configured_widths(make_document, tiny_model
     assert versions.count() == 4 and all(len(v.confidences) == len(v.text) for v in versions)
 
 
+def test_a_kind_of_document_given_a_model_of_its_own_is_read_with_it(make_document, tiny_model, tmp_path):
+    default = services.model_current()
+    for_prescriptions = services.model_register(path=save_tiny_model(tmp_path / "rx.pt"), make_current=True,
+                                                kind="prescription")
+    jobs = {}
+    for kind in ("prescription", "lecture_notes"):
+        page = make_document(pages=1, kind=kind).pages.get()
+        pipeline.page_segment(page=page)
+        jobs[kind] = Job.objects.create(document=page.document, page=page, stage=JobStage.RECOGNIZE)
+        pipeline.job_recognize(job=jobs[kind])
+
+    assert Job.objects.get(pk=jobs["prescription"].pk).model == for_prescriptions
+    assert Job.objects.get(pk=jobs["lecture_notes"].pk).model == default
+    assert set(LineText.objects.filter(line__page__document__kind="prescription").values_list("model_version", flat=True)) == {for_prescriptions.version}
+
+    services.model_make_current(model=default, kind="prescription")  # back to the current model
+    assert services.model_current("prescription") == default
+
+
 def test_the_model_file_is_registered_once(tiny_model):
     assert services.model_current() == services.model_current()
     assert RecognitionModel.objects.count() == 1
