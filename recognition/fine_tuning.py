@@ -46,7 +46,8 @@ class FineTuned:
         return self.cer_after < self.cer_before
 
 
-def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epochs: int = 5, lr: float = 2e-4,
+def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epochs: int = FineTuning.DEFAULT_EPOCHS,
+              lr: float = FineTuning.LR,
               extra_train: list[str] | None = None, on_epoch: Callable[[int, int], None] | None = None) -> FineTuned:
     """Train a new model, from the one reading new pages of ``kind`` (blank: the current model), on
     the verified lines of ``documents`` (beside the ``extra_train`` folders, e.g. the data the

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from documents.models import DocumentKind
+from recognition.models import FineTuning
 
 KIND_CHOICES = [("", "Every kind"), *DocumentKind.choices]
 
@@ -14,7 +15,7 @@ class FineTuningForm(forms.Form):
                   "reads its new pages only; a run for every kind replaces the current model.",
     )
     epochs = forms.IntegerField(
-        min_value=1, max_value=50, initial=5,
+        min_value=1, max_value=50, initial=FineTuning.DEFAULT_EPOCHS,
         help_text="Passes over the verified lines. On a CPU each takes minutes for a few hundred lines.",
     )
 

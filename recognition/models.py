@@ -88,6 +88,10 @@ class FineTuning(models.Model):
     reads the held-out verified pages better than the model it started from.
     """
 
+    # Chosen on wills by hands the model had not seen (docs/model-card.md, "Fine-tuning on verified lines").
+    DEFAULT_EPOCHS = 10
+    LR = 5e-4  # the peak of the one-cycle schedule
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     # The kind of document whose verified lines train it and judge it, and whose pages it reads if it

@@ -49,4 +49,4 @@ class FineTuningStartSerializer(serializers.Serializer):
     kind = kind_field(required=False, allow_blank=True, default="",
                       help_text="the kind of document whose verified lines train it and whose pages it reads if "
                                 "better; blank: every kind (it replaces the current model)")
-    epochs = serializers.IntegerField(min_value=1, max_value=50, default=5)
+    epochs = serializers.IntegerField(min_value=1, max_value=50, default=FineTuning.DEFAULT_EPOCHS)

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from documents.training_export import add_selection_arguments, documents_selected
 from recognition.errors import NotEnoughVerified
 from recognition.fine_tuning import HOLDOUT_EVERY, fine_tune
+from recognition.models import FineTuning
 
 
 class Command(BaseCommand):
@@ -14,8 +15,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", type=Path, help="a new (or empty) folder for the data, the run and model.pt")
         add_selection_arguments(parser)
-        parser.add_argument("--epochs", type=int, default=5)
-        parser.add_argument("--lr", type=float, default=2e-4, help="peak learning rate of the one-cycle schedule")
+        parser.add_argument("--epochs", type=int, default=FineTuning.DEFAULT_EPOCHS)
+        parser.add_argument("--lr", type=float, default=FineTuning.LR, help="peak learning rate of the one-cycle schedule")
         parser.add_argument("--extra-train", nargs="+", default=[], metavar="FOLDER",
                             help="more training folders (e.g. the shipped model's own data), so that it does not "
                                  "forget other hands")
