@@ -100,6 +100,14 @@ def test_a_kind_of_document_given_a_model_of_its_own_is_read_with_it(make_docume
     assert services.model_current("prescription") == default
 
 
+def test_a_model_file_can_be_registered_for_one_kind_of_document(tiny_model, tmp_path):
+    default = services.model_current()
+    call_command("register_model", save_tiny_model(tmp_path / "notes.pt"), "--kind", "lecture_notes")
+    notes = services.model_current("lecture_notes")
+    assert notes != default and notes.file_path.endswith("notes.pt")
+    assert services.model_current() == services.model_current("prescription") == default
+
+
 def test_the_model_file_is_registered_once(tiny_model):
     assert services.model_current() == services.model_current()
     assert RecognitionModel.objects.count() == 1
