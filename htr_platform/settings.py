@@ -153,6 +153,7 @@ CELERY_TASK_ROUTES = {
     "recognition.tasks.find_places": {"queue": "cpu"},
     "recognition.tasks.recover_stale_jobs": {"queue": "cpu"},
     "recognition.tasks.recognize_page": {"queue": "gpu"},
+    "recognition.tasks.read_page_again": {"queue": "gpu"},
 }
 CELERY_TASK_ROUTES["recognition.tasks.fine_tune_model"] = {"queue": "train"}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

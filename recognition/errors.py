@@ -16,3 +16,7 @@ class NotEnoughVerified(FineTuningRefused):
     def __init__(self, pages: int):
         super().__init__(f"Fine-tuning needs verified lines on at least 2 pages (one is held out to judge the new "
                          f"model by); there {'is' if pages == 1 else 'are'} {pages}.")
+
+
+class ReadAgainRefused(Exception):
+    """A document's lines cannot be read again now; the message says why."""

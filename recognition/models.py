@@ -45,6 +45,7 @@ class JobStage(models.TextChoices):
     SEGMENT = "segment", "Find lines"
     RECOGNIZE = "recognize", "Read lines"
     PLACES = "places", "Find ink no line covers"  # on an imported page, round the lines it came with
+    READ_AGAIN = "read_again", "Read again"  # the lines nobody verified, with the model for the kind now
 
 
 class JobState(models.TextChoices):

@@ -6,7 +6,7 @@ from typing import Callable
 import numpy as np
 from django.conf import settings
 
-from documents.models import Line, Page
+from documents.models import HUMAN_SOURCES, Line, Page
 from documents.services import (
     line_texts_add_model,
     lines_turn_round,
@@ -84,6 +84,24 @@ def page_recognize(
     )
 
 
+def page_read_again(
+    *, page: Page, model: RecognitionModel, on_progress: Callable[[float], None] = lambda _: None
+) -> int:
+    """Read the page's lines nobody verified that ``model`` has not read (an earlier model read
+    them) with ``model``: its reading becomes their newest version; a person's text is never touched."""
+    lines = list(page.lines.exclude(versions__source__in=HUMAN_SOURCES)
+                 .exclude(versions__model_version=model.version).order_by("order"))
+    if not lines:
+        return 0
+    recognizer = recognizer_load(model.file_path)
+    on_progress(0.2)
+    _, predictions = _read(recognizer, page.gray(), [_text_line(line) for line in lines])
+    on_progress(0.9)
+    return line_texts_add_model(
+        predictions={line.id: p for line, p in zip(lines, predictions)}, model_version=model.version
+    )
+
+
 def _read(
     recognizer: Recognizer, gray: np.ndarray, lines: list[TextLine]
 ) -> tuple[list[np.ndarray], list[LinePrediction]]:
@@ -143,3 +161,10 @@ def job_recognize(*, job: Job) -> int:
     return page_recognize(
         page=job.page, model=model, on_progress=lambda p: job_progress(job=job, progress=p)
     )
+
+
+def job_read_again(*, job: Job) -> int:
+    """Read the job's page again with the model for its kind of document, recording which it was."""
+    model = model_current(job.document.kind)
+    Job.objects.filter(pk=job.pk).update(model=model)
+    return page_read_again(page=job.page, model=model, on_progress=lambda p: job_progress(job=job, progress=p))

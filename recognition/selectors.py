@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from documents.models import Document, DocumentKind
+from documents.models import HUMAN_SOURCES, Document, DocumentKind, Line, TextSource
 from recognition.models import FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
 
 _STAGE_ORDER = Case(
@@ -48,13 +48,30 @@ def document_status(*, document: Document) -> dict[str, Any]:
     jobs = _latest_per_step(list(document_jobs(document=document)))
     finished = {JobState.DONE, JobState.FAILED}
     progress = sum(1.0 if job.state in finished else job.progress for job in jobs) / len(jobs) if jobs else 1.0
+    model = model_in_use(document.kind)
     return {
         "document": str(document.id),
         "progress": round(progress, 3),
         "finished": all(job.state in finished for job in jobs),
         "failed": sum(job.state == JobState.FAILED for job in jobs),
         "jobs": [job_json(job) for job in jobs],
+        # Lines nobody verified that an earlier model read: the model for the kind may read them better.
+        "read_again": {"lines": lines_read_by_other_models(document=document, model=model) if model else 0,
+                       "model": model.version if model else None},
     }
+
+
+def model_in_use(kind: str) -> RecognitionModel | None:
+    """The model new pages of ``kind`` are read with, as registered (None before the first reading)."""
+    chosen = KindModel.objects.filter(kind=kind).select_related("model").first()
+    return chosen.model if chosen else RecognitionModel.objects.filter(is_current=True).first()
+
+
+def lines_read_by_other_models(*, document: Document, model: RecognitionModel) -> int:
+    """The document's lines nobody verified that a model other than ``model`` read."""
+    return (Line.objects.filter(page__document=document, versions__source=TextSource.MODEL)
+            .exclude(versions__source__in=HUMAN_SOURCES).exclude(versions__model_version=model.version)
+            .distinct().count())
 
 
 def _latest_per_step(jobs: list[Job]) -> list[Job]:

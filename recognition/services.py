@@ -23,7 +23,13 @@ from documents.services import LineEditRefused, PageNotTurned
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
 from recognition.models import FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
-from recognition.errors import FineTuningRefused, ModelFileMissing, NotEnoughVerified, PermanentJobError
+from recognition.errors import (
+    FineTuningRefused,
+    ModelFileMissing,
+    NotEnoughVerified,
+    PermanentJobError,
+    ReadAgainRefused,
+)
 from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
 
 logger = logging.getLogger(__name__)
@@ -67,6 +73,19 @@ def page_edit_follow(*, page: Page, to_read: Line | None) -> Job | None:
     return job
 
 
+def document_read_again(*, document: Document) -> list[Job]:
+    """Queue the reading again, with the model for the document's kind, of the lines nobody
+    verified on every page; refused while the document is being processed."""
+    pages = list(document.pages.order_by("number"))
+    if any(_being_processed(page) for page in pages):
+        raise ReadAgainRefused("This document is still being processed: read it again once that is done.")
+    jobs = Job.objects.bulk_create(
+        Job(document=document, page=page, stage=JobStage.READ_AGAIN, heartbeat=timezone.now()) for page in pages
+    )
+    _enqueue_after_commit(jobs)
+    return jobs
+
+
 def _being_processed(page: Page) -> bool:
     return Job.objects.filter(page=page).exclude(state__in=[JobState.DONE, JobState.FAILED]).exists()
 
@@ -86,6 +105,7 @@ TASK_FOR_STAGE = {
     JobStage.SEGMENT: "recognition.tasks.segment_page",
     JobStage.RECOGNIZE: "recognition.tasks.recognize_page",
     JobStage.PLACES: "recognition.tasks.find_places",
+    JobStage.READ_AGAIN: "recognition.tasks.read_page_again",
 }
 
 
@@ -203,7 +223,7 @@ def _jobs_waiting_since(cutoff: datetime) -> QuerySet[Job]:
     segment_not_done_by_then = Job.objects.filter(page=OuterRef("page"), stage=JobStage.SEGMENT).filter(
         Q(state__in=(JobState.QUEUED, JobState.RUNNING)) | Q(finished__gte=cutoff)
     )
-    sent_at_once = Q(stage__in=(JobStage.SEGMENT, JobStage.PLACES), created__lt=cutoff)
+    sent_at_once = Q(stage__in=(JobStage.SEGMENT, JobStage.PLACES, JobStage.READ_AGAIN), created__lt=cutoff)
     due = sent_at_once | Q(~Exists(segment_not_done_by_then), stage=JobStage.RECOGNIZE)
     return Job.objects.filter(not_sent_since, due, state=JobState.QUEUED)
 

@@ -47,6 +47,11 @@ def recognize_page(self: Task, job_id: str) -> None:
 
 
 @shared_task(bind=True, base=JobTask)
+def read_page_again(self: Task, job_id: str) -> None:
+    _run(self, job_id, pipeline.job_read_again)
+
+
+@shared_task(bind=True, base=JobTask)
 def find_places(self: Task, job_id: str) -> None:
     _run(self, job_id, pipeline.job_places_find)
 

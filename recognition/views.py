@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from documents.selectors import document_get, document_list
 from recognition import services
-from recognition.errors import FineTuningRefused, ModelFileMissing, NotEnoughVerified
+from recognition.errors import FineTuningRefused, ModelFileMissing, NotEnoughVerified, ReadAgainRefused
 from recognition.forms import KIND_CHOICES, FineTuningForm, ModelUseForm
 from recognition.models import FineTuning, Job, RecognitionModel
 from recognition.selectors import document_status, fine_tuning_outcome, job_json, kinds_read, model_figures
@@ -31,6 +31,19 @@ from recognition.serializers import (
     ModelUseSerializer,
     RecognitionModelSerializer,
 )
+
+
+@login_required
+@require_POST
+def document_read_again(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    document = document_get(user=request.user, document_id=document_id)
+    try:
+        services.document_read_again(document=document)
+    except ReadAgainRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The lines nobody checked are being read again; what people wrote stays as it is.")
+    return redirect("document-detail", document_id=document.id)
 
 
 @login_required
@@ -46,6 +59,19 @@ class DocumentJobsApi(APIView):
         """The document's jobs (one per page and step) and its overall progress."""
         document = document_get(user=request.user, document_id=document_id)
         return Response(document_status(document=document))
+
+
+class DocumentReadAgainApi(APIView):
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request: Request, document_id: UUID) -> Response:
+        """Read the lines nobody verified again with the model for the document's kind (409 while
+        it is being processed); returns the document's jobs and progress."""
+        document = document_get(user=request.user, document_id=document_id)
+        try:
+            services.document_read_again(document=document)
+        except ReadAgainRefused as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(document_status(document=document), status=status.HTTP_202_ACCEPTED)
 
 
 class JobDetailApi(APIView):

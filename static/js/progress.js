@@ -35,8 +35,21 @@
     else if (status.failed) text.textContent = "Finished, but " + status.failed + " step(s) failed; see the messages below.";
     else if (status.jobs.every((job) => job.stage === "places")) text.textContent = "The imported pages were searched for ink their lines leave out. Open a page to review it.";
     else text.textContent = "All pages are read. Open a page to review its lines.";
+    showReadAgain(status);
     panel.dataset.finished = status.finished;
     return status.finished;
+  }
+
+  const readAgain = document.getElementById("read-again");
+
+  function showReadAgain(status) {
+    const lines = status.read_again.lines;
+    readAgain.hidden = !(status.finished && lines);
+    if (!readAgain.hidden) {
+      document.getElementById("read-again-text").textContent = lines + (lines === 1 ? " line" : " lines") +
+        " nobody checked " + (lines === 1 ? "was" : "were") + " read by another model than " +
+        status.read_again.model + ", which reads this kind of document now. What people wrote stays as it is.";
+    }
   }
 
   let sawRunning = false;

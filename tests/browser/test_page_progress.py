@@ -10,7 +10,7 @@ from documents.models import Line
 from documents.services import line_texts_add_model
 from ml.layout import LinePrediction
 from recognition import services
-from recognition.models import Job, JobStage
+from recognition.models import Job, JobStage, RecognitionModel
 from tests.browser.conftest import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -114,3 +114,17 @@ def test_a_name_being_typed_to_share_with_is_not_dropped_when_processing_ends(li
         "All pages are read. Open a page to review its lines. Reload the page to see the results."
     )
     expect(tab.locator("#share-form input[name=username]")).to_have_value("colleague")
+
+
+def test_lines_an_earlier_model_read_are_offered_to_be_read_again(live_server, browser, document):
+    run_job(document, JobStage.SEGMENT, find_two_lines)
+    run_job(document, JobStage.RECOGNIZE, read_lines)  # by "test-model"
+    RecognitionModel.objects.create(name="tuned", version="tuned-2", file_path="tuned.pt", is_current=True)
+    tab = logged_in_page(browser, live_server, f"/documents/{document.id}/")
+
+    offer = tab.locator("#read-again")
+    expect(offer).to_contain_text("2 lines nobody checked were read by another model than tuned-2, which reads")
+    offer.get_by_role("button", name="Read them again").click()
+
+    expect(tab.locator(".message")).to_contain_text("being read again")
+    assert Job.objects.filter(document=document, stage=JobStage.READ_AGAIN, state="queued").count() == 1

@@ -13,8 +13,10 @@ from documents.services import document_import, document_upload, line_text_save
 from htr_platform.celery import app as celery_app
 from recognition.models import FineTuning, Job, JobStage, JobState, RecognitionModel
 from recognition.selectors import document_status
+from recognition.services import document_read_again, model_register
 from tests import scans
 from tests.conftest import upload_file
+from tests.recognition.conftest import save_tiny_model
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -110,3 +112,16 @@ def test_fine_tuning_started_on_the_models_page_is_run_by_the_worker(celery_work
         run.refresh_from_db()
     assert (run.state, run.error, run.train_lines, run.holdout_lines) == (JobState.DONE, "", 16, 4)
     assert RecognitionModel.objects.get(is_current=True) == (run.model if run.promoted else run.base_model)
+
+
+def test_a_document_is_read_again_with_a_newer_model_by_the_worker(celery_worker, owner, tmp_path):
+    document = upload_pdf(owner, pages=1)
+    wait_until_finished(document)
+    newer = model_register(path=save_tiny_model(tmp_path / "newer.pt"), make_current=True)
+
+    document_read_again(document=document)
+
+    status = wait_until_finished(document)
+    assert [(j["stage"], j["state"], j["model_version"]) for j in status["jobs"] if j["stage"] == "read_again"] == [
+        ("read_again", "done", newer.version)]
+    assert {view.current.model_version for view in page_lines(page=document.pages.get())} == {newer.version}

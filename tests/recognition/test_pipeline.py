@@ -15,7 +15,7 @@ from ml.metrics import cer
 from ml.recognizer import Recognizer
 from ml.segmentation import segment_page
 from recognition import pipeline, recognizers, services
-from recognition.errors import PermanentJobError
+from recognition.errors import PermanentJobError, ReadAgainRefused
 from recognition.models import Job, JobStage, JobState, RecognitionModel
 from tests import scans
 from tests.conftest import upload_file
@@ -98,6 +98,36 @@ def test_a_kind_of_document_given_a_model_of_its_own_is_read_with_it(make_docume
 
     services.model_make_current(model=default, kind="prescription")  # back to the current model
     assert services.model_current("prescription") == default
+
+
+def test_reading_again_reads_the_lines_nobody_verified_with_the_newer_model(make_document, tiny_model, tmp_path, owner):
+    page = make_document(pages=1).pages.get()
+    pipeline.page_segment(page=page)
+    first = services.model_current()
+    pipeline.page_recognize(page=page, model=first)
+    checked = page.lines.order_by("order").first()
+    line_text_save(line=checked, author=owner, text="checked by a person", revision=checked.revision)
+    newer = services.model_register(path=save_tiny_model(tmp_path / "newer.pt"), make_current=True)
+
+    assert pipeline.page_read_again(page=page, model=newer) == 3  # not the line a person checked
+    assert pipeline.page_read_again(page=page, model=newer) == 0  # read by it already
+
+    views = page_lines(page=page)
+    assert views[0].text == "checked by a person"
+    assert [view.current.model_version for view in views[1:]] == [newer.version] * 3
+    assert LineText.objects.filter(line__page=page, model_version=first.version).count() == 4  # kept
+
+
+def test_a_document_is_read_again_by_jobs_once_it_is_not_being_processed(make_document, tiny_model):
+    document = make_document(pages=2)  # its segment and recognize jobs are queued
+    with pytest.raises(ReadAgainRefused, match="still being processed"):
+        services.document_read_again(document=document)
+
+    Job.objects.filter(document=document).update(state=JobState.DONE)
+    jobs = services.document_read_again(document=document)
+    assert [(job.page.number, job.stage) for job in jobs] == [(1, JobStage.READ_AGAIN), (2, JobStage.READ_AGAIN)]
+    pipeline.job_read_again(job=jobs[0])
+    assert Job.objects.get(pk=jobs[0].pk).model == services.model_current("lecture_notes")
 
 
 def test_a_model_file_can_be_registered_for_one_kind_of_document(tiny_model, tmp_path):
