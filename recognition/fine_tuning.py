@@ -39,11 +39,7 @@ class FineTuned:
     holdout_lines: int
     cer_before: float  # the base model's, on the held-out lines
     cer_after: float  # the new model's
-
-    @property
-    def promoted(self) -> bool:
-        """Whether it reads new pages now (of its kind, or of every kind)."""
-        return self.cer_after < self.cer_before
+    promoted: bool  # it reads new pages now (of its kind, or of every kind)
 
 
 def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epochs: int = FineTuning.DEFAULT_EPOCHS,
@@ -53,8 +49,8 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epoch
     the verified lines of ``documents`` (beside the ``extra_train`` folders, e.g. the data the
     shipped model learned from, so that it does not forget other hands), in the new or empty folder
     ``out``; its file is ``out/model.pt``. It reads new pages of ``kind`` (blank: becomes the current
-    model) only if its CER on the held-out pages is lower than its base model's; ``on_epoch(done,
-    epochs)`` follows the training. Raises NotEnoughVerified, FileExistsError when ``out`` is not empty."""
+    model) only if its CER on the held-out pages is lower than its base model's, on at least
+    FINE_TUNING_MIN_HELD_OUT_LINES lines; ``on_epoch(done, epochs)`` follows the training. Raises NotEnoughVerified, FileExistsError when ``out`` is not empty."""
     verified, holdout = out / "verified", out / "holdout"
     export_verified_pages(documents=documents, out=verified)
     pages = sorted(verified.glob("*.xml"))
@@ -76,12 +72,14 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epoch
     held_out = load_lines(str(holdout), cache)
     before = evaluate_samples(load_model(current.file_path), held_out).cer
     after = evaluate_samples(load_model(out / "model.pt"), held_out).cer
-    model = model_register(path=str((out / "model.pt").resolve()), make_current=after < before, kind=kind)
+    promoted = after < before and len(held_out) >= settings.FINE_TUNING_MIN_HELD_OUT_LINES
+    model = model_register(path=str((out / "model.pt").resolve()), make_current=promoted, kind=kind)
     model.metrics = {**model.metrics, "fine_tuning": {
         "from": current.version, "held_out_lines": len(held_out), "cer_before": before, "cer_after": after}}
     model.save(update_fields=["metrics"])
     train_lines = len(load_lines(str(verified), cache))
-    return FineTuned(model=model, base=current, train_lines=train_lines, holdout_lines=len(held_out), cer_before=before, cer_after=after)
+    return FineTuned(model=model, base=current, train_lines=train_lines, holdout_lines=len(held_out),
+                     cer_before=before, cer_after=after, promoted=promoted)
 
 
 def fine_tuning_run(*, run_id: str) -> None:
@@ -103,7 +101,7 @@ def fine_tuning_run(*, run_id: str) -> None:
         raise  # unexpected: the worker's log shows the traceback too
     running.update(state=JobState.DONE, progress=1.0, finished=timezone.now(), model=result.model,
                    base_model=result.base, train_lines=result.train_lines, holdout_lines=result.holdout_lines,
-                   cer_before=result.cer_before, cer_after=result.cer_after)
+                   cer_before=result.cer_before, cer_after=result.cer_after, promoted=result.promoted)
 
 
 def _failure(error: BaseException) -> str:

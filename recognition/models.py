@@ -108,6 +108,7 @@ class FineTuning(models.Model):
     holdout_lines = models.PositiveIntegerField(null=True)
     cer_before = models.FloatField(null=True)  # the base model's, on the held-out lines
     cer_after = models.FloatField(null=True)  # the new model's
+    promoted = models.BooleanField(default=False)  # the new model reads new pages (of its kind)
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True)
     finished = models.DateTimeField(null=True)
@@ -117,7 +118,3 @@ class FineTuning(models.Model):
 
     def __str__(self) -> str:
         return f"fine-tuning {self.created:%Y-%m-%d %H:%M} ({self.state})"
-
-    @property
-    def promoted(self) -> bool:
-        return self.state == JobState.DONE and self.cer_after is not None and self.cer_after < self.cer_before

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from documents.models import HUMAN_SOURCES, Document, DocumentKind, Line, TextSource
@@ -116,8 +117,13 @@ def fine_tuning_outcome(run: FineTuning) -> str:
     if run.state != JobState.DONE:
         return ""
     pages = f"new pages of {run.get_kind_display()}" if run.kind else "new pages of every kind"
-    verdict = (f"it read them better, so it reads {pages} now" if run.promoted
-               else "it did not read them better, so it was kept aside")
+    if run.promoted:
+        verdict = f"it read them better, so it reads {pages} now"
+    elif run.cer_after < run.cer_before:
+        verdict = (f"it read them better, but so few lines are not enough to judge by (at least "
+                   f"{settings.FINE_TUNING_MIN_HELD_OUT_LINES}), so it was kept aside; staff can still use it")
+    else:
+        verdict = "it did not read them better, so it was kept aside"
     return (f"Trained on {run.train_lines} verified lines. On {run.holdout_lines} held-out lines "
             f"{run.model.version} has {100 * run.cer_after:.1f} % CER against {100 * run.cer_before:.1f} % "
             f"for {run.base_model.version}: {verdict}.")

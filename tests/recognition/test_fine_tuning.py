@@ -11,7 +11,8 @@ from ml.metrics import cer
 from ml.model_file import load_model
 from ml.recognizer import Recognizer
 from recognition.fine_tuning import fine_tune
-from recognition.models import RecognitionModel
+from recognition.models import FineTuning, JobState, RecognitionModel
+from recognition.selectors import fine_tuning_outcome
 from recognition.services import model_current
 from tests import scans
 from tests.conftest import VERIFIED_TEXTS as TEXTS
@@ -28,7 +29,8 @@ def held_out_cer(model_file: str) -> float:
     return cer(truth, [reading.text for reading in readings])
 
 
-def test_a_model_that_reads_the_held_out_page_better_becomes_current(verified_pages, tmp_path):
+def test_a_model_that_reads_the_held_out_page_better_becomes_current(verified_pages, tmp_path, settings):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
     before = model_current()
 
     result = fine_tune(documents=Document.objects.all(), out=tmp_path / "ft", epochs=3, lr=1e-3)
@@ -57,7 +59,8 @@ def test_fine_tuning_without_enough_verified_pages_says_so(document_with_lines, 
         call_command("fine_tune", str(tmp_path / "ft"))
 
 
-def test_a_model_fine_tuned_on_one_kind_reads_that_kind_only(verified_pages, tmp_path):
+def test_a_model_fine_tuned_on_one_kind_reads_that_kind_only(verified_pages, tmp_path, settings):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
     before = model_current()
 
     result = fine_tune(documents=Document.objects.filter(kind="lecture_notes"), out=tmp_path / "ft",
@@ -66,3 +69,16 @@ def test_a_model_fine_tuned_on_one_kind_reads_that_kind_only(verified_pages, tmp
     assert result.promoted and result.base == before
     assert model_current("lecture_notes") == result.model
     assert model_current("prescription") == model_current() == before  # not judged on prescriptions
+
+
+def test_a_better_model_judged_on_too_few_lines_is_kept_aside(verified_pages, tmp_path, settings):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 5  # one more than the held-out page has
+    before = model_current()
+
+    result = fine_tune(documents=Document.objects.all(), out=tmp_path / "ft", epochs=3, lr=1e-3)
+
+    assert result.cer_after < result.cer_before and result.holdout_lines == 4
+    assert not result.promoted and model_current() == before
+    run = FineTuning(state=JobState.DONE, model=result.model, base_model=before, train_lines=16, holdout_lines=4,
+                     cer_before=result.cer_before, cer_after=result.cer_after, promoted=False)
+    assert "better, but so few lines are not enough to judge by (at least 5), so it was kept aside" in fine_tuning_outcome(run)

@@ -28,8 +28,13 @@ class Command(BaseCommand):
         except (NotEnoughVerified, FileExistsError) as error:
             raise CommandError(str(error)) from None
         pages = f"new pages of kind {_one(kind)}" if _one(kind) else "new pages"
-        verdict = (f"it reads them better: {pages} are read with it now" if result.promoted
-                   else f"it does not read them better: {pages} are read as before")
+        if result.promoted:
+            verdict = f"it reads them better: {pages} are read with it now"
+        elif result.cer_after < result.cer_before:
+            verdict = (f"it reads them better, but on too few lines to judge by (FINE_TUNING_MIN_HELD_OUT_LINES): "
+                       f"{pages} are read as before")
+        else:
+            verdict = f"it does not read them better: {pages} are read as before"
         self.stdout.write(
             f"Trained on {result.train_lines} verified lines; on {result.holdout_lines} held-out lines the new model "
             f"({result.model.version}) has {100 * result.cer_after:.2f} % CER against {100 * result.cer_before:.2f} % "
