@@ -89,16 +89,29 @@ def fine_tuning_run(*, run_id: str) -> None:
             state=JobState.RUNNING, started=timezone.now()):
         return
     run = FineTuning.objects.get(pk=run_id)
+    _run(run, documents=documents_selected([run.kind] if run.kind else None, None),
+         out=settings.FINE_TUNING_DIR / str(run.id), lr=FineTuning.LR, extra_train=settings.FINE_TUNING_EXTRA_TRAIN)
+
+
+def fine_tuning_here(*, documents: QuerySet[Document], out: Path, kind: str, epochs: int, lr: float,
+                     extra_train: list[str]) -> FineTuning:
+    """Fine-tune in this process (the fine_tune command), recorded as a run beside those the workers ran."""
+    run = FineTuning.objects.create(kind=kind, epochs=epochs, state=JobState.RUNNING, started=timezone.now())
+    _run(run, documents=documents, out=out, lr=lr, extra_train=extra_train)
+    run.refresh_from_db()
+    return run
+
+
+def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path, lr: float, extra_train: list[str]) -> None:
     running = FineTuning.objects.filter(pk=run.pk, state=JobState.RUNNING)
     try:
-        result = fine_tune(documents=documents_selected([run.kind] if run.kind else None, None),
-                           out=settings.FINE_TUNING_DIR / str(run.id), kind=run.kind, epochs=run.epochs, extra_train=settings.FINE_TUNING_EXTRA_TRAIN,
-                           on_epoch=lambda done, epochs: running.update(progress=done / epochs))
+        result = fine_tune(documents=documents, out=out, kind=run.kind, epochs=run.epochs, lr=lr,
+                           extra_train=extra_train, on_epoch=lambda done, epochs: running.update(progress=done / epochs))
     except (Exception, SystemExit) as error:  # ml.train exits with a message when no line can train
         running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now())
-        if isinstance(error, (FineTuningRefused, SoftTimeLimitExceeded, SystemExit)):
+        if isinstance(error, (FineTuningRefused, FileExistsError, SoftTimeLimitExceeded, SystemExit)):
             return
-        raise  # unexpected: the worker's log shows the traceback too
+        raise  # unexpected: the log shows the traceback too
     running.update(state=JobState.DONE, progress=1.0, finished=timezone.now(), model=result.model,
                    base_model=result.base, train_lines=result.train_lines, holdout_lines=result.holdout_lines,
                    cer_before=result.cer_before, cer_after=result.cer_after, promoted=result.promoted)
@@ -108,6 +121,6 @@ def _failure(error: BaseException) -> str:
     if isinstance(error, SoftTimeLimitExceeded):
         return (f"It took longer than {settings.FINE_TUNING_TIME_LIMIT // 60} minutes (FINE_TUNING_TIME_LIMIT) and "
                 "was stopped; the current model stays in use.")
-    if isinstance(error, (FineTuningRefused, SystemExit)):
+    if isinstance(error, (FineTuningRefused, FileExistsError, SystemExit)):
         return str(error)
     return f"Unexpected error ({type(error).__name__}): {error}"

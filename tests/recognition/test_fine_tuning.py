@@ -82,3 +82,13 @@ def test_a_better_model_judged_on_too_few_lines_is_kept_aside(verified_pages, tm
     run = FineTuning(state=JobState.DONE, model=result.model, base_model=before, train_lines=16, holdout_lines=4,
                      cer_before=result.cer_before, cer_after=result.cer_after, promoted=False)
     assert "better, but so few lines are not enough to judge by (at least 5), so it was kept aside" in fine_tuning_outcome(run)
+
+
+def test_the_command_fine_tunes_and_records_the_run(verified_pages, tmp_path, capsys):
+    call_command("fine_tune", str(tmp_path / "ft"), "--kind", "lecture_notes", "--epochs", "1")
+
+    run = FineTuning.objects.get()
+    assert (run.state, run.kind, run.requested_by, run.train_lines, run.holdout_lines) == ("done", "lecture_notes", None, 16, 4)
+    assert capsys.readouterr().out.strip() == fine_tuning_outcome(run)
+    with pytest.raises(CommandError, match="is not empty"):
+        call_command("fine_tune", str(tmp_path / "ft"))

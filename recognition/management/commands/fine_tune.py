@@ -3,9 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from documents.training_export import add_selection_arguments, documents_selected
-from recognition.errors import NotEnoughVerified
-from recognition.fine_tuning import HOLDOUT_EVERY, fine_tune
-from recognition.models import FineTuning
+from recognition.fine_tuning import HOLDOUT_EVERY, fine_tuning_here
+from recognition.models import FineTuning, JobState
+from recognition.selectors import fine_tuning_outcome
 
 
 class Command(BaseCommand):
@@ -22,24 +22,11 @@ class Command(BaseCommand):
                                  "forget other hands")
 
     def handle(self, *args, out: Path, kind, document, epochs: int, lr: float, extra_train: list[str], **options) -> None:
-        try:
-            result = fine_tune(documents=documents_selected(kind, document), out=out, kind=_one(kind), epochs=epochs,
+        run = fine_tuning_here(documents=documents_selected(kind, document), out=out, kind=_one(kind), epochs=epochs,
                                lr=lr, extra_train=extra_train)
-        except (NotEnoughVerified, FileExistsError) as error:
-            raise CommandError(str(error)) from None
-        pages = f"new pages of kind {_one(kind)}" if _one(kind) else "new pages"
-        if result.promoted:
-            verdict = f"it reads them better: {pages} are read with it now"
-        elif result.cer_after < result.cer_before:
-            verdict = (f"it reads them better, but on too few lines to judge by (FINE_TUNING_MIN_HELD_OUT_LINES): "
-                       f"{pages} are read as before")
-        else:
-            verdict = f"it does not read them better: {pages} are read as before"
-        self.stdout.write(
-            f"Trained on {result.train_lines} verified lines; on {result.holdout_lines} held-out lines the new model "
-            f"({result.model.version}) has {100 * result.cer_after:.2f} % CER against {100 * result.cer_before:.2f} % "
-            f"for the current one: {verdict}."
-        )
+        if run.state == JobState.FAILED:
+            raise CommandError(run.error)
+        self.stdout.write(fine_tuning_outcome(run))
 
 
 def _one(kinds: list[str] | None) -> str:
