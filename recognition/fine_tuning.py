@@ -89,8 +89,21 @@ def fine_tuning_run(*, run_id: str) -> None:
             state=JobState.RUNNING, started=timezone.now()):
         return
     run = FineTuning.objects.get(pk=run_id)
-    _run(run, documents=documents_selected([run.kind] if run.kind else None, None),
-         out=settings.FINE_TUNING_DIR / str(run.id), lr=FineTuning.LR, extra_train=settings.FINE_TUNING_EXTRA_TRAIN)
+    out = settings.FINE_TUNING_DIR / str(run.id)
+    try:
+        _run(run, documents=documents_selected([run.kind] if run.kind else None, None), out=out, lr=FineTuning.LR,
+             extra_train=settings.FINE_TUNING_EXTRA_TRAIN)
+    finally:
+        _tidy(out)
+
+
+def _tidy(out: Path) -> None:
+    """Keep the new model and its training curve: the copies of the pages (prescriptions' among them)
+    and the checkpoints, tens of MB a run, go."""
+    for copies in ("verified", "holdout", "cache"):
+        shutil.rmtree(out / copies, ignore_errors=True)
+    for checkpoint in (out / "run").glob("*.pt"):
+        checkpoint.unlink()
 
 
 def fine_tuning_here(*, documents: QuerySet[Document], out: Path, kind: str, epochs: int, lr: float,

@@ -96,6 +96,8 @@ def test_the_worker_runs_it_and_the_page_shows_how_it_ended(client, staff, verif
     assert (run.state, run.progress, run.error) == (JobState.DONE, 1.0, "")
     assert (run.train_lines, run.holdout_lines, run.base_model) == (16, 4, before)
     assert Path(run.model.file_path).is_file() and run.model.metrics["fine_tuning"]["from"] == before.version
+    kept = Path(run.model.file_path).parent  # only the model and its curve: no copy of the pages, no checkpoint
+    assert sorted(str(path.relative_to(kept)) for path in kept.rglob("*") if path.is_file()) == ["model.pt", "run/curve.png"]
     assert run.promoted == (run.cer_after < run.cer_before)
     assert model_current() == (run.model if run.promoted else before)
     client.force_login(staff)
