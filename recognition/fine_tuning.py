@@ -1,9 +1,11 @@
-"""Fine-tune the current recognizer on the lines people verified, and use the new model only if it
-reads verified pages it was not trained on better than the current one does.
+"""Fine-tune the recognizer that reads a kind of document (or the current model) on the lines people
+verified, and use the new model only if it reads verified pages it was not trained on better.
 
 Every HOLDOUT_EVERY-th page with verified lines is held out of training to judge by; the rest
 trains; the model kept is the last epoch's, so that the pages that judge it did not also choose
 it. The new model is registered either way, with both models' figures on the held-out pages.
+Each run is a FineTuning row: queued from the models page and run by a worker, or run here by
+the fine_tune command.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ from recognition.models import FineTuning, JobState, RecognitionModel
 from recognition.services import model_current, model_register
 
 HOLDOUT_EVERY = 5
+# How a run can end without a bug: its message says all (ml.train exits with one when no line can train).
+_EXPECTED = (FineTuningRefused, FileExistsError, SystemExit)
 NAME = "crnn-fine-tuned"
 
 
@@ -120,9 +124,9 @@ def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path, lr: float
     try:
         result = fine_tune(documents=documents, out=out, kind=run.kind, epochs=run.epochs, lr=lr,
                            extra_train=extra_train, on_epoch=lambda done, epochs: running.update(progress=done / epochs))
-    except (Exception, SystemExit) as error:  # ml.train exits with a message when no line can train
+    except (Exception, SystemExit) as error:
         running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now())
-        if isinstance(error, (FineTuningRefused, FileExistsError, SoftTimeLimitExceeded, SystemExit)):
+        if isinstance(error, (*_EXPECTED, SoftTimeLimitExceeded)):
             return
         raise  # unexpected: the log shows the traceback too
     running.update(state=JobState.DONE, progress=1.0, finished=timezone.now(), model=result.model,
@@ -134,6 +138,6 @@ def _failure(error: BaseException) -> str:
     if isinstance(error, SoftTimeLimitExceeded):
         return (f"It took longer than {settings.FINE_TUNING_TIME_LIMIT // 60} minutes (FINE_TUNING_TIME_LIMIT) and "
                 "was stopped; the current model stays in use.")
-    if isinstance(error, (FineTuningRefused, FileExistsError, SystemExit)):
+    if isinstance(error, _EXPECTED):
         return str(error)
     return f"Unexpected error ({type(error).__name__}): {error}"
