@@ -116,8 +116,11 @@ HTR_MODEL_PATH = env_str("HTR_MODEL_PATH", "")
 FINE_TUNING_DIR = Path(env_str("FINE_TUNING_DIR", str(MEDIA_ROOT / "fine-tuning")))
 FINE_TUNING_TIME_LIMIT = env_int("FINE_TUNING_TIME_LIMIT", 6 * 3600, minimum=60)
 FINE_TUNING_EXTRA_TRAIN = env_list("FINE_TUNING_EXTRA_TRAIN", [])
-# A new model reading fewer held-out lines than this better is kept aside: too few to judge by.
+# A new model that reads the held-out lines better is kept aside when they are fewer than this, or
+# when it reads better in under this share (percent) of bootstrap samples of them: too few to judge
+# by, or better by chance.
 FINE_TUNING_MIN_HELD_OUT_LINES = env_int("FINE_TUNING_MIN_HELD_OUT_LINES", 20, minimum=1)
+FINE_TUNING_MIN_SURE_PERCENT = env_int("FINE_TUNING_MIN_SURE_PERCENT", 95, minimum=0)
 RECOGNITION_BATCH_SIZE = env_int("RECOGNITION_BATCH_SIZE", 16, minimum=1)
 # CTC beam width; 0 or 1 decodes greedily. Beam 3 reads the shared val lines 0.1-0.3 points
 # of CER better than greedy at about two thirds of its speed (docs/model-card.md).

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 
@@ -25,3 +26,15 @@ def cer(references: Sequence[str], hypotheses: Sequence[str]) -> float:
 def wer(references: Sequence[str], hypotheses: Sequence[str]) -> float:
     counts = error_counts(references, hypotheses)
     return counts["word_errors"] / max(counts["words"], 1)
+
+
+def share_better(references: Sequence[str], before: Sequence[str], after: Sequence[str],
+                 rounds: int = 2000, seed: int = 0) -> float:
+    """A paired bootstrap: in what share of samples of the lines (drawn with replacement, as many
+    as there are) the ``after`` readings make fewer character errors than the ``before`` ones."""
+    errors_before = np.array([Levenshtein.distance(r, h) for r, h in zip(references, before, strict=True)])
+    errors_after = np.array([Levenshtein.distance(r, h) for r, h in zip(references, after, strict=True)])
+    if not len(references):
+        return 0.0
+    draws = np.random.default_rng(seed).integers(0, len(references), (rounds, len(references)))
+    return float(np.mean(errors_after[draws].sum(axis=1) < errors_before[draws].sum(axis=1)))

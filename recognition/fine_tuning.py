@@ -21,9 +21,12 @@ from django.utils import timezone
 
 from documents.models import Document
 from documents.training_export import documents_selected, export_verified_pages
-from ml.evaluate import evaluate_samples
+from ml.data import LineSample
+from ml.evaluate import stored_inks
+from ml.metrics import cer, share_better
 from ml.model_file import load_model, save_model
 from ml.packed_lines import load_lines
+from ml.recognizer import Recognizer
 from ml.train import parse_args, train
 from recognition.errors import FineTuningRefused, NotEnoughVerified
 from recognition.models import FineTuning, JobState, RecognitionModel
@@ -43,6 +46,7 @@ class FineTuned:
     holdout_lines: int
     cer_before: float  # the base model's, on the held-out lines
     cer_after: float  # the new model's
+    sure: float  # Judgement.sure
     promoted: bool  # it reads new pages now (of its kind, or of every kind)
 
 
@@ -53,8 +57,9 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epoch
     the verified lines of ``documents`` (beside the ``extra_train`` folders, e.g. the data the
     shipped model learned from, so that it does not forget other hands), in the new or empty folder
     ``out``; its file is ``out/model.pt``. It reads new pages of ``kind`` (blank: becomes the current
-    model) only if its CER on the held-out pages is lower than its base model's, on at least
-    FINE_TUNING_MIN_HELD_OUT_LINES lines; ``on_epoch(done, epochs)`` follows the training. Raises NotEnoughVerified, FileExistsError when ``out`` is not empty."""
+    model) only if it reads the held-out pages better than its base model (``Judgement.passes``);
+    ``on_epoch(done, epochs)`` follows the training. Raises NotEnoughVerified, FileExistsError when
+    ``out`` is not empty."""
     verified, holdout = out / "verified", out / "holdout"
     export_verified_pages(documents=documents, out=verified)
     pages = sorted(verified.glob("*.xml"))
@@ -74,16 +79,42 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epoch
     bundle.name = NAME
     save_model(out / "model.pt", bundle, half=True)
     held_out = load_lines(str(holdout), cache)
-    before = evaluate_samples(load_model(current.file_path), held_out).cer
-    after = evaluate_samples(load_model(out / "model.pt"), held_out).cer
-    promoted = after < before and len(held_out) >= settings.FINE_TUNING_MIN_HELD_OUT_LINES
+    judged = _judge(current.file_path, out / "model.pt", held_out)
+    promoted = judged.passes(len(held_out))
     model = model_register(path=str((out / "model.pt").resolve()), make_current=promoted, kind=kind)
     model.metrics = {**model.metrics, "fine_tuning": {
-        "from": current.version, "held_out_lines": len(held_out), "cer_before": before, "cer_after": after}}
+        "from": current.version, "held_out_lines": len(held_out), "cer_before": judged.cer_before,
+        "cer_after": judged.cer_after, "sure": judged.sure}}
     model.save(update_fields=["metrics"])
     train_lines = len(load_lines(str(verified), cache))
     return FineTuned(model=model, base=current, train_lines=train_lines, holdout_lines=len(held_out),
-                     cer_before=before, cer_after=after, promoted=promoted)
+                     cer_before=judged.cer_before, cer_after=judged.cer_after, sure=judged.sure, promoted=promoted)
+
+
+@dataclass
+class Judgement:
+    """Two models' readings of the held-out lines."""
+
+    cer_before: float
+    cer_after: float
+    sure: float  # in what share of bootstrap samples of the lines the new model makes fewer errors
+
+    def passes(self, lines: int) -> bool:
+        """Better, on enough lines, and surely: a model that reads prescriptions must not get in by chance."""
+        return (self.cer_after < self.cer_before and lines >= settings.FINE_TUNING_MIN_HELD_OUT_LINES
+                and 100 * self.sure >= settings.FINE_TUNING_MIN_SURE_PERCENT)
+
+
+def _judge(before: str | Path, after: str | Path, held_out: list[LineSample]) -> Judgement:
+    references = [sample.text for sample in held_out]
+    read_before, read_after = _readings(before, held_out), _readings(after, held_out)
+    return Judgement(cer(references, read_before), cer(references, read_after),
+                     share_better(references, read_before, read_after))
+
+
+def _readings(model_file: str | Path, samples: list[LineSample]) -> list[str]:
+    bundle = load_model(model_file)
+    return [p.text for p in Recognizer(bundle, "cpu").recognize_inks(stored_inks(samples, bundle.preprocess))]
 
 
 def fine_tuning_run(*, run_id: str) -> None:
@@ -131,7 +162,8 @@ def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path, lr: float
         raise  # unexpected: the log shows the traceback too
     running.update(state=JobState.DONE, progress=1.0, finished=timezone.now(), model=result.model,
                    base_model=result.base, train_lines=result.train_lines, holdout_lines=result.holdout_lines,
-                   cer_before=result.cer_before, cer_after=result.cer_after, promoted=result.promoted)
+                   cer_before=result.cer_before, cer_after=result.cer_after, sure=result.sure,
+                   promoted=result.promoted)
 
 
 def _failure(error: BaseException) -> str:

@@ -108,6 +108,7 @@ class FineTuning(models.Model):
     holdout_lines = models.PositiveIntegerField(null=True)
     cer_before = models.FloatField(null=True)  # the base model's, on the held-out lines
     cer_after = models.FloatField(null=True)  # the new model's
+    sure = models.FloatField(null=True)  # the share of bootstrap samples of those lines it reads better
     promoted = models.BooleanField(default=False)  # the new model reads new pages (of its kind)
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True)

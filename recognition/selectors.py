@@ -119,9 +119,13 @@ def fine_tuning_outcome(run: FineTuning) -> str:
     pages = f"new pages of {run.get_kind_display()}" if run.kind else "new pages of every kind"
     if run.promoted:
         verdict = f"it read them better, so it reads {pages} now"
-    elif run.cer_after < run.cer_before:
+    elif run.cer_after < run.cer_before and run.holdout_lines < settings.FINE_TUNING_MIN_HELD_OUT_LINES:
         verdict = (f"it read them better, but so few lines are not enough to judge by (at least "
                    f"{settings.FINE_TUNING_MIN_HELD_OUT_LINES}), so it was kept aside; staff can still use it")
+    elif run.cer_after < run.cer_before:
+        verdict = (f"it read them better, but not surely: in {100 * run.sure:.0f} % of samples of those lines, "
+                   f"where {settings.FINE_TUNING_MIN_SURE_PERCENT} % are needed, so it was kept aside; "
+                   "staff can still use it")
     else:
         verdict = "it did not read them better, so it was kept aside"
     return (f"Trained on {run.train_lines} verified lines. On {run.holdout_lines} held-out lines "

@@ -92,3 +92,10 @@ def test_the_command_fine_tunes_and_records_the_run(verified_pages, tmp_path, ca
     assert capsys.readouterr().out.strip() == fine_tuning_outcome(run)
     with pytest.raises(CommandError, match="is not empty"):
         call_command("fine_tune", str(tmp_path / "ft"))
+
+
+def test_a_model_better_by_chance_is_kept_aside_and_the_outcome_says_so(settings):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
+    run = FineTuning(state=JobState.DONE, model=RecognitionModel(version="new"), base_model=RecognitionModel(version="old"),
+                     train_lines=16, holdout_lines=4, cer_before=0.17, cer_after=0.16, sure=0.6, promoted=False)
+    assert "better, but not surely: in 60 % of samples of those lines, where 95 % are needed" in fine_tuning_outcome(run)

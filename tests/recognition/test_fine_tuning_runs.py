@@ -98,7 +98,7 @@ def test_the_worker_runs_it_and_the_page_shows_how_it_ended(client, staff, verif
     assert Path(run.model.file_path).is_file() and run.model.metrics["fine_tuning"]["from"] == before.version
     kept = Path(run.model.file_path).parent  # only the model and its curve: no copy of the pages, no checkpoint
     assert sorted(str(path.relative_to(kept)) for path in kept.rglob("*") if path.is_file()) == ["model.pt", "run/curve.png"]
-    assert run.promoted == (run.cer_after < run.cer_before)
+    assert run.promoted == (run.cer_after < run.cer_before and run.sure >= 0.95)
     assert model_current() == (run.model if run.promoted else before)
     client.force_login(staff)
     page = client.get(reverse("models")).content.decode()
@@ -164,7 +164,7 @@ def test_staff_start_and_follow_a_run_through_the_api(client, staff, verified_pa
     fine_tuning.fine_tuning_run(run_id=started.json()["id"])
     run = client.get(reverse("api-fine-tuning-detail", args=[started.json()["id"]])).json()
     assert run["state"] == "done" and run["train_lines"] == 16 and run["outcome"].startswith("Trained on 16 verified lines")
-    assert run["promoted"] == (run["cer_after"] < run["cer_before"])
+    assert run["promoted"] == (run["cer_after"] < run["cer_before"] and run["sure"] >= 0.95)
     models = client.get(reverse("api-models")).json()
     assert [model["version"] for model in models if model["is_current"]] == [run["model"] if run["promoted"] else run["base_model"]]
 
