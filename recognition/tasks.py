@@ -3,11 +3,16 @@ from __future__ import annotations
 
 from typing import Callable
 
+import logging
+
 from celery import Task, shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from recognition import fine_tuning, pipeline, services
+
+logger = logging.getLogger(__name__)
 
 # Worth another try: the database or broker was briefly unreachable.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -68,3 +73,13 @@ def fine_tune_model(run_id: str) -> None:
 def recover_stale_jobs() -> None:
     services.jobs_recover_stale()
     services.fine_tunings_recover_stale()
+
+
+@worker_ready.connect
+def register_current_model(**kwargs: object) -> None:
+    """Register the current model as a worker starts, so that after an upgrade replaced the shipped
+    model the web pages name the new one before any page is read."""
+    try:
+        services.model_current()
+    except Exception:  # a missing model file must not stop the worker: the jobs that need it say so
+        logger.exception("could not register the current recognition model")

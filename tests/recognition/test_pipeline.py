@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from celery.signals import worker_ready
 from django.core.management import call_command
 from PIL import Image
 
@@ -14,7 +15,7 @@ from ml.drawn_line import writing_direction
 from ml.metrics import cer
 from ml.recognizer import Recognizer
 from ml.segmentation import segment_page
-from recognition import pipeline, recognizers, services
+from recognition import pipeline, recognizers, services, tasks  # noqa: F401  (tasks: connects to worker_ready)
 from recognition.errors import PermanentJobError, ReadAgainRefused
 from recognition.models import Job, JobStage, JobState, RecognitionModel
 from tests import scans
@@ -136,6 +137,22 @@ def test_a_model_file_can_be_registered_for_one_kind_of_document(tiny_model, tmp
     notes = services.model_current("lecture_notes")
     assert notes != default and notes.file_path.endswith("notes.pt")
     assert services.model_current() == services.model_current("prescription") == default
+
+
+def test_a_worker_that_starts_registers_the_model_a_shipped_upgrade_brought(tiny_model, monkeypatch, caplog):
+    before = services.model_current()
+    save_tiny_model(Path(tiny_model))  # the upgrade's file
+    monkeypatch.setattr(recognizers, "_loaded", {})  # a worker process starting
+
+    worker_ready.send(sender=None)
+
+    current = RecognitionModel.objects.get(is_current=True)
+    assert current.version != before.version and current.file_path == tiny_model
+    Path(tiny_model).unlink()  # and a worker starts even when the model file is missing
+    monkeypatch.setattr(recognizers, "_loaded", {})
+    RecognitionModel.objects.all().delete()
+    worker_ready.send(sender=None)
+    assert "could not register the current recognition model" in caplog.text
 
 
 def test_the_model_file_is_registered_once(tiny_model):
