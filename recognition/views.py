@@ -111,9 +111,12 @@ def models_page(request: HttpRequest) -> HttpResponse:
     runs = FineTuning.objects.select_related("requested_by", "model", "base_model")[:20]
     models = list(RecognitionModel.objects.all())
     read = kinds_read(models)
+    # A model fine-tuned on one kind is offered for that kind first.
+    tuned_for = dict(FineTuning.objects.filter(model__isnull=False).values_list("model_id", "kind"))
     return render(request, "recognition/models.html", {
-        "form": form, "use_form": ModelUseForm(auto_id=False), "runs": [(run, fine_tuning_outcome(run)) for run in runs],
-        "models": [(model, model_figures(model), read.get(model.id, [])) for model in models],
+        "form": form, "runs": [(run, fine_tuning_outcome(run)) for run in runs],
+        "models": [(model, model_figures(model), read.get(model.id, []),
+                    ModelUseForm(auto_id=False, initial={"kind": tuned_for.get(model.id, "")})) for model in models],
         "active": any(run.state in services.FINE_TUNING_ACTIVE for run in runs),
     })
 

@@ -104,6 +104,7 @@ def test_the_worker_runs_it_and_the_page_shows_how_it_ended(client, staff, verif
     page = client.get(reverse("models")).content.decode()
     verdict = "reads new pages of every kind now" if run.promoted else "kept aside"
     assert f"On 4 held-out lines {run.model.version} has {100 * run.cer_after:.1f} % CER" in page and verdict in page
+    assert page.count('<option value="" selected>Every kind</option>') == 2  # trained on every kind
     assert '<meta http-equiv="refresh"' not in page
 
     fine_tuning.fine_tuning_run(run_id=str(run.id))  # delivered again: nothing happens
@@ -201,3 +202,14 @@ def test_staff_give_a_kind_of_document_a_model_of_its_own(client, staff, tiny_mo
     rows = {row["version"]: row["reads"] for row in client.get(reverse("api-models")).json()}
     assert rows == {other.version: ["Prescription"], default.version: ["Lecture notes"]}
     assert client.post(reverse("api-model-use", args=[other.id]), {"kind": "x"}, content_type="application/json").status_code == 400
+
+
+def test_a_model_tuned_on_one_kind_is_offered_for_that_kind(client, staff, tiny_model, tmp_path):
+    base = model_current()
+    tuned = model_register(path=save_tiny_model(tmp_path / "rx.pt"), make_current=False)
+    FineTuning.objects.create(kind="prescription", epochs=1, state=JobState.DONE, model=tuned, base_model=base,
+                              train_lines=80, holdout_lines=20, cer_before=0.2, cer_after=0.25, sure=0.0)
+    client.force_login(staff)
+    page = client.get(reverse("models")).content.decode()
+    assert page.count('<option value="prescription" selected>Prescription</option>') == 1
+    assert page.count('<option value="" selected>Every kind</option>') == 1
