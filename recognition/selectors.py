@@ -1,6 +1,7 @@
 """What the document page and the API read about jobs."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -131,3 +132,9 @@ def fine_tuning_outcome(run: FineTuning) -> str:
     return (f"Trained on {run.train_lines} verified lines. On {run.holdout_lines} held-out lines "
             f"{run.model.version} has {100 * run.cer_after:.1f} % CER against {100 * run.cer_before:.1f} % "
             f"for {run.base_model.version}: {verdict}.")
+
+
+def training_curve(model: RecognitionModel) -> Path | None:
+    """The curve ml.train drew for a fine-tuned model (beside its file), if it is there."""
+    curve = Path(model.file_path).parent / "run" / "curve.png"
+    return curve if curve.is_file() else None

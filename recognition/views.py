@@ -8,7 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +24,14 @@ from recognition import services
 from recognition.errors import FineTuningRefused, ModelFileMissing, NotEnoughVerified, ReadAgainRefused
 from recognition.forms import KIND_CHOICES, FineTuningForm, ModelUseForm
 from recognition.models import FineTuning, Job, RecognitionModel
-from recognition.selectors import document_status, fine_tuning_outcome, job_json, kinds_read, model_figures
+from recognition.selectors import (
+    document_status,
+    fine_tuning_outcome,
+    job_json,
+    kinds_read,
+    model_figures,
+    training_curve,
+)
 from recognition.serializers import (
     FineTuningSerializer,
     FineTuningStartSerializer,
@@ -115,10 +122,20 @@ def models_page(request: HttpRequest) -> HttpResponse:
     tuned_for = dict(FineTuning.objects.filter(model__isnull=False).values_list("model_id", "kind"))
     return render(request, "recognition/models.html", {
         "form": form, "runs": [(run, fine_tuning_outcome(run)) for run in runs],
-        "models": [(model, model_figures(model), read.get(model.id, []),
+        "models": [(model, model_figures(model), read.get(model.id, []), training_curve(model) is not None,
                     ModelUseForm(auto_id=False, initial={"kind": tuned_for.get(model.id, "")})) for model in models],
         "active": any(run.state in services.FINE_TUNING_ACTIVE for run in runs),
     })
+
+
+@staff_required
+@require_GET
+def model_curve(request: HttpRequest, model_id: int) -> FileResponse:
+    """The training curve fine-tuning drew beside a model (validation CER and loss by epoch)."""
+    curve = training_curve(get_object_or_404(RecognitionModel, pk=model_id))
+    if curve is None:
+        raise Http404("This model has no training curve here.")
+    return FileResponse(curve.open("rb"), content_type="image/png")
 
 
 @staff_required

@@ -106,6 +106,10 @@ def test_the_worker_runs_it_and_the_page_shows_how_it_ended(client, staff, verif
     assert f"On 4 held-out lines {run.model.version} has {100 * run.cer_after:.1f} % CER" in page and verdict in page
     assert page.count('<option value="" selected>Every kind</option>') == 2  # trained on every kind
     assert '<meta http-equiv="refresh"' not in page
+    curve = client.get(reverse("model-curve", args=[run.model.id]))
+    assert f'href="{reverse("model-curve", args=[run.model.id])}"' in page
+    assert curve["Content-Type"] == "image/png" and b"".join(curve.streaming_content).startswith(b"\x89PNG")
+    assert client.get(reverse("model-curve", args=[before.id])).status_code == 404  # the shipped model has none
 
     fine_tuning.fine_tuning_run(run_id=str(run.id))  # delivered again: nothing happens
     assert RecognitionModel.objects.count() == 2
