@@ -154,7 +154,7 @@ def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path, lr: float
     running = FineTuning.objects.filter(pk=run.pk, state=JobState.RUNNING)
     try:
         result = fine_tune(documents=documents, out=out, kind=run.kind, epochs=run.epochs, lr=lr,
-                           extra_train=extra_train, on_epoch=lambda done, epochs: running.update(progress=done / epochs))
+                           extra_train=extra_train, on_epoch=lambda done, total: running.update(progress=done / total))
     except (Exception, SystemExit) as error:
         running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now())
         if isinstance(error, (*_EXPECTED, SoftTimeLimitExceeded)):

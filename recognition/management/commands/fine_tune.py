@@ -9,19 +9,22 @@ from recognition.selectors import fine_tuning_outcome
 
 
 class Command(BaseCommand):
-    help = (f"Fine-tune the recognizer on the lines people verified, holding out every {HOLDOUT_EVERY}th page to judge "
-            "by, and use the new model only if it reads those pages better: for the one --kind given, else for every kind.")
+    help = (f"Fine-tune the recognizer on the lines people verified, holding out every {HOLDOUT_EVERY}th page "
+            "to judge by, and use the new model only if it reads those pages better: for the one --kind given, "
+            "else for every kind.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", type=Path, help="a new (or empty) folder for the data, the run and model.pt")
         add_selection_arguments(parser)
         parser.add_argument("--epochs", type=int, default=FineTuning.DEFAULT_EPOCHS)
-        parser.add_argument("--lr", type=float, default=FineTuning.LR, help="peak learning rate of the one-cycle schedule")
+        parser.add_argument("--lr", type=float, default=FineTuning.LR,
+                            help="peak learning rate of the one-cycle schedule")
         parser.add_argument("--extra-train", nargs="+", default=[], metavar="FOLDER",
                             help="more training folders (e.g. the shipped model's own data), so that it does not "
                                  "forget other hands")
 
-    def handle(self, *args, out: Path, kind, document, epochs: int, lr: float, extra_train: list[str], **options) -> None:
+    def handle(self, *args, out: Path, kind: list[str] | None, document, epochs: int, lr: float,
+               extra_train: list[str], **options) -> None:
         run = fine_tuning_here(documents=documents_selected(kind, document), out=out, kind=_one(kind), epochs=epochs,
                                lr=lr, extra_train=extra_train)
         if run.state == JobState.FAILED:

@@ -17,5 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: str, not_current: bool, kind: str, **options) -> None:
         model = model_register(path=path, make_current=not not_current, kind=kind)
-        state = f"reads new {kind} pages" if kind and not not_current else "current" if model.is_current else "registered"
+        if kind and not not_current:
+            state = f"reads new {kind} pages"
+        else:
+            state = "current" if model.is_current else "registered"
         self.stdout.write(f"{model.name} {model.version} ({state}), metrics: {model.metrics}")
