@@ -6,7 +6,7 @@ from typing import Callable
 import numpy as np
 from django.conf import settings
 
-from documents.models import HUMAN_SOURCES, Line, Page
+from documents.models import Line, Page
 from documents.services import (
     line_texts_add_model,
     lines_turn_round,
@@ -24,6 +24,7 @@ from ml.segmentation import segment_page, unread_ink_around
 from ml.show_through import show_through
 from recognition.models import Job, JobStage, RecognitionModel
 from recognition.recognizers import recognizer_load
+from recognition.selectors import unverified_lines_not_read_by
 from recognition.services import job_progress, model_current
 
 SHOW_THROUGH_NOTE = "reads as mirror writing: ink showing through from the back of the sheet"
@@ -89,8 +90,7 @@ def page_read_again(
 ) -> int:
     """Read the page's lines nobody verified that ``model`` has not read (an earlier model read
     them) with ``model``: its reading becomes their newest version; a person's text is never touched."""
-    lines = list(page.lines.exclude(versions__source__in=HUMAN_SOURCES)
-                 .exclude(versions__model_version=model.version).order_by("order"))
+    lines = list(unverified_lines_not_read_by(page.lines.all(), model).order_by("order"))
     if not lines:
         return 0
     recognizer = recognizer_load(model.file_path)
@@ -155,16 +155,15 @@ def job_places_find(*, job: Job) -> int:
 
 
 def job_recognize(*, job: Job) -> int:
-    """Read the job's page with the model for its kind of document, recording on the job which it was."""
-    model = model_current(job.document.kind)
-    Job.objects.filter(pk=job.pk).update(model=model)
-    return page_recognize(
-        page=job.page, model=model, on_progress=lambda p: job_progress(job=job, progress=p)
-    )
+    return _read_with_kind_model(job, page_recognize)
 
 
 def job_read_again(*, job: Job) -> int:
-    """Read the job's page again with the model for its kind of document, recording which it was."""
+    return _read_with_kind_model(job, page_read_again)
+
+
+def _read_with_kind_model(job: Job, read: Callable[..., int]) -> int:
+    """Read the job's page with the model for its kind of document, recording on the job which it was."""
     model = model_current(job.document.kind)
     Job.objects.filter(pk=job.pk).update(model=model)
-    return page_read_again(page=job.page, model=model, on_progress=lambda p: job_progress(job=job, progress=p))
+    return read(page=job.page, model=model, on_progress=lambda p: job_progress(job=job, progress=p))

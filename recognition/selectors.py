@@ -71,9 +71,14 @@ def model_in_use(kind: str) -> RecognitionModel | None:
 
 def lines_read_by_other_models(*, document: Document, model: RecognitionModel) -> int:
     """The document's lines nobody verified that a model other than ``model`` read."""
-    return (Line.objects.filter(page__document=document, versions__source=TextSource.MODEL)
-            .exclude(versions__source__in=HUMAN_SOURCES).exclude(versions__model_version=model.version)
-            .distinct().count())
+    read = Line.objects.filter(page__document=document, versions__source=TextSource.MODEL)
+    return unverified_lines_not_read_by(read, model).distinct().count()
+
+
+def unverified_lines_not_read_by(lines: QuerySet[Line], model: RecognitionModel) -> QuerySet[Line]:
+    """Those of ``lines`` with no text a person typed or imported that ``model`` has not read: what
+    reading again with it reads."""
+    return lines.exclude(versions__source__in=HUMAN_SOURCES).exclude(versions__model_version=model.version)
 
 
 def _latest_per_step(jobs: list[Job]) -> list[Job]:
