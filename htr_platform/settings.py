@@ -159,8 +159,8 @@ CELERY_TASK_ROUTES = {
     "recognition.tasks.recover_stale_jobs": {"queue": "cpu"},
     "recognition.tasks.recognize_page": {"queue": "gpu"},
     "recognition.tasks.read_page_again": {"queue": "gpu"},
+    "recognition.tasks.fine_tune_model": {"queue": "train"},
 }
-CELERY_TASK_ROUTES["recognition.tasks.fine_tune_model"] = {"queue": "train"}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A job whose heartbeat is older than this was left by a dead worker.
 JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1)

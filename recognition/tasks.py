@@ -1,9 +1,8 @@
 """Thin Celery tasks: take a job id, claim the job, run one pipeline step, record the outcome."""
 from __future__ import annotations
 
-from typing import Callable
-
 import logging
+from typing import Callable
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
