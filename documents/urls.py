@@ -1,7 +1,7 @@
 from django.urls import path
 
 from documents import views
-from recognition.views import document_read_again, document_status_json
+from recognition.views import document_fine_tune, document_read_again, document_status_json
 
 urlpatterns = [
     path("", views.document_list, name="document-list"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("<uuid:document_id>/sharing/", views.document_sharing, name="document-sharing"),
     path("<uuid:document_id>/status.json", document_status_json, name="document-status"),
     path("<uuid:document_id>/read-again/", document_read_again, name="document-read-again"),
+    path("<uuid:document_id>/fine-tune/", document_fine_tune, name="document-fine-tune"),
     path("<uuid:document_id>/export/<str:fmt>/", views.document_download, name="document-download"),
     path("pages/<uuid:page_id>/", views.page_review, name="page-review"),
     path("pages/<uuid:page_id>/turn/", views.page_turn, name="page-turn"),

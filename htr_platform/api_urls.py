@@ -4,6 +4,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from documents import api
 from recognition.views import (
+    DocumentFineTuningsApi,
     DocumentJobsApi,
     DocumentReadAgainApi,
     FineTuningDetailApi,
@@ -31,6 +32,11 @@ urlpatterns = [
     path("documents/<uuid:document_id>/pages/", api.DocumentPagesApi.as_view(), name="api-document-pages"),
     path("documents/<uuid:document_id>/jobs/", DocumentJobsApi.as_view(), name="api-document-jobs"),
     path("documents/<uuid:document_id>/read-again/", DocumentReadAgainApi.as_view(), name="api-document-read-again"),
+    path(
+        "documents/<uuid:document_id>/fine-tunings/",
+        DocumentFineTuningsApi.as_view(),
+        name="api-document-fine-tunings",
+    ),
     path(
         "documents/<uuid:document_id>/export/<str:fmt>/",
         api.DocumentExportApi.as_view(),

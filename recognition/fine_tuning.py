@@ -1,5 +1,5 @@
-"""Fine-tune the recognizer that reads a kind of document (or the current model) on the lines people
-verified, and use the new model only if it reads verified pages it was not trained on better.
+"""Fine-tune the recognizer that reads a kind of document (or the current model, or one document's
+model) on the lines people verified, and use the new model only if it reads verified pages it was not trained on better.
 
 Every HOLDOUT_EVERY-th page with verified lines is held out of training to judge by; the rest
 trains; the model kept is the last epoch's, so that the pages that judge it did not also choose
@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from documents.models import Document
-from documents.training_export import documents_selected, export_verified_pages
+from documents.training_export import export_verified_pages
 from ml.data import LineSample
 from ml.evaluate import stored_inks
 from ml.metrics import cer, share_better
@@ -30,7 +30,13 @@ from ml.recognizer import Recognizer
 from ml.train import parse_args, train
 from recognition.errors import FineTuningRefused, NotEnoughVerified
 from recognition.models import FineTuning, JobState, RecognitionModel
-from recognition.services import model_current, model_register
+from recognition.services import (
+    document_model_set,
+    fine_tuning_documents,
+    model_current,
+    model_for_document,
+    model_register,
+)
 
 HOLDOUT_EVERY = 5
 # How a run can end without a bug: its message says all (ml.train exits with one when no line can train).
@@ -47,19 +53,19 @@ class FineTuned:
     cer_before: float  # the base model's, on the held-out lines
     cer_after: float  # the new model's
     sure: float  # Judgement.sure
-    promoted: bool  # it reads new pages now (of its kind, or of every kind)
+    promoted: bool  # it reads new pages now (of its kind, or of every kind), or its document
 
 
-def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epochs: int = FineTuning.DEFAULT_EPOCHS,
-              lr: float = FineTuning.LR,
+def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", document: Document | None = None,
+              epochs: int = FineTuning.DEFAULT_EPOCHS, lr: float = FineTuning.LR,
               extra_train: list[str] | None = None, on_epoch: Callable[[int, int], None] | None = None) -> FineTuned:
-    """Train a new model, from the one reading new pages of ``kind`` (blank: the current model), on
-    the verified lines of ``documents`` (beside the ``extra_train`` folders, e.g. the data the
-    shipped model learned from, so that it does not forget other hands), in the new or empty folder
-    ``out``; its file is ``out/model.pt``. It reads new pages of ``kind`` (blank: becomes the current
-    model) only if it reads the held-out pages better than its base model (``Judgement.passes``);
-    ``on_epoch(done, epochs)`` follows the training. Raises NotEnoughVerified, FileExistsError when
-    ``out`` is not empty."""
+    """Train a new model, from the one reading new pages of ``kind`` (blank: the current model) or
+    the one reading ``document``, on the verified lines of ``documents`` (beside the ``extra_train``
+    folders, e.g. the data the shipped model learned from, so that it does not forget other hands),
+    in the new or empty folder ``out``; its file is ``out/model.pt``. It reads new pages of ``kind``
+    (blank: becomes the current model), or ``document``'s lines, only if it reads the held-out pages
+    better than its base model (``Judgement.passes``); ``on_epoch(done, epochs)`` follows the
+    training. Raises NotEnoughVerified, FileExistsError when ``out`` is not empty."""
     verified, holdout = out / "verified", out / "holdout"
     export_verified_pages(documents=documents, out=verified)
     pages = sorted(verified.glob("*.xml"))
@@ -69,7 +75,7 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epoch
     for xml in pages[HOLDOUT_EVERY - 1::HOLDOUT_EVERY] or pages[-1:]:
         for part in verified.glob(f"{xml.stem}.*"):
             shutil.move(part, holdout / part.name)
-    current = model_current(kind)
+    current = model_for_document(document) if document else model_current(kind)
     cache = str(out / "cache")
     args = parse_args(["--train", str(verified), *(extra_train or []), "--val", str(holdout), "--out", str(out / "run"),
                        "--init", current.file_path, "--epochs", str(epochs), "--lr", str(lr), "--patience", str(epochs),
@@ -81,7 +87,9 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", epoch
     held_out = load_lines(str(holdout), cache)
     judged = _judge(current.file_path, out / "model.pt", held_out)
     promoted = judged.passes(len(held_out))
-    model = model_register(path=str((out / "model.pt").resolve()), make_current=promoted, kind=kind)
+    model = model_register(path=str((out / "model.pt").resolve()), make_current=promoted and not document, kind=kind)
+    if promoted and document:
+        document_model_set(document=document, model=model)
     model.metrics = {**model.metrics, "fine_tuning": {
         "from": current.version, "held_out_lines": len(held_out), "cer_before": judged.cer_before,
         "cer_after": judged.cer_after, "sure": judged.sure}}
@@ -126,7 +134,7 @@ def fine_tuning_run(*, run_id: str) -> None:
     run = FineTuning.objects.get(pk=run_id)
     out = settings.FINE_TUNING_DIR / str(run.id)
     try:
-        _run(run, documents=documents_selected([run.kind] if run.kind else None, None), out=out, lr=FineTuning.LR,
+        _run(run, documents=fine_tuning_documents(kind=run.kind, document=run.document), out=out, lr=FineTuning.LR,
              extra_train=settings.FINE_TUNING_EXTRA_TRAIN)
     finally:
         _tidy(out)
@@ -142,9 +150,11 @@ def _tidy(out: Path) -> None:
 
 
 def fine_tuning_here(*, documents: QuerySet[Document], out: Path, kind: str, epochs: int, lr: float,
-                     extra_train: list[str]) -> FineTuning:
+                     extra_train: list[str], document: Document | None = None) -> FineTuning:
     """Fine-tune in this process (the fine_tune command), recorded as a run beside those the workers ran."""
-    run = FineTuning.objects.create(kind=kind, epochs=epochs, state=JobState.RUNNING, started=timezone.now())
+    kind = document.kind if document else kind
+    run = FineTuning.objects.create(kind=kind, document=document, epochs=epochs, state=JobState.RUNNING,
+                                    started=timezone.now())
     _run(run, documents=documents, out=out, lr=lr, extra_train=extra_train)
     run.refresh_from_db()
     return run
@@ -153,8 +163,9 @@ def fine_tuning_here(*, documents: QuerySet[Document], out: Path, kind: str, epo
 def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path, lr: float, extra_train: list[str]) -> None:
     running = FineTuning.objects.filter(pk=run.pk, state=JobState.RUNNING)
     try:
-        result = fine_tune(documents=documents, out=out, kind=run.kind, epochs=run.epochs, lr=lr,
-                           extra_train=extra_train, on_epoch=lambda done, total: running.update(progress=done / total))
+        result = fine_tune(documents=documents, out=out, kind=run.kind, document=run.document, epochs=run.epochs,
+                           lr=lr, extra_train=extra_train,
+                           on_epoch=lambda done, total: running.update(progress=done / total))
     except (Exception, SystemExit) as error:
         running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now())
         if isinstance(error, (*_EXPECTED, SoftTimeLimitExceeded)):

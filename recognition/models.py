@@ -41,6 +41,17 @@ class KindModel(models.Model):
         return f"{self.get_kind_display()}: {self.model}"
 
 
+class DocumentModel(models.Model):
+    """The model tuned to one document's handwriting, which reads that document's lines in place of
+    the model for its kind."""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="+")
+    model = models.ForeignKey(RecognitionModel, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.document}: {self.model}"
+
+
 class JobStage(models.TextChoices):
     SEGMENT = "segment", "Find lines"
     RECOGNIZE = "recognize", "Read lines"
@@ -82,8 +93,8 @@ class Job(models.Model):
 
 
 class FineTuning(models.Model):
-    """A run that trains a new model, from the one reading its kind of document, on the lines people
-    verified.
+    """A run that trains a new model, from the one reading its kind of document (or its one document),
+    on the lines people verified there.
 
     Its state moves only through recognition.fine_tuning; the new model is put to use only if it
     reads the held-out verified pages better than the model it started from.
@@ -98,6 +109,8 @@ class FineTuning(models.Model):
     # The kind of document whose verified lines train it and judge it, and whose pages it reads if it
     # reads them better; blank: every kind, and it becomes the current model.
     kind = models.CharField(max_length=20, choices=DocumentKind.choices, blank=True)
+    # A run for one document trains and judges on its verified lines only and, if better, reads it alone.
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     epochs = models.PositiveIntegerField()
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED)
     progress = models.FloatField(default=0.0)  # epochs done / epochs

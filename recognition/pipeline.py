@@ -25,7 +25,7 @@ from ml.show_through import show_through
 from recognition.models import Job, JobStage, RecognitionModel
 from recognition.recognizers import recognizer_load
 from recognition.selectors import unverified_lines_not_read_by
-from recognition.services import job_progress, model_current
+from recognition.services import job_progress, model_for_document
 
 SHOW_THROUGH_NOTE = "reads as mirror writing: ink showing through from the back of the sheet"
 
@@ -155,15 +155,16 @@ def job_places_find(*, job: Job) -> int:
 
 
 def job_recognize(*, job: Job) -> int:
-    return _read_with_kind_model(job, page_recognize)
+    return _read_with_document_model(job, page_recognize)
 
 
 def job_read_again(*, job: Job) -> int:
-    return _read_with_kind_model(job, page_read_again)
+    return _read_with_document_model(job, page_read_again)
 
 
-def _read_with_kind_model(job: Job, read: Callable[..., int]) -> int:
-    """Read the job's page with the model for its kind of document, recording on the job which it was."""
-    model = model_current(job.document.kind)
+def _read_with_document_model(job: Job, read: Callable[..., int]) -> int:
+    """Read the job's page with the model for its document (tuned to it, else the one for its kind),
+    recording on the job which it was."""
+    model = model_for_document(job.document)
     Job.objects.filter(pk=job.pk).update(model=model)
     return read(page=job.page, model=model, on_progress=lambda p: job_progress(job=job, progress=p))

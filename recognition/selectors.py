@@ -7,8 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from documents.models import HUMAN_SOURCES, Document, DocumentKind, Line, TextSource
-from recognition.models import FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
+from documents.models import HUMAN_SOURCES, Document, DocumentKind, Line, Page, TextSource
+from recognition.models import DocumentModel, FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
 
 _STAGE_ORDER = Case(
     When(stage=JobStage.SEGMENT, then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -50,7 +50,8 @@ def document_status(*, document: Document) -> dict[str, Any]:
     jobs = _latest_per_step(list(document_jobs(document=document)))
     finished = {JobState.DONE, JobState.FAILED}
     progress = sum(1.0 if job.state in finished else job.progress for job in jobs) / len(jobs) if jobs else 1.0
-    model = model_in_use(document.kind)
+    model = model_in_use(document)
+    tuning = document_fine_tuning(document=document)
     return {
         "document": str(document.id),
         "progress": round(progress, 3),
@@ -60,13 +61,32 @@ def document_status(*, document: Document) -> dict[str, Any]:
         # Lines nobody verified that an earlier model read: the model for the kind may read them better.
         "read_again": {"lines": lines_read_by_other_models(document=document, model=model) if model else 0,
                        "model": model.version if model else None},
+        # Tuning a model to this document's handwriting: the latest run, and whether one can start.
+        "tuning": {
+            "verified_pages": pages_verified(Document.objects.filter(pk=document.pk)),
+            "tuned": model is not None and DocumentModel.objects.filter(document=document, model=model).exists(),
+            "run": tuning and {"state": tuning.state, "progress": tuning.progress, "epochs": tuning.epochs,
+                               "error": tuning.error, "outcome": fine_tuning_outcome(tuning)},
+        },
     }
 
 
-def model_in_use(kind: str) -> RecognitionModel | None:
-    """The model new pages of ``kind`` are read with, as registered (None before the first reading)."""
-    chosen = KindModel.objects.filter(kind=kind).select_related("model").first()
+def model_in_use(document: Document) -> RecognitionModel | None:
+    """The model ``document``'s lines are read with, as registered (None before the first reading):
+    the one tuned to it, else the one for its kind, else the current one."""
+    tuned = DocumentModel.objects.filter(document=document).select_related("model").first()
+    chosen = tuned or KindModel.objects.filter(kind=document.kind).select_related("model").first()
     return chosen.model if chosen else RecognitionModel.objects.filter(is_current=True).first()
+
+
+def pages_verified(documents: QuerySet[Document]) -> int:
+    """Pages with a line a person typed or imported (fine-tuning leaves out lines left empty)."""
+    return Page.objects.filter(document__in=documents, lines__versions__source__in=HUMAN_SOURCES).distinct().count()
+
+
+def document_fine_tuning(*, document: Document) -> FineTuning | None:
+    """The latest run that tuned (or tunes) a model to ``document``."""
+    return FineTuning.objects.filter(document=document).select_related("model", "base_model").first()
 
 
 def lines_read_by_other_models(*, document: Document, model: RecognitionModel) -> int:
@@ -107,7 +127,7 @@ def model_figures(model: RecognitionModel) -> str:
 
 def kinds_read(models: list[RecognitionModel]) -> dict[int, list[str]]:
     """For each of ``models`` that reads new pages, the kinds of document it reads: its own, and
-    for the current model every kind without a model of its own."""
+    for the current model every kind without a model of its own; and the documents it was tuned to."""
     chosen = dict(KindModel.objects.values_list("kind", "model_id"))
     default = next((model.id for model in models if model.is_current), None)
     read: dict[int, list[str]] = {}
@@ -115,6 +135,8 @@ def kinds_read(models: list[RecognitionModel]) -> dict[int, list[str]]:
         model_id = chosen.get(kind, default)
         if model_id is not None:
             read.setdefault(model_id, []).append(label)
+    for model_id, title in DocumentModel.objects.values_list("model_id", "document__title"):
+        read.setdefault(model_id, []).append(f"the document “{title}”")
     return read
 
 
@@ -122,18 +144,21 @@ def fine_tuning_outcome(run: FineTuning) -> str:
     """How a finished run ended, in a sentence; empty while it is not done."""
     if run.state != JobState.DONE:
         return ""
-    pages = f"new pages of {run.get_kind_display()}" if run.kind else "new pages of every kind"
+    if run.document_id:
+        pages, aside = "this document's lines", "kept aside: the document is read as before"
+    else:
+        pages = f"new pages of {run.get_kind_display()}" if run.kind else "new pages of every kind"
+        aside = "kept aside; staff can still use it"
     if run.promoted:
         verdict = f"it read them better, so it reads {pages} now"
     elif run.cer_after < run.cer_before and run.holdout_lines < settings.FINE_TUNING_MIN_HELD_OUT_LINES:
         verdict = (f"it read them better, but so few lines are not enough to judge by (at least "
-                   f"{settings.FINE_TUNING_MIN_HELD_OUT_LINES}), so it was kept aside; staff can still use it")
+                   f"{settings.FINE_TUNING_MIN_HELD_OUT_LINES}), so it was {aside}")
     elif run.cer_after < run.cer_before:
         verdict = (f"it read them better, but not surely: in {100 * run.sure:.0f} % of samples of those lines, "
-                   f"where {settings.FINE_TUNING_MIN_SURE_PERCENT} % are needed, so it was kept aside; "
-                   "staff can still use it")
+                   f"where {settings.FINE_TUNING_MIN_SURE_PERCENT} % are needed, so it was {aside}")
     else:
-        verdict = "it did not read them better, so it was kept aside"
+        verdict = f"it did not read them better, so it was {aside}"
     return (f"Trained on {run.train_lines} verified lines. On {run.holdout_lines} held-out lines "
             f"{run.model.version} has {100 * run.cer_after:.1f} % CER against {100 * run.cer_before:.1f} % "
             f"for {run.base_model.version}: {verdict}.")

@@ -22,7 +22,7 @@ from documents.models import HUMAN_SOURCES, Document, Line, Page
 from documents.services import LineEditRefused, PageNotTurned
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
-from recognition.models import FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
+from recognition.models import DocumentModel, FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
 from recognition.errors import (
     FineTuningRefused,
     ModelFileMissing,
@@ -31,6 +31,7 @@ from recognition.errors import (
     ReadAgainRefused,
 )
 from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
+from recognition.selectors import pages_verified
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +75,8 @@ def page_edit_follow(*, page: Page, to_read: Line | None) -> Job | None:
 
 
 def document_read_again(*, document: Document) -> list[Job]:
-    """Queue the reading again, with the model for the document's kind, of the lines nobody
-    verified on every page; refused while the document is being processed."""
+    """Queue the reading again, with the model for the document (tuned to it, else for its kind), of
+    the lines nobody verified on every page; refused while the document is being processed."""
     pages = list(document.pages.order_by("number"))
     if any(_being_processed(page) for page in pages):
         raise ReadAgainRefused("This document is still being processed: read it again once that is done.")
@@ -245,6 +246,17 @@ def model_current(kind: str = "") -> RecognitionModel:
     return model
 
 
+def model_for_document(document: Document) -> RecognitionModel:
+    """The model that reads ``document``: the one tuned to its handwriting, else the one for its kind."""
+    tuned = DocumentModel.objects.filter(document=document).select_related("model").first()
+    if tuned and Path(tuned.model.file_path).is_file():
+        return tuned.model
+    if tuned:  # the jobs record the model that read each page, so the change shows
+        logger.warning("model file %s tuned to document %s is gone: reading it with its kind's model",
+                       tuned.model.file_path, document.pk)
+    return model_current(document.kind)
+
+
 def _replaced_by_upgrade(model: RecognitionModel, shipped: str) -> bool:
     if model.file_path == shipped:
         return recognizer_load(shipped).info.version != model.version
@@ -285,28 +297,38 @@ def model_make_current(*, model: RecognitionModel, kind: str = "") -> None:
             model.is_current = True
 
 
+def document_model_set(*, document: Document, model: RecognitionModel) -> None:
+    """Read ``document``'s lines with ``model`` from now on (a model tuned to its handwriting)."""
+    DocumentModel.objects.update_or_create(document=document, defaults={"model": model})
+
+
 FINE_TUNING_ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 
 
-def fine_tuning_start(*, user, kind: str, epochs: int) -> FineTuning:
+def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_EPOCHS,
+                      document: Document | None = None) -> FineTuning:
     """Queue a run that fine-tunes the model reading ``kind`` (blank: every kind, the current model)
-    on the verified lines of that kind; recognition.fine_tuning runs it on queue "train". Refused
-    while another run is queued or running, and with fewer than two pages of verified lines."""
+    on the verified lines of that kind, or the model reading ``document`` on that document's;
+    recognition.fine_tuning runs it on queue "train". Refused while another run is queued or
+    running, and with fewer than two pages of verified lines."""
+    if document is not None:
+        kind = document.kind
     with transaction.atomic():
         if FineTuning.objects.filter(state__in=FINE_TUNING_ACTIVE).exists():
             raise FineTuningRefused("A fine-tuning is already queued or running: start another when it has finished.")
-        pages = _pages_verified(kind)
+        pages = pages_verified(fine_tuning_documents(kind=kind, document=document))
         if pages < 2:
             raise NotEnoughVerified(pages)
-        run = FineTuning.objects.create(requested_by=user, kind=kind, epochs=epochs)
+        run = FineTuning.objects.create(requested_by=user, kind=kind, document=document, epochs=epochs)
     transaction.on_commit(lambda: _fine_tuning_send(run))
     return run
 
 
-def _pages_verified(kind: str) -> int:
-    """Pages with a line a person typed or imported (the run then leaves out lines left empty)."""
-    documents = documents_selected([kind] if kind else None, None)
-    return Page.objects.filter(document__in=documents, lines__versions__source__in=HUMAN_SOURCES).distinct().count()
+def fine_tuning_documents(*, kind: str, document: Document | None) -> QuerySet[Document]:
+    """The documents whose verified lines a run trains and judges on."""
+    if document is not None:
+        return Document.objects.filter(pk=document.pk)
+    return documents_selected([kind] if kind else None, None)
 
 
 def _fine_tuning_send(run: FineTuning) -> None:

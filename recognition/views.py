@@ -54,6 +54,19 @@ def document_read_again(request: HttpRequest, document_id: UUID) -> HttpResponse
 
 
 @login_required
+@require_POST
+def document_fine_tune(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    document = document_get(user=request.user, document_id=document_id)
+    try:
+        services.fine_tuning_start(user=request.user, document=document)
+    except FineTuningRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The model is being tuned to this handwriting: this page follows it.")
+    return redirect("document-detail", document_id=document.id)
+
+
+@login_required
 @require_GET
 def document_status_json(request: HttpRequest, document_id: UUID) -> JsonResponse:
     document = document_get(user=request.user, document_id=document_id)
@@ -79,6 +92,23 @@ class DocumentReadAgainApi(APIView):
         except ReadAgainRefused as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(document_status(document=document), status=status.HTTP_202_ACCEPTED)
+
+
+class DocumentFineTuningsApi(APIView):
+    @extend_schema(responses=FineTuningSerializer(many=True))
+    def get(self, request: Request, document_id: UUID) -> Response:
+        """The runs that tuned (or tune) a model to this document's handwriting, newest first."""
+        document = document_get(user=request.user, document_id=document_id)
+        runs = FineTuning.objects.filter(document=document).select_related("requested_by", "model", "base_model")
+        return Response(FineTuningSerializer(runs, many=True).data)
+
+    @extend_schema(request=None, responses={202: FineTuningSerializer})
+    def post(self, request: Request, document_id: UUID) -> Response:
+        """Tune the model that reads this document to its handwriting, on its verified lines: it
+        reads the document from then on only if it reads the held-out verified pages better. 409
+        while another run is queued or running, 400 with fewer than two verified pages."""
+        document = document_get(user=request.user, document_id=document_id)
+        return _fine_tuning_started(request, document=document)
 
 
 class JobDetailApi(APIView):
@@ -115,7 +145,7 @@ def models_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Fine-tuning queued: this page follows it.")
             return redirect("models")
-    runs = FineTuning.objects.select_related("requested_by", "model", "base_model")[:20]
+    runs = FineTuning.objects.select_related("requested_by", "model", "base_model", "document")[:20]
     models = list(RecognitionModel.objects.all())
     read = kinds_read(models)
     # A model fine-tuned on one kind is offered for that kind first.
@@ -200,13 +230,7 @@ class FineTuningListApi(APIView):
         (staff only): 409 while another run is queued or running, 400 with too few verified pages."""
         start = FineTuningStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
-        try:
-            run = services.fine_tuning_start(user=request.user, **start.validated_data)
-        except NotEnoughVerified as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-        except FineTuningRefused as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
-        return Response(FineTuningSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        return _fine_tuning_started(request, **start.validated_data)
 
 
 class FineTuningDetailApi(APIView):
@@ -216,3 +240,13 @@ class FineTuningDetailApi(APIView):
     def get(self, request: Request, run_id: UUID) -> Response:
         runs = FineTuning.objects.select_related("requested_by", "model", "base_model")
         return Response(FineTuningSerializer(get_object_or_404(runs, pk=run_id)).data)
+
+
+def _fine_tuning_started(request: Request, **start: object) -> Response:
+    try:
+        run = services.fine_tuning_start(user=request.user, **start)
+    except NotEnoughVerified as error:
+        return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+    except FineTuningRefused as error:
+        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    return Response(FineTuningSerializer(run).data, status=status.HTTP_202_ACCEPTED)

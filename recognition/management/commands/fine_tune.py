@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from documents.models import Document
 from documents.training_export import add_selection_arguments, documents_selected
 from recognition.fine_tuning import HOLDOUT_EVERY, fine_tuning_here
 from recognition.models import FineTuning, JobState
@@ -10,8 +11,8 @@ from recognition.selectors import fine_tuning_outcome
 
 class Command(BaseCommand):
     help = (f"Fine-tune the recognizer on the lines people verified, holding out every {HOLDOUT_EVERY}th page "
-            "to judge by, and use the new model only if it reads those pages better: for the one --kind given, "
-            "else for every kind.")
+            "to judge by, and use the new model only if it reads those pages better: for the one --document "
+            "given, else for the one --kind given, else for every kind.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", type=Path, help="a new (or empty) folder for the data, the run and model.pt")
@@ -25,8 +26,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, out: Path, kind: list[str] | None, document, epochs: int, lr: float,
                extra_train: list[str], **options) -> None:
-        run = fine_tuning_here(documents=documents_selected(kind, document), out=out, kind=_one(kind), epochs=epochs,
-                               lr=lr, extra_train=extra_train)
+        tuned = Document.objects.filter(pk=document[0]).first() if document and len(set(document)) == 1 else None
+        if document and len(set(document)) == 1 and tuned is None:
+            raise CommandError(f"There is no document {document[0]}.")
+        run = fine_tuning_here(documents=documents_selected(kind, document), out=out, kind=_one(kind),
+                               document=tuned, epochs=epochs, lr=lr, extra_train=extra_train)
         if run.state == JobState.FAILED:
             raise CommandError(run.error)
         self.stdout.write(fine_tuning_outcome(run))

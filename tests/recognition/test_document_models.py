@@ -1,0 +1,140 @@
+"""A model tuned to one document's handwriting: the people of a document start it from its page
+(or the API), it trains and is judged on that document's verified lines, and it reads that
+document only, never another one or a kind, unless it reads the held-out lines better."""
+import uuid
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from documents.models import Document
+from recognition import fine_tuning, pipeline
+from recognition.fine_tuning import fine_tune
+from recognition.models import DocumentModel, FineTuning, JobState, RecognitionModel
+from recognition.selectors import fine_tuning_outcome
+from recognition.services import document_read_again, model_current, model_for_document
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple[str, list]]:
+    messages: list[tuple[str, list]] = []
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: messages.append((name, args)))
+    return messages
+
+
+def tune(document: Document, out, **options):
+    return fine_tune(documents=Document.objects.filter(pk=document.pk), out=out, kind=document.kind,
+                     document=document, **options)
+
+
+def status(client, document) -> dict:
+    return client.get(reverse("document-status", args=[document.id])).json()
+
+
+def test_a_model_tuned_to_a_document_reads_that_document_only(verified_pages, make_document, tmp_path, settings):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
+    other = make_document(pages=1)  # lecture notes too
+    before = model_current()
+
+    result = tune(verified_pages, tmp_path / "ft", epochs=3, lr=1e-3)
+
+    assert result.promoted and result.base == before and (result.train_lines, result.holdout_lines) == (16, 4)
+    assert model_for_document(verified_pages) == result.model
+    assert model_for_document(other) == model_current("lecture_notes") == model_current() == before
+    assert not result.model.is_current
+
+
+def test_a_second_tuning_starts_from_the_first_and_a_worse_one_changes_nothing(verified_pages, tmp_path, settings):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
+    first = tune(verified_pages, tmp_path / "first", epochs=3, lr=1e-3).model
+
+    second = tune(verified_pages, tmp_path / "second", epochs=1, lr=1e-9)  # it learns nothing
+
+    assert second.base == first and not second.promoted
+    assert model_for_document(verified_pages) == first
+
+
+def test_the_pages_of_a_tuned_document_are_read_with_its_model(verified_pages, tmp_path, settings, monkeypatch):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
+    tuned = tune(verified_pages, tmp_path / "ft", epochs=3, lr=1e-3).model
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    verified_pages.jobs.update(state=JobState.DONE)
+
+    job = document_read_again(document=verified_pages)[0]
+    pipeline.job_read_again(job=job)
+
+    job.refresh_from_db()
+    assert job.model == tuned
+
+
+def test_its_people_start_a_tuning_from_the_document_page(client, collaborator, verified_pages, sent,
+                                                          django_capture_on_commit_callbacks):
+    verified_pages.collaborators.add(collaborator)
+    client.force_login(collaborator)
+    assert status(client, verified_pages)["tuning"] == {"verified_pages": 5, "tuned": False, "run": None}
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(reverse("document-fine-tune", args=[verified_pages.id]), follow=True)
+
+    run = FineTuning.objects.get()
+    assert (run.document, run.kind, run.requested_by, run.epochs) == (
+        verified_pages, "lecture_notes", collaborator, FineTuning.DEFAULT_EPOCHS)
+    assert sent[-1] == ("recognition.tasks.fine_tune_model", [str(run.id)])
+    assert "being tuned to this handwriting" in page.content.decode()
+    assert status(client, verified_pages)["tuning"]["run"]["state"] == "queued"
+
+    again = client.post(reverse("document-fine-tune", args=[verified_pages.id]), follow=True)
+    assert FineTuning.objects.count() == 1 and "already queued or running" in again.content.decode()
+
+
+def test_a_document_with_one_verified_page_cannot_be_tuned_and_strangers_cannot_try(
+        client, owner, stranger, document_with_lines, sent):
+    client.force_login(stranger)
+    assert client.post(reverse("document-fine-tune", args=[document_with_lines.id])).status_code == 404
+    assert client.post(reverse("api-document-fine-tunings", args=[document_with_lines.id])).status_code == 404
+    client.force_login(owner)
+    assert status(client, document_with_lines)["tuning"]["verified_pages"] == 0
+    page = client.post(reverse("document-fine-tune", args=[document_with_lines.id]), follow=True)
+    assert not FineTuning.objects.exists() and "at least 2 pages" in page.content.decode()
+
+
+def test_the_worker_tunes_it_and_the_document_says_how_it_ended(client, owner, verified_pages, sent, settings,
+                                                               django_capture_on_commit_callbacks):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
+    settings.FINE_TUNING_MIN_SURE_PERCENT = 0  # four held-out lines cannot make it sure; that is tested elsewhere
+    client.force_login(owner)
+    url = reverse("api-document-fine-tunings", args=[verified_pages.id])
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(url)
+    assert started.status_code == 202 and started.json()["document"] == str(verified_pages.id)
+
+    fine_tuning.fine_tuning_run(run_id=started.json()["id"])
+
+    runs = client.get(url).json()
+    assert [run["state"] for run in runs] == ["done"] and runs[0]["promoted"]
+    assert runs[0]["outcome"].endswith("it read them better, so it reads this document's lines now.")
+    tuning = status(client, verified_pages)["tuning"]
+    assert tuning["tuned"] and tuning["run"]["outcome"] == runs[0]["outcome"]
+    assert DocumentModel.objects.get(document=verified_pages).model.version == runs[0]["model"]
+    assert model_current().version == runs[0]["base_model"]  # the other documents are read as before
+
+
+def test_a_document_whose_tuned_model_file_is_gone_is_read_with_its_kinds_model(verified_pages, tiny_model, tmp_path):
+    before = model_current()
+    gone = RecognitionModel.objects.create(name="tuned", version="tuned-gone", file_path=str(tmp_path / "gone.pt"))
+    DocumentModel.objects.create(document=verified_pages, model=gone)
+    assert model_for_document(verified_pages) == before
+
+
+def test_the_command_tunes_the_one_document_it_is_given(verified_pages, make_document, tmp_path, capsys):
+    other = make_document(pages=1)
+    call_command("fine_tune", str(tmp_path / "ft"), "--document", str(verified_pages.id), "--epochs", "1")
+
+    run = FineTuning.objects.get()
+    assert (run.document, run.kind, run.train_lines, run.holdout_lines) == (verified_pages, "lecture_notes", 16, 4)
+    assert capsys.readouterr().out.strip() == fine_tuning_outcome(run)
+    assert "document" in fine_tuning_outcome(run).rsplit(":", 1)[1]  # what it reads now, or that it reads as before
+    assert model_for_document(other) == model_current()
+    with pytest.raises(CommandError, match="There is no document"):
+        call_command("fine_tune", str(tmp_path / "ft2"), "--document", str(uuid.uuid4()))
