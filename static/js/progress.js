@@ -36,8 +36,9 @@
     else if (status.jobs.every((job) => job.stage === "places")) text.textContent = "The imported pages were searched for ink their lines leave out. Open a page to review it.";
     else text.textContent = "All pages are read. Open a page to review its lines.";
     showReadAgain(status);
+    const tuning = showTuning(status.tuning);
     panel.dataset.finished = status.finished;
-    return status.finished;
+    return status.finished && !tuning;
   }
 
   const readAgain = document.getElementById("read-again");
@@ -48,8 +49,35 @@
     if (!readAgain.hidden) {
       document.getElementById("read-again-text").textContent = lines + (lines === 1 ? " line" : " lines") +
         " nobody checked " + (lines === 1 ? "was" : "were") + " read by another model than " +
-        status.read_again.model + ", which reads this kind of document now. What people wrote stays as it is.";
+        status.read_again.model + ", which reads this document now. What people wrote stays as it is.";
     }
+  }
+
+  const tuningPanel = document.getElementById("tuning");
+  const tuningText = document.getElementById("tuning-text");
+  const tuningForm = document.getElementById("tuning-form");
+
+  // Says where tuning a model to this document stands; true while a run is queued or running.
+  function showTuning(tuning) {
+    const run = tuning.run;
+    const active = Boolean(run) && (run.state === "queued" || run.state === "running");
+    const reads = tuning.tuned ? "This document is read with a model tuned to its handwriting. "
+                               : "This document is read with the model for its kind. ";
+    let said;
+    if (active && run.state === "queued") said = "Tuning the model to this handwriting: waiting for a worker.";
+    else if (active) said = "Tuning the model to this handwriting: " + Math.round(run.progress * run.epochs) +
+                            " of " + run.epochs + " passes over the checked lines done.";
+    else if (run && run.state === "failed") said = reads + "The last tuning failed: " + run.error;
+    else if (run) said = reads + "Last tuning: " + run.outcome;
+    else said = reads;
+    if (!active && tuning.verified_pages < 2) {
+      said += " Check the lines of two pages or more (" + tuning.verified_pages +
+              " so far), and the model can be tuned to this handwriting.";
+    }
+    tuningText.textContent = said;
+    tuningForm.hidden = active || tuning.verified_pages < 2;
+    tuningPanel.hidden = false;
+    return active;
   }
 
   let sawRunning = false;
@@ -72,7 +100,8 @@
     } catch (error) {
       text.textContent = "Could not get the progress (" + error.message + "); trying again…";
     }
-    setTimeout(poll, 1500);
+    // A tuning takes minutes to hours: while only it runs, look less often.
+    setTimeout(poll, panel.dataset.finished === "true" ? 5000 : 1500);
   }
   poll();
 })();

@@ -7,10 +7,10 @@ from django.db import connections
 from playwright.sync_api import expect
 
 from documents.models import Line
-from documents.services import line_texts_add_model
+from documents.services import line_text_save, line_texts_add_model
 from ml.layout import LinePrediction
 from recognition import services
-from recognition.models import Job, JobStage, RecognitionModel
+from recognition.models import DocumentModel, FineTuning, Job, JobStage, RecognitionModel
 from tests.browser.conftest import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -128,3 +128,45 @@ def test_lines_an_earlier_model_read_are_offered_to_be_read_again(live_server, b
 
     expect(tab.locator(".message")).to_contain_text("being read again")
     assert Job.objects.filter(document=document, stage=JobStage.READ_AGAIN, state="queued").count() == 1
+
+
+def test_a_document_with_checked_pages_can_be_tuned_to_its_handwriting(live_server, browser, make_document,
+                                                                       monkeypatch, owner):
+    monkeypatch.setattr(services, "_send", lambda messages: None)
+    monkeypatch.setattr(services, "_fine_tuning_send", lambda run: None)  # this test is the worker
+    document = make_document(pages=2)
+    for stage, step in ((JobStage.SEGMENT, find_two_lines), (JobStage.RECOGNIZE, read_lines)):
+        for job in Job.objects.filter(document=document, stage=stage):
+            job = services.job_claim(job_id=job.id)
+            step(job.page)
+            services.job_finish(job=job)
+    tab = logged_in_page(browser, live_server, f"/documents/{document.id}/")
+    tuning = tab.locator("#tuning")
+    expect(tuning).to_contain_text("Check the lines of two pages or more (0 so far)")
+    expect(tuning.get_by_role("button")).to_be_hidden()
+
+    for page in document.pages.all():
+        line = page.lines.get(order=0)
+        line_text_save(line=line, author=owner, text="checked", revision=line.revision)
+    tab.reload()
+    tuning.get_by_role("button", name="Tune the model to this handwriting").click()
+
+    expect(tab.locator(".message")).to_contain_text("being tuned to this handwriting")
+    expect(tuning).to_contain_text("waiting for a worker")
+    run = FineTuning.objects.get(document=document)
+    FineTuning.objects.filter(pk=run.pk).update(state="running", progress=0.3)
+    slow = 12_000  # while only a tuning runs, the page looks every 5 s
+    expect(tuning).to_contain_text(f"3 of {run.epochs} passes over the checked lines done", timeout=slow)
+    expect(tuning.get_by_role("button")).to_be_hidden()
+
+    base = RecognitionModel.objects.create(name="shipped", version="base-1", file_path="base.pt", is_current=True)
+    tuned = RecognitionModel.objects.create(name="tuned", version="tuned-1", file_path="tuned.pt")
+    DocumentModel.objects.create(document=document, model=tuned)
+    FineTuning.objects.filter(pk=run.pk).update(
+        state="done", progress=1.0, model=tuned, base_model=base, train_lines=1, holdout_lines=1, cer_before=0.2,
+        cer_after=0.1, sure=1.0, promoted=True)
+
+    expect(tuning).to_contain_text("This document is read with a model tuned to its handwriting. Last tuning: "
+                                   "Trained on 1 verified lines.", timeout=slow)
+    expect(tab.locator("#read-again")).to_contain_text("2 lines nobody checked were read by another model than tuned-1")
+    connections.close_all()
