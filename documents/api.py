@@ -92,6 +92,19 @@ class DocumentDetailApi(APIView):
         document = selectors.document_get(user=request.user, document_id=document_id)
         return Response(DocumentSerializer(document).data)
 
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, document_id: UUID) -> Response:
+        """Delete the document, its pages and every version of their text (its owner only: 403 for
+        others it is shared with; 409 while a model is being tuned to it)."""
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        try:
+            services.document_delete(document=document, by=request.user)
+        except services.NotOwner as error:
+            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        except services.DocumentNotDeleted as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class DocumentCollaboratorsApi(APIView):
     """Who a document is shared with; only its owner adds or removes people."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from contextlib import contextmanager
 from pathlib import PurePosixPath
 from typing import Callable, Iterator, Sequence
@@ -26,7 +27,13 @@ from documents.layouts import (
     places_left_out,
 )
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
-from documents.signals import document_imported, document_uploaded, page_lines_edited, page_turned
+from documents.signals import (
+    document_deleting,
+    document_imported,
+    document_uploaded,
+    page_lines_edited,
+    page_turned,
+)
 from documents.imports import match_layouts
 from documents.uploads import PageImage, UploadedFile, read_pages, turn_image
 from ml.drawn_line import box_line, fit_drawn_line, fit_free_line
@@ -175,12 +182,38 @@ def document_unshare(*, document: Document, by: AbstractBaseUser, username: str)
 
 
 class NotOwner(SharingError):
-    """Someone other than the owner tried to change the sharing."""
+    """Someone other than the owner tried to change the sharing, or to delete the document."""
 
 
-def _check_owner(document: Document, user: AbstractBaseUser) -> None:
+def _check_owner(document: Document, user: AbstractBaseUser, action: str = "change who it is shared with") -> None:
     if user.pk != document.owner_id:
-        raise NotOwner("Only the owner of a document can change who it is shared with.")
+        raise NotOwner(f"Only the owner of a document can {action}.")
+
+
+class DocumentNotDeleted(Exception):
+    """A document that cannot be deleted now; the message says why."""
+
+
+def document_delete(*, document: Document, by: AbstractBaseUser) -> None:
+    """The owner deletes the document: its pages, their images and lines, and every version of the
+    lines' text. Recognition forgets what it learned from it, or refuses while it is learning
+    (documents.signals.document_deleting). The images go once the rows have."""
+    _check_owner(document, by, "delete it")
+    folder = f"pages/{document.pk}"
+    images = [page.image.name for page in document.pages.all()]
+    with transaction.atomic():
+        document_deleting.send(sender=Document, document=document)
+        document.delete()
+    transaction.on_commit(lambda: _stored_files_delete(folder, images))
+
+
+def _stored_files_delete(folder: str, names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+    try:  # pages turned before left their earlier images there too
+        shutil.rmtree(default_storage.path(folder), ignore_errors=True)
+    except NotImplementedError:  # a storage with no local paths: the files named are gone
+        pass
 
 
 def page_lines_create(*, page: Page, layout: PageLayout) -> int:

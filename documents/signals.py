@@ -16,3 +16,7 @@ page_turned = Signal()
 # on ``page``; recognition has ``to_read`` read (a drawn line without a person's text; None for
 # none), or raises documents.services.LineEditRefused while the page is still being processed.
 page_lines_edited = Signal()
+
+# Sent inside the transaction that deletes ``document``, before it goes; recognition forgets the
+# models tuned to it, or raises documents.services.DocumentNotDeleted while one is being tuned.
+document_deleting = Signal()

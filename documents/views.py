@@ -97,6 +97,28 @@ def document_sharing(request: HttpRequest, document_id: UUID) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def document_delete(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    """Asks first (GET), then deletes (POST); only the owner."""
+    document = selectors.document_get(user=request.user, document_id=document_id)
+    if request.method == "POST":
+        try:
+            services.document_delete(document=document, by=request.user)
+        except (services.NotOwner, services.DocumentNotDeleted) as error:
+            messages.error(request, str(error))
+            return redirect("document-detail", document_id=document.id)
+        messages.success(request, f"“{document.title}” was deleted, with its pages and every version of their text.")
+        return redirect("document-list")
+    checks = selectors.document_checks(document=document)
+    return render(request, "documents/document_delete.html", {
+        "document": document,
+        "is_owner": request.user.pk == document.owner_id,
+        "pages": len(checks),
+        "checked": sum(check.checked for check in checks),
+    })
+
+
+@login_required
 @require_GET
 def document_download(request: HttpRequest, document_id: UUID, fmt: str) -> HttpResponse:
     document = selectors.document_get(user=request.user, document_id=document_id)

@@ -6,9 +6,16 @@ class RecognitionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from documents.signals import document_imported, document_uploaded, page_lines_edited, page_turned
+        from documents.signals import (
+            document_deleting,
+            document_imported,
+            document_uploaded,
+            page_lines_edited,
+            page_turned,
+        )
         from recognition.receivers import (
             find_places_on_imported_document,
+            forget_models_tuned_to_document,
             process_turned_page,
             process_uploaded_document,
             read_drawn_line,
@@ -18,3 +25,4 @@ class RecognitionConfig(AppConfig):
         document_imported.connect(find_places_on_imported_document, dispatch_uid="recognition-find-places-on-import")
         page_turned.connect(process_turned_page, dispatch_uid="recognition-process-turned-page")
         page_lines_edited.connect(read_drawn_line, dispatch_uid="recognition-read-drawn-line")
+        document_deleting.connect(forget_models_tuned_to_document, dispatch_uid="recognition-forget-document-models")

@@ -1,5 +1,11 @@
 from documents.models import Document, Line, Page
-from recognition.services import document_imported_follow, document_process, page_edit_follow, page_process_again
+from recognition.services import (
+    document_imported_follow,
+    document_models_forget,
+    document_process,
+    page_edit_follow,
+    page_process_again,
+)
 
 
 def process_uploaded_document(sender: type, document: Document, **kwargs: object) -> None:
@@ -16,3 +22,7 @@ def process_turned_page(sender: type, page: Page, **kwargs: object) -> None:
 
 def read_drawn_line(sender: type, page: Page, to_read: Line | None, **kwargs: object) -> None:
     page_edit_follow(page=page, to_read=to_read)
+
+
+def forget_models_tuned_to_document(sender: type, document: Document, **kwargs: object) -> None:
+    document_models_forget(document=document)

@@ -6,6 +6,7 @@ retried task message can never run a job twice at the same time.
 from __future__ import annotations
 
 import logging
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
@@ -14,12 +15,12 @@ from uuid import UUID
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, ProtectedError, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from documents.models import HUMAN_SOURCES, Document, Line, Page
-from documents.services import LineEditRefused, PageNotTurned
+from documents.services import DocumentNotDeleted, LineEditRefused, PageNotTurned
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
 from recognition.models import DocumentModel, FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
@@ -303,6 +304,29 @@ def document_model_set(*, document: Document, model: RecognitionModel) -> None:
 
 
 FINE_TUNING_ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+
+
+def document_models_forget(*, document: Document) -> None:
+    """``document`` is being deleted: once that is committed, delete the models tuned to it (their
+    weights learned its text) with their folders, but for one staff put to use elsewhere. Refused
+    while a model is being tuned to it."""
+    runs = FineTuning.objects.filter(document=document)
+    if runs.filter(state__in=FINE_TUNING_ACTIVE).exists():
+        raise DocumentNotDeleted("A model is being tuned to this document: delete it once that has finished.")
+    model_ids = list(runs.exclude(model=None).values_list("model_id", flat=True))
+    transaction.on_commit(lambda: _models_delete(model_ids))
+
+
+def _models_delete(model_ids: list[int]) -> None:
+    for model in RecognitionModel.objects.filter(pk__in=model_ids, is_current=False):
+        try:
+            model.delete()
+        except ProtectedError:  # staff gave it a kind of document, or other documents' jobs name it
+            logger.info("kept model %s, tuned to a deleted document: it is in use", model.version)
+            continue
+        folder = Path(model.file_path).parent
+        if folder.resolve().parent == Path(settings.FINE_TUNING_DIR).resolve():  # a worker's run, not a CLI's OUT
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_EPOCHS,

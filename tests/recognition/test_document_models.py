@@ -2,17 +2,19 @@
 (or the API), it trains and is judged on that document's verified lines, and it reads that
 document only, never another one or a kind, unless it reads the held-out lines better."""
 import uuid
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from documents.models import Document
+from documents.services import DocumentNotDeleted, document_delete
 from recognition import fine_tuning, pipeline
 from recognition.fine_tuning import fine_tune
 from recognition.models import DocumentModel, FineTuning, JobState, RecognitionModel
 from recognition.selectors import fine_tuning_outcome
-from recognition.services import document_read_again, model_current, model_for_document
+from recognition.services import document_read_again, model_current, model_for_document, model_make_current
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +140,35 @@ def test_the_command_tunes_the_one_document_it_is_given(verified_pages, make_doc
     assert model_for_document(other) == model_current()
     with pytest.raises(CommandError, match="There is no document"):
         call_command("fine_tune", str(tmp_path / "ft2"), "--document", str(uuid.uuid4()))
+
+
+def test_deleting_a_document_deletes_the_models_tuned_to_it(verified_pages, owner, tmp_path, settings,
+                                                            django_capture_on_commit_callbacks):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
+    run = FineTuning.objects.create(document=verified_pages, kind=verified_pages.kind, epochs=3,
+                                    state=JobState.RUNNING)
+    out = settings.FINE_TUNING_DIR / str(run.id)
+    with pytest.raises(DocumentNotDeleted, match="being tuned"):
+        document_delete(document=verified_pages, by=owner)
+    tuned = tune(verified_pages, out, epochs=3, lr=1e-3).model
+    FineTuning.objects.filter(pk=run.pk).update(state=JobState.DONE, model=tuned)
+    shipped = model_current()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document_delete(document=verified_pages, by=owner)
+
+    assert not RecognitionModel.objects.filter(pk=tuned.pk).exists() and not out.exists()
+    assert not FineTuning.objects.exists() and RecognitionModel.objects.filter(pk=shipped.pk).exists()
+
+
+def test_a_model_tuned_to_a_deleted_document_that_staff_gave_a_kind_is_kept(verified_pages, owner, tmp_path,
+                                                                           settings, django_capture_on_commit_callbacks):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
+    tuned = tune(verified_pages, tmp_path / "ft", epochs=3, lr=1e-3).model
+    FineTuning.objects.create(document=verified_pages, epochs=3, state=JobState.DONE, model=tuned)
+    model_make_current(model=tuned, kind="prescription")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document_delete(document=verified_pages, by=owner)
+
+    assert model_current("prescription") == tuned and Path(tuned.file_path).is_file()
