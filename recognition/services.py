@@ -333,13 +333,16 @@ def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_
                       document: Document | None = None) -> FineTuning:
     """Queue a run that fine-tunes the model reading ``kind`` (blank: every kind, the current model)
     on the verified lines of that kind, or the model reading ``document`` on that document's;
-    recognition.fine_tuning runs it on queue "train". Refused while another run is queued or
-    running, and with fewer than two pages of verified lines."""
+    recognition.fine_tuning runs it on queue "train", one after another. Refused while another run
+    of the models that read kinds (or of the same document) is queued or running, and with fewer
+    than two pages of verified lines."""
     if document is not None:
         kind = document.kind
     with transaction.atomic():
-        if FineTuning.objects.filter(state__in=FINE_TUNING_ACTIVE).exists():
-            raise FineTuningRefused("A fine-tuning is already queued or running: start another when it has finished.")
+        if FineTuning.objects.filter(state__in=FINE_TUNING_ACTIVE, document=document).exists():
+            raise FineTuningRefused(
+                "A model is already being tuned to this document: start another when it has finished." if document
+                else "A fine-tuning is already queued or running: start another when it has finished.")
         pages = pages_verified(fine_tuning_documents(kind=kind, document=document))
         if pages < 2:
             raise NotEnoughVerified(pages)

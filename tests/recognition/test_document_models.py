@@ -14,7 +14,14 @@ from recognition import fine_tuning, pipeline
 from recognition.fine_tuning import fine_tune
 from recognition.models import DocumentModel, FineTuning, JobState, RecognitionModel
 from recognition.selectors import fine_tuning_outcome
-from recognition.services import document_read_again, model_current, model_for_document, model_make_current
+from recognition.errors import FineTuningRefused
+from recognition.services import (
+    document_read_again,
+    fine_tuning_start,
+    model_current,
+    model_for_document,
+    model_make_current,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +31,11 @@ def sent(monkeypatch) -> list[tuple[str, list]]:
     messages: list[tuple[str, list]] = []
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: messages.append((name, args)))
     return messages
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user("staff", password="staff-password-1", is_staff=True)
 
 
 def tune(document: Document, out, **options):
@@ -87,7 +99,18 @@ def test_its_people_start_a_tuning_from_the_document_page(client, collaborator, 
     assert status(client, verified_pages)["tuning"]["run"]["state"] == "queued"
 
     again = client.post(reverse("document-fine-tune", args=[verified_pages.id]), follow=True)
-    assert FineTuning.objects.count() == 1 and "already queued or running" in again.content.decode()
+    assert FineTuning.objects.count() == 1 and "already being tuned to this document" in again.content.decode()
+
+
+def test_runs_for_other_documents_and_for_the_kinds_wait_their_turn_instead_of_being_refused(
+        owner, staff_user, verified_pages, sent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        fine_tuning_start(user=staff_user, kind="")
+        fine_tuning_start(user=owner, document=verified_pages)
+    with pytest.raises(FineTuningRefused, match="already queued or running"):
+        fine_tuning_start(user=staff_user, kind="lecture_notes")
+    assert FineTuning.objects.filter(state=JobState.QUEUED).count() == 2
+    assert [name for name, _ in sent] == ["recognition.tasks.fine_tune_model"] * 2
 
 
 def test_a_document_with_one_verified_page_cannot_be_tuned_and_strangers_cannot_try(
