@@ -43,7 +43,12 @@ def beam_decode(probs: np.ndarray, alphabet: str, beam_width: int = 8, prune: fl
     Confidences and spans come from the best alignment of the chosen text, so they
     mean the same as the greedy ones.
     """
-    return align(probs, beam_search(probs, beam_width, prune), alphabet)
+    labels = beam_search(probs, beam_width, prune)
+    greedy = greedy_decode(probs, alphabet)
+    if greedy.text == "".join(alphabet[label - 1] for label in labels):
+        # The best path is the best alignment of its own text: no need to search for it (most lines).
+        return greedy
+    return align(probs, labels, alphabet)
 
 
 def beam_search(probs: np.ndarray, beam_width: int = 8, prune: float = 1e-4) -> list[int]:

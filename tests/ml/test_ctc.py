@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ml.ctc import beam_decode, greedy_decode
+from ml.ctc import align, beam_decode, greedy_decode
 
 ALPHABET = "ab"
 
@@ -48,3 +48,20 @@ def test_confidences_are_probabilities_one_per_character():
     for prediction in (greedy_decode(probs, ALPHABET), beam_decode(probs, ALPHABET)):
         assert len(prediction.confidences) == len(prediction.text) == len(prediction.spans)
         assert all(0.0 <= c <= 1.0 for c in prediction.confidences)
+
+
+def test_where_the_beam_finds_the_greedy_text_its_confidences_and_spans_are_the_best_alignments():
+    """beam_decode takes the best path as the alignment when it spells the beam's text: check that
+    it is what the Viterbi alignment gives, on random peaky posteriors."""
+    rng = np.random.default_rng(1)
+    agreed = 0
+    for _ in range(200):
+        probs = rng.dirichlet(np.ones(4) * 0.2, size=rng.integers(1, 30))
+        beam = beam_decode(probs, "abc", beam_width=3)
+        if beam.text != greedy_decode(probs, "abc").text:
+            continue
+        agreed += 1
+        aligned = align(probs, ["abc".index(char) + 1 for char in beam.text], "abc")
+        assert (beam.text, beam.spans) == (aligned.text, aligned.spans)
+        assert beam.confidences == pytest.approx(aligned.confidences)
+    assert agreed > 100
