@@ -63,6 +63,7 @@ def document_status(*, document: Document) -> dict[str, Any]:
                        "model": model.version if model else None},
         # Tuning a model to this document's handwriting: the latest run, and whether one can start.
         "tuning": {
+            "pages": document.pages.count(),
             "verified_pages": pages_verified(Document.objects.filter(pk=document.pk)),
             "tuned": model is not None and DocumentModel.objects.filter(document=document, model=model).exists(),
             "run": tuning and {"state": tuning.state, "progress": tuning.progress, "epochs": tuning.epochs,

@@ -70,7 +70,10 @@
     else if (run && run.state === "failed") said = reads + "The last tuning failed: " + run.error;
     else if (run) said = reads + "Last tuning: " + run.outcome;
     else said = reads;
-    if (!active && tuning.verified_pages < 2) {
+    if (!active && tuning.pages < 2) {
+      said += " A model can be tuned to a handwriting once lines are checked on two pages or more; this " +
+              "document has one page.";
+    } else if (!active && tuning.verified_pages < 2) {
       said += " Check the lines of two pages or more (" + tuning.verified_pages +
               " so far), and the model can be tuned to this handwriting.";
     }

@@ -170,3 +170,13 @@ def test_a_document_with_checked_pages_can_be_tuned_to_its_handwriting(live_serv
                                    "Trained on 1 verified lines.", timeout=slow)
     expect(tab.locator("#read-again")).to_contain_text("2 lines nobody checked were read by another model than tuned-1")
     connections.close_all()
+
+
+def test_a_one_page_document_says_it_cannot_be_tuned(live_server, browser, document):
+    run_job(document, JobStage.SEGMENT, find_two_lines)
+    run_job(document, JobStage.RECOGNIZE, read_lines)
+    tab = logged_in_page(browser, live_server, f"/documents/{document.id}/")
+    tuning = tab.locator("#tuning")
+    expect(tuning).to_contain_text("This document is read with the model for its kind. A model can be tuned to a "
+                                   "handwriting once lines are checked on two pages or more; this document has one page.")
+    expect(tuning.get_by_role("button")).to_be_hidden()

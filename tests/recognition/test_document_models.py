@@ -87,7 +87,7 @@ def test_its_people_start_a_tuning_from_the_document_page(client, collaborator, 
                                                           django_capture_on_commit_callbacks):
     verified_pages.collaborators.add(collaborator)
     client.force_login(collaborator)
-    assert status(client, verified_pages)["tuning"] == {"verified_pages": 5, "tuned": False, "run": None}
+    assert status(client, verified_pages)["tuning"] == {"pages": 5, "verified_pages": 5, "tuned": False, "run": None}
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post(reverse("document-fine-tune", args=[verified_pages.id]), follow=True)
 
