@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -149,6 +149,19 @@ class DocumentPagesApi(APIView):
     def get(self, request: Request, document_id: UUID) -> Response:
         document = selectors.document_get(user=request.user, document_id=document_id)
         return Response(PageSerializer(selectors.document_pages(document=document), many=True).data)
+
+
+class SearchApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="the text to find, ignoring case")],
+                   responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        """The lines of your documents whose current text holds ``q`` (the first 50; newest documents first)."""
+        matches = selectors.lines_matching(user=request.user, query=request.query_params.get("q", ""))
+        return Response([{
+            "document": str(match.page.document_id), "document_title": match.page.document.title,
+            "page": str(match.page.id), "page_number": match.page.number, "line": str(match.view.line.id),
+            "order": match.view.line.order, "text": match.view.text, "source": match.view.current.source,
+        } for match in matches])
 
 
 class PageLinesApi(APIView):

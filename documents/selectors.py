@@ -105,3 +105,33 @@ def document_checks(*, document: Document) -> list[PageCheck]:
         unsure = sum(view.unsure(document.low_confidence) for view in views)
         checks.append(PageCheck(page, len(views), checked, unsure, len(page.unread_places)))
     return checks
+
+
+@dataclass
+class LineMatch:
+    """A line whose current text holds what was searched for."""
+
+    page: Page
+    view: LineView
+
+
+SEARCH_LIMIT = 50
+
+
+def lines_matching(*, user: AbstractBaseUser, query: str, limit: int = SEARCH_LIMIT) -> list[LineMatch]:
+    """Up to ``limit`` lines of ``user``'s documents whose current text (a person's, else the
+    model's) holds ``query``, ignoring case; newest documents first, then in page and line order."""
+    query = query.strip()
+    if not query:
+        return []
+    candidates = (Line.objects.filter(page__document__in=document_list(user=user), versions__text__icontains=query)
+                  .distinct().select_related("page__document")
+                  .order_by("-page__document__created", "page__number", "order"))
+    matches = []
+    for line in _with_versions(candidates).iterator(chunk_size=200):
+        view = LineView(line=line, versions=list(line.versions.all()))
+        if query.casefold() in view.text.casefold():  # an older version may hold it, not the current one
+            matches.append(LineMatch(page=line.page, view=view))
+            if len(matches) == limit:
+                break
+    return matches

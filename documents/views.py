@@ -4,6 +4,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages
+from django.db.models import Q
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,7 +34,14 @@ def document_list(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("document-detail", document_id=document.id)
     documents = selectors.document_list(user=request.user).select_related("owner")
-    return render(request, "documents/document_list.html", {"form": form, "documents": documents})
+    query = request.GET.get("q", "").strip()
+    matches = selectors.lines_matching(user=request.user, query=query)
+    if query:  # the documents whose title or text holds it
+        documents = documents.filter(Q(title__icontains=query) | Q(pk__in={match.page.document_id for match in matches}))
+    return render(request, "documents/document_list.html", {
+        "form": form, "documents": documents, "query": query, "matches": matches,
+        "more": len(matches) == selectors.SEARCH_LIMIT,
+    })
 
 
 @login_required

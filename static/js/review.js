@@ -147,5 +147,6 @@ window.unsavedLineNumber = function () {
       nextUnsure();
     }
   });
-  focusItem(items[0]);
+  // A link to one line (a search result) opens the page at that line.
+  focusItem(items.find((item) => "#" + item.id === location.hash) || items[0]);
 })();
