@@ -143,6 +143,10 @@ def test_the_worker_tunes_it_and_the_document_says_how_it_ended(client, owner, v
     assert tuning["tuned"] and tuning["run"]["outcome"] == runs[0]["outcome"]
     assert DocumentModel.objects.get(document=verified_pages).model.version == runs[0]["model"]
     assert model_current().version == runs[0]["base_model"]  # the other documents are read as before
+    owner.is_staff = True
+    owner.save()
+    models_page = client.get(reverse("models")).content.decode()
+    assert models_page.count("the document “Notes”") == 2  # the run's lines, and what its model reads
 
 
 def test_a_document_whose_tuned_model_file_is_gone_is_read_with_its_kinds_model(verified_pages, tiny_model, tmp_path):
