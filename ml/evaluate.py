@@ -68,7 +68,7 @@ def evaluate_samples(bundle: ModelBundle, samples: list[LineSample], device: tor
     overall = _rates(error_counts(references, hypotheses))
     return EvaluationReport(overall["cer"], overall["wer"], len(samples), seconds, per_source,
                             confusions(references, hypotheses),
-                            [mark_figures(references, predictions, t) for t in unsure_thresholds])
+                            [mark_figures(references, recognizer.shown(predictions), t) for t in unsure_thresholds])
 
 
 def _rates(counts: dict[str, int]) -> dict[str, float]:

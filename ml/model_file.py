@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from ml.calibration import Calibration
 from ml.codec import Codec
 from ml.model import CRNN, CRNNConfig
 from ml.preprocess import PreprocessConfig
@@ -28,6 +29,7 @@ class ModelBundle:
     training: dict = field(default_factory=dict)
     name: str = "crnn"
     version: str = ""
+    calibration: Calibration | None = None  # what its confidences mean (ml.calibration); None: raw
 
 
 def save_model(path: str | Path, bundle: ModelBundle, extra: dict | None = None, half: bool = False) -> None:
@@ -45,6 +47,7 @@ def save_model(path: str | Path, bundle: ModelBundle, extra: dict | None = None,
         "preprocess": bundle.preprocess.to_dict(),
         "metrics": bundle.metrics,
         "training": bundle.training,
+        "calibration": bundle.calibration.to_list() if bundle.calibration else None,
         "state_dict": {k: _stored(v, half) for k, v in bundle.model.state_dict().items()},
         **(extra or {}),
     }
@@ -98,6 +101,7 @@ def load_model(path: str | Path) -> ModelBundle:
         training=payload.get("training", {}),
         name=payload.get("name", "crnn"),
         version=file_digest(path),
+        calibration=Calibration.from_list(payload["calibration"]) if payload.get("calibration") else None,
     )
 
 
@@ -114,7 +118,7 @@ def average_models(paths: list[str | Path]) -> ModelBundle:
         name: torch.stack([state[name] for state in states]).mean(0) if tensor.is_floating_point() else tensor
         for name, tensor in states[-1].items()
     })
-    first.metrics = {}  # measured on one of the files, not on the mean
+    first.metrics, first.calibration = {}, None  # measured on one of the files, not on the mean
     first.training = {**bundles[-1].training, "averaged": [bundle.version for bundle in bundles]}
     return first
 

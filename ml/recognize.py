@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         crops = [gray] if args.line else [extract_line(gray, line) for line in segment_page(gray).lines]
         if len(args.images) > 1:
             print(f"== {path}")
-        for prediction in recognizer.recognize(crops, beam_width=args.beam):
+        for prediction in recognizer.shown(recognizer.recognize(crops, beam_width=args.beam)):
             print(f"{prediction.confidence:5.2f}  {marked(prediction, args.flag)}")
 
 

@@ -57,6 +57,12 @@ class Recognizer:
              widths: tuple[float, ...] = (1.0,)) -> "Recognizer":
         return cls(load_model(path), device, widths)
 
+    def shown(self, predictions: list[LinePrediction]) -> list[LinePrediction]:
+        """The readings as people are shown them: confidences calibrated by the model file's map
+        (``ml.calibration``), if it carries one. Decisions inside the reading use the raw ones."""
+        calibration = self.bundle.calibration
+        return [calibration.prediction(p) for p in predictions] if calibration else predictions
+
     def recognize(self, images: list[np.ndarray], batch_size: int = 32, beam_width: int = 0) -> list[LinePrediction]:
         """Read line images (gray or BGR uint8), in the order given."""
         return self.recognize_inks(self.preprocess(images), batch_size, beam_width)

@@ -116,6 +116,7 @@ def build_bundle(args: argparse.Namespace, train: list[LineSample]) -> tuple[Mod
     shape = {name: getattr(args, name) for name in CONFIG_OPTIONS if getattr(args, name) is not None}
     if args.init:
         bundle = load_model(args.init)
+        bundle.calibration = None  # training changes what its confidences mean: fit anew (ml.calibration)
         if any(name in shape for name in ARCHITECTURE_OPTIONS):
             bundle.model = _grown(bundle.model, shape)
         else:

@@ -50,9 +50,16 @@ def mark_figures(references: Sequence[str], predictions: Sequence[LinePrediction
         else:
             figures.wrong_lines += 1
             figures.wrong_lines_marked += line_marked
-        wrong = {op.dest_pos for op in Levenshtein.editops(reference, prediction.text) if op.tag != "delete"}
-        figures.wrong_chars += len(wrong)
-        figures.wrong_chars_marked += sum(marked[position] for position in wrong)
+        wrong = [not right for right in characters_right(reference, prediction.text)]
+        figures.wrong_chars += sum(wrong)
+        figures.wrong_chars_marked += sum(m and w for m, w in zip(marked, wrong))
         figures.chars_read += len(marked)
         figures.chars_marked += sum(marked)
     return figures
+
+
+def characters_right(reference: str, text: str) -> list[bool]:
+    """For each character of ``text``, whether it is right against ``reference`` (not a character
+    read in place of another, nor one read where there was none)."""
+    wrong = {op.dest_pos for op in Levenshtein.editops(reference, text) if op.tag != "delete"}
+    return [position not in wrong for position in range(len(text))]

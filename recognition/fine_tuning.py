@@ -83,6 +83,8 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", docum
     train(args, on_epoch=on_epoch)
     bundle = load_model(out / "run" / "last.pt")  # the last epoch, not the one the held-out pages chose
     bundle.name = NAME
+    # What the base model's confidences meant, roughly; fitting anew needs more lines than a run holds out.
+    bundle.calibration = load_model(current.file_path).calibration
     save_model(out / "model.pt", bundle, half=True)
     held_out = load_lines(str(holdout), cache)
     judged = _judge(current.file_path, out / "model.pt", held_out)

@@ -81,7 +81,7 @@ def page_recognize(
         lines, predictions = _without(mirrored, lines), _without(mirrored, predictions)
     on_progress(0.9)
     return line_texts_add_model(
-        predictions={line.id: p for line, p in zip(lines, predictions)}, model_version=model.version
+        predictions={line.id: p for line, p in zip(lines, recognizer.shown(predictions))}, model_version=model.version
     )
 
 
@@ -98,7 +98,7 @@ def page_read_again(
     _, predictions = _read(recognizer, page.gray(), [_text_line(line) for line in lines])
     on_progress(0.9)
     return line_texts_add_model(
-        predictions={line.id: p for line, p in zip(lines, predictions)}, model_version=model.version
+        predictions={line.id: p for line, p in zip(lines, recognizer.shown(predictions))}, model_version=model.version
     )
 
 

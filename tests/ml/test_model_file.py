@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from ml.calibration import Calibration
 from ml.codec import Codec
 from ml.model import CRNN, CRNNConfig
 from ml.model_file import ModelBundle, ModelFileError, average_models, load_model, main, save_model
@@ -22,6 +23,7 @@ def test_save_load_round_trip_keeps_everything(tmp_path):
     assert loaded.model.config == bundle.model.config
     assert loaded.preprocess == bundle.preprocess
     assert len(loaded.version) == 12
+    assert loaded.calibration is None  # raw confidences, as every file before calibrations
     images = torch.rand(1, 1, 32, 64)
     bundle.model.eval()
     assert torch.equal(loaded.model(images), bundle.model(images))
@@ -91,3 +93,10 @@ def test_an_averaged_model_is_measured_on_the_validation_lines_given(tmp_path, t
     metrics = load_model(tmp_path / "mean.pt").metrics
     assert metrics["per_source"]["notes"]["lines"] == 2
     assert 0.0 <= metrics["val_cer"] == metrics["per_source"]["notes"]["cer"]
+
+
+def test_a_calibration_travels_with_the_model(tmp_path):
+    bundle = tiny_bundle()
+    bundle.calibration = Calibration(((0.0, 0.0), (0.9, 0.8), (1.0, 0.98)))
+    save_model(tmp_path / "m.pt", bundle, half=True)
+    assert load_model(tmp_path / "m.pt").calibration == bundle.calibration

@@ -10,9 +10,11 @@ from PIL import Image
 from documents.models import LineText, TextSource
 from documents.selectors import page_lines
 from documents.services import document_upload, line_add, line_text_save, page_turn
+from ml.calibration import Calibration
 from ml.codec import normalize_text
 from ml.drawn_line import writing_direction
 from ml.metrics import cer
+from ml.model_file import load_model, save_model
 from ml.recognizer import Recognizer
 from ml.segmentation import segment_page
 from recognition import pipeline, recognizers, services, tasks  # noqa: F401  (tasks: connects to worker_ready)
@@ -317,3 +319,23 @@ def test_a_line_drawn_along_the_margin_is_read_the_way_its_writing_runs(owner, d
     expected = normalize_text(sorted(scans.LINES_DIR.glob("*.gt.txt"))[4].read_text(encoding="utf-8").strip())
     read = next(view.text for view in page_lines(page=page) if view.line.id == line.id)
     assert cer([expected], [normalize_text(read)]) < 0.3, read
+
+
+def test_people_are_shown_the_confidences_the_model_files_calibration_gives(make_document, tmp_path):
+    bundle = load_model(save_tiny_model(tmp_path / "raw.pt"))
+    bundle.calibration = Calibration(((0.0, 0.0), (1.0, 0.5)))  # the same weights, half as sure
+    save_model(tmp_path / "halved.pt", bundle)
+    raw = services.model_register(path=str(tmp_path / "raw.pt"), make_current=False)
+    halved = services.model_register(path=str(tmp_path / "halved.pt"), make_current=False)
+    page = make_document(pages=1).pages.get()
+    pipeline.page_segment(page=page)
+
+    pipeline.page_recognize(page=page, model=raw)
+    pipeline.page_read_again(page=page, model=halved)
+
+    views = page_lines(page=page)
+    assert views and all(view.current.model_version == halved.version for view in views)
+    for view in views:
+        by_raw, by_halved = view.versions[-2:]
+        assert by_halved.text == by_raw.text
+        assert by_halved.confidences == pytest.approx([c / 2 for c in by_raw.confidences], abs=1e-4)  # stored to 4 places
