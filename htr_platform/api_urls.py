@@ -10,6 +10,7 @@ from recognition.views import (
     FineTuningDetailApi,
     FineTuningListApi,
     JobDetailApi,
+    ModelDetailApi,
     ModelListApi,
     ModelUseApi,
 )
@@ -59,6 +60,7 @@ urlpatterns = [
     path("lines/<uuid:line_id>/box/", api.LineBoxApi.as_view(), name="api-line-box"),
     path("jobs/<uuid:job_id>/", JobDetailApi.as_view(), name="api-job-detail"),
     path("models/", ModelListApi.as_view(), name="api-models"),
+    path("models/<int:model_id>/", ModelDetailApi.as_view(), name="api-model-detail"),
     path("models/<int:model_id>/use/", ModelUseApi.as_view(), name="api-model-use"),
     path("fine-tunings/", FineTuningListApi.as_view(), name="api-fine-tunings"),
     path("fine-tunings/<uuid:run_id>/", FineTuningDetailApi.as_view(), name="api-fine-tuning-detail"),

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from ml.codec import normalize_text
 from ml.drawn_line import box_line, fit_drawn_line, writing_direction

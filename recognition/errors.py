@@ -6,6 +6,10 @@ class ModelFileMissing(PermanentJobError):
     pass
 
 
+class ModelInUse(Exception):
+    """A model that cannot be deleted; the message says why."""
+
+
 class FineTuningRefused(Exception):
     """A fine-tuning cannot start or go on; the message says why."""
 

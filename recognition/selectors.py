@@ -141,6 +141,14 @@ def kinds_read(models: list[RecognitionModel]) -> dict[int, list[str]]:
     return read
 
 
+def models_deletable(models: list[RecognitionModel]) -> set[int]:
+    """The ids of ``models`` that read nothing now and read no page: those staff may delete."""
+    in_use = {*KindModel.objects.values_list("model_id", flat=True),
+              *DocumentModel.objects.values_list("model_id", flat=True),
+              *Job.objects.filter(model__in=models).values_list("model_id", flat=True).distinct()}
+    return {model.id for model in models if not model.is_current and model.id not in in_use}
+
+
 def fine_tuning_outcome(run: FineTuning) -> str:
     """How a finished run ended, in a sentence; empty while it is not done."""
     if run.state != JobState.DONE:
@@ -160,9 +168,11 @@ def fine_tuning_outcome(run: FineTuning) -> str:
                    f"where {settings.FINE_TUNING_MIN_SURE_PERCENT} % are needed, so it was {aside}")
     else:
         verdict = f"it did not read them better, so it was {aside}"
+    new = run.model.version if run.model else "the new model (deleted since)"
+    base = run.base_model.version if run.base_model else "the model it started from (deleted since)"
     return (f"Trained on {run.train_lines} verified lines. On {run.holdout_lines} held-out lines "
-            f"{run.model.version} has {100 * run.cer_after:.1f} % CER against {100 * run.cer_before:.1f} % "
-            f"for {run.base_model.version}: {verdict}.")
+            f"{new} has {100 * run.cer_after:.1f} % CER against {100 * run.cer_before:.1f} % "
+            f"for {base}: {verdict}.")
 
 
 def training_curve(model: RecognitionModel) -> Path | None:

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from documents.serializers import kind_field
 from recognition.models import FineTuning, RecognitionModel
-from recognition.selectors import fine_tuning_outcome, kinds_read, model_figures
+from recognition.selectors import fine_tuning_outcome, model_figures
 
 
 class RecognitionModelSerializer(serializers.ModelSerializer):

@@ -19,7 +19,7 @@ from django.db.models import Exists, F, OuterRef, ProtectedError, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from documents.models import HUMAN_SOURCES, Document, Line, Page
+from documents.models import Document, Line, Page
 from documents.services import DocumentNotDeleted, LineEditRefused, PageNotTurned
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
@@ -27,6 +27,7 @@ from recognition.models import DocumentModel, FineTuning, Job, JobStage, JobStat
 from recognition.errors import (
     FineTuningRefused,
     ModelFileMissing,
+    ModelInUse,
     NotEnoughVerified,
     PermanentJobError,
     ReadAgainRefused,
@@ -306,6 +307,27 @@ def document_model_set(*, document: Document, model: RecognitionModel) -> None:
 FINE_TUNING_ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 
 
+def model_delete(*, model: RecognitionModel) -> None:
+    """Delete a model that reads nothing and read nothing (kept aside by a fine-tuning, say), with
+    the folder a worker's run made for it; the runs that made or started from it keep their figures."""
+    if model.is_current or KindModel.objects.filter(model=model).exists() or \
+            DocumentModel.objects.filter(model=model).exists():
+        raise ModelInUse("This model reads new pages: give them another model first.")
+    if Job.objects.filter(model=model).exists():
+        raise ModelInUse("Pages were read with this model: it stays, so that their readings name it.")
+    with transaction.atomic():
+        FineTuning.objects.filter(base_model=model).update(base_model=None)
+        FineTuning.objects.filter(model=model).update(model=None)
+        model.delete()
+    transaction.on_commit(lambda: _run_folder_delete(model))
+
+
+def _run_folder_delete(model: RecognitionModel) -> None:
+    folder = Path(model.file_path).parent
+    if folder.resolve().parent == Path(settings.FINE_TUNING_DIR).resolve():  # a worker's run, not a CLI's OUT
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def document_models_forget(*, document: Document) -> None:
     """``document`` is being deleted: once that is committed, delete the models tuned to it (their
     weights learned its text) with their folders, but for one staff put to use elsewhere. Refused
@@ -324,9 +346,7 @@ def _models_delete(model_ids: list[int]) -> None:
         except ProtectedError:  # staff gave it a kind of document, or other documents' jobs name it
             logger.info("kept model %s, tuned to a deleted document: it is in use", model.version)
             continue
-        folder = Path(model.file_path).parent
-        if folder.resolve().parent == Path(settings.FINE_TUNING_DIR).resolve():  # a worker's run, not a CLI's OUT
-            shutil.rmtree(folder, ignore_errors=True)
+        _run_folder_delete(model)
 
 
 def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_EPOCHS,

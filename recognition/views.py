@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from documents.selectors import document_get, document_list
 from recognition import services
-from recognition.errors import FineTuningRefused, ModelFileMissing, NotEnoughVerified, ReadAgainRefused
+from recognition.errors import FineTuningRefused, ModelFileMissing, ModelInUse, NotEnoughVerified, ReadAgainRefused
 from recognition.forms import KIND_CHOICES, FineTuningForm, ModelUseForm
 from recognition.models import FineTuning, Job, RecognitionModel
 from recognition.selectors import (
@@ -30,6 +30,7 @@ from recognition.selectors import (
     job_json,
     kinds_read,
     model_figures,
+    models_deletable,
     training_curve,
 )
 from recognition.serializers import (
@@ -150,10 +151,12 @@ def models_page(request: HttpRequest) -> HttpResponse:
     read = kinds_read(models)
     # A model fine-tuned on one kind is offered for that kind first.
     tuned_for = dict(FineTuning.objects.filter(model__isnull=False).values_list("model_id", "kind"))
+    deletable = models_deletable(models)
     return render(request, "recognition/models.html", {
         "form": form, "runs": [(run, fine_tuning_outcome(run)) for run in runs],
         "models": [(model, model_figures(model), read.get(model.id, []), training_curve(model) is not None,
-                    ModelUseForm(auto_id=False, initial={"kind": tuned_for.get(model.id, "")})) for model in models],
+                    ModelUseForm(auto_id=False, initial={"kind": tuned_for.get(model.id, "")}),
+                    model.id in deletable) for model in models],
         "active": any(run.state in services.FINE_TUNING_ACTIVE for run in runs),
     })
 
@@ -187,6 +190,19 @@ def model_use(request: HttpRequest, model_id: int) -> HttpResponse:
     return redirect("models")
 
 
+@staff_required
+@require_POST
+def model_delete(request: HttpRequest, model_id: int) -> HttpResponse:
+    model = get_object_or_404(RecognitionModel, pk=model_id)
+    try:
+        services.model_delete(model=model)
+    except ModelInUse as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{model} was deleted, with its file.")
+    return redirect("models")
+
+
 class ModelListApi(APIView):
     permission_classes = [IsAdminUser]
 
@@ -213,6 +229,20 @@ class ModelUseApi(APIView):
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         read = kinds_read(list(RecognitionModel.objects.all()))
         return Response(RecognitionModelSerializer(model, context={"read": read}).data)
+
+
+class ModelDetailApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, model_id: int) -> Response:
+        """Delete a model that reads nothing and read no page, e.g. one a fine-tuning kept aside (staff
+        only; 409 otherwise)."""
+        try:
+            services.model_delete(model=get_object_or_404(RecognitionModel, pk=model_id))
+        except ModelInUse as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FineTuningListApi(APIView):

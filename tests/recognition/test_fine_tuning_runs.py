@@ -217,3 +217,37 @@ def test_a_model_tuned_on_one_kind_is_offered_for_that_kind(client, staff, tiny_
     page = client.get(reverse("models")).content.decode()
     assert page.count('<option value="prescription" selected>Prescription</option>') == 1
     assert page.count('<option value="" selected>Every kind</option>') == 1
+
+
+def test_staff_delete_a_model_kept_aside_but_not_one_that_reads_or_read_pages(client, staff, owner, tiny_model, settings,
+                                                                             django_capture_on_commit_callbacks):
+    shipped = model_current()
+    run = FineTuning.objects.create(requested_by=staff, epochs=1, state=JobState.DONE)
+    folder = settings.FINE_TUNING_DIR / str(run.id)
+    aside = model_register(path=save_tiny_model(folder / "model.pt"), make_current=False)
+    FineTuning.objects.filter(pk=run.pk).update(model=aside, base_model=shipped, train_lines=16, holdout_lines=4,
+                                                cer_before=0.2, cer_after=0.3, promoted=False)
+    client.force_login(owner)
+    assert client.post(reverse("model-delete", args=[aside.id])).status_code == 403
+    client.force_login(staff)
+    page = client.get(reverse("models")).content.decode()
+    assert page.count('class="small danger"') == 1 and f'action="{reverse("model-delete", args=[aside.id])}"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(reverse("model-delete", args=[aside.id]), follow=True).content.decode()
+
+    assert "was deleted, with its file" in page and not folder.exists()
+    assert not RecognitionModel.objects.filter(pk=aside.pk).exists()
+    assert "the new model (deleted since) has 30.0 % CER" in page  # the run keeps its figures
+    refused = client.delete(reverse("api-model-detail", args=[shipped.id]))
+    assert refused.status_code == 409 and "reads new pages" in refused.json()["detail"]
+    assert Path(shipped.file_path).is_file()
+
+
+def test_a_model_that_read_pages_stays(client, staff, document_with_lines, tiny_model, tmp_path):
+    model_current()
+    older = model_register(path=save_tiny_model(tmp_path / "older.pt"), make_current=False)
+    document_with_lines.jobs.update(model=older)  # it read the document's page
+    client.force_login(staff)
+    refused = client.delete(reverse("api-model-detail", args=[older.id]))
+    assert refused.status_code == 409 and "Pages were read with this model" in refused.json()["detail"]
