@@ -5,6 +5,7 @@ document, page or line is a 404, never a 403 that confirms it exists.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -13,6 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from documents.models import Document, Line, LineText, Page, current_version
+from documents.text_search import search_pattern
 
 
 @dataclass
@@ -120,17 +122,19 @@ SEARCH_LIMIT = 50
 
 def lines_matching(*, user: AbstractBaseUser, query: str, limit: int = SEARCH_LIMIT) -> list[LineMatch]:
     """Up to ``limit`` lines of ``user``'s documents whose current text (a person's, else the
-    model's) holds ``query``, ignoring case; newest documents first, then in page and line order."""
+    model's) holds ``query``, ignoring case and accents; newest documents first, then in page and
+    line order."""
     query = query.strip()
     if not query:
         return []
-    candidates = (Line.objects.filter(page__document__in=document_list(user=user), versions__text__icontains=query)
+    pattern = search_pattern(query)
+    candidates = (Line.objects.filter(page__document__in=document_list(user=user), versions__text__regex=pattern)
                   .distinct().select_related("page__document")
                   .order_by("-page__document__created", "page__number", "order"))
     matches = []
     for line in _with_versions(candidates).iterator(chunk_size=200):
         view = LineView(line=line, versions=list(line.versions.all()))
-        if query.casefold() in view.text.casefold():  # an older version may hold it, not the current one
+        if re.search(pattern, view.text):  # an older version may hold it, not the current one
             matches.append(LineMatch(page=line.page, view=view))
             if len(matches) == limit:
                 break

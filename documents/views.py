@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from documents import selectors, services
 from documents.exports import export_response
 from documents.forms import ImportForm, ShareForm, UploadForm, uploaded
+from documents.text_search import search_pattern
 from documents.uploads import UploadError
 
 
@@ -37,7 +38,8 @@ def document_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     matches = selectors.lines_matching(user=request.user, query=query)
     if query:  # the documents whose title or text holds it
-        documents = documents.filter(Q(title__icontains=query) | Q(pk__in={match.page.document_id for match in matches}))
+        documents = documents.filter(Q(title__regex=search_pattern(query))
+                                     | Q(pk__in={match.page.document_id for match in matches}))
     return render(request, "documents/document_list.html", {
         "form": form, "documents": documents, "query": query, "matches": matches,
         "more": len(matches) == selectors.SEARCH_LIMIT,

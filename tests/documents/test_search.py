@@ -32,6 +32,19 @@ def test_the_documents_page_finds_lines_by_their_current_text(client, owner, doc
     assert "No line holds it; the titles below do." in page and "Pharmacology" in page
 
 
+def test_search_ignores_accents_as_people_type_without_them(client, owner, document_with_lines):
+    line = Line.objects.get(page__document=document_with_lines, order=2)
+    line_text_save(line=line, author=owner, text="Cours à l'École: 2 comprimés (½ dose)", revision=line.revision)
+    client.force_login(owner)
+
+    for query in ("ecole", "ÉCOLE", "comprimes", "(½ dose)", "a l'e"):
+        found = client.get(reverse("api-search"), {"q": query}).json()
+        assert [hit["text"] for hit in found] == ["Cours à l'École: 2 comprimés (½ dose)"], query
+    page = client.get(reverse("document-list"), {"q": "comprimes"}).content.decode()
+    assert "2 <mark>comprimés</mark> (½ dose)" in page
+    assert client.get(reverse("api-search"), {"q": "ecoles"}).json() == []
+
+
 def test_search_never_shows_someone_elses_document(client, stranger, collaborator, document_with_lines):
     client.force_login(stranger)
     assert client.get(reverse("api-search"), {"q": "line"}).json() == []
