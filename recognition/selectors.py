@@ -76,6 +76,8 @@ def model_in_use(document: Document) -> RecognitionModel | None:
     """The model ``document``'s lines are read with, as registered (None before the first reading):
     the one tuned to it, else the one for its kind, else the current one."""
     tuned = DocumentModel.objects.filter(document=document).select_related("model").first()
+    if tuned and not Path(tuned.model.file_path).is_file():
+        tuned = None  # the workers read with the kind's model then (services.model_for_document)
     chosen = tuned or KindModel.objects.filter(kind=document.kind).select_related("model").first()
     return chosen.model if chosen else RecognitionModel.objects.filter(is_current=True).first()
 
