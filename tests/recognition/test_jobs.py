@@ -6,6 +6,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from documents.services import document_delete
 from recognition import pipeline, services, tasks
 from recognition.errors import PermanentJobError
 from recognition.models import Job, JobStage, JobState
@@ -140,3 +141,17 @@ def test_a_lost_message_is_sent_again_once_per_stale_period(make_document, setti
 def test_error_messages_are_for_people():
     assert services.error_message(PermanentJobError("The model file is missing.")) == "The model file is missing."
     assert services.error_message(ValueError("bad")) == "Unexpected error (ValueError): bad"
+
+
+def test_the_messages_of_a_document_deleted_while_it_was_processed_do_nothing(make_document, owner, monkeypatch):
+    document = make_document(pages=1)
+    segment, recognize = job_of(document, JobStage.SEGMENT), job_of(document, JobStage.RECOGNIZE)
+    running = services.job_claim(job_id=segment.id)
+    monkeypatch.setattr(pipeline, "job_segment", lambda job: pytest.fail("ran a job of a deleted document"))
+    document_delete(document=document, by=owner)
+
+    tasks.recognize_page.apply(args=[str(recognize.id)], throw=True)  # queued: its message comes after
+    tasks.segment_page.apply(args=[str(segment.id)], throw=True)  # delivered again
+    services.job_finish(job=running)  # a step that was running when it went ends on no row
+    services.job_fail(job_id=running.id, error="the page went")
+    assert not Job.objects.exists()
