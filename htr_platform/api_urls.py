@@ -1,8 +1,8 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from documents import api
+from htr_platform.accounts import TokenApi
 from recognition.views import (
     DocumentFineTuningsApi,
     DocumentJobsApi,
@@ -16,7 +16,7 @@ from recognition.views import (
 )
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("documents/", api.DocumentListApi.as_view(), name="api-documents"),
     path("documents/import/", api.DocumentImportApi.as_view(), name="api-document-import"),
     path("documents/<uuid:document_id>/", api.DocumentDetailApi.as_view(), name="api-document-detail"),

@@ -4,6 +4,7 @@ The defaults run on one machine with no services: SQLite in ``var/`` and
 kombu's filesystem broker in ``var/broker``. Set DATABASE_URL and
 CELERY_BROKER_URL (or REDIS_URL) to run on PostgreSQL and Redis.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -32,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "documents",
     "recognition",
 ]
@@ -45,7 +47,20 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Sign-in (web page and API token): after LOGIN_FAILURE_LIMIT wrong passwords for one username
+# from one address, both are refused for LOGIN_LOCKOUT_MINUTES, with a page that says so
+# (django-axes, which records the attempts in the database). A right password resets the count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "htr_platform.accounts.locked_out"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "htr_platform.urls"
 WSGI_APPLICATION = "htr_platform.wsgi.application"

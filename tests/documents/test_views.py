@@ -24,6 +24,29 @@ def test_a_wrong_password_says_so(client, owner):
     assert "That username and password do not match" in response.content.decode()
 
 
+def test_too_many_wrong_passwords_pause_signing_in_for_that_username(client, owner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert "do not match" in client.post(reverse("login"), {"username": "owner", "password": "wrong"}).content.decode()
+    paused = client.post(reverse("login"), {"username": "owner", "password": "wrong"})
+    assert paused.status_code == 429
+    assert f"signing in is paused for {settings.LOGIN_LOCKOUT_MINUTES} minutes" in paused.content.decode()
+
+    right = client.post(reverse("login"), {"username": "owner", "password": "owner-password-1"})
+    assert right.status_code == 429 and "_auth_user_id" not in client.session  # the right password waits too
+    token = client.post(reverse("api-token"), {"username": "owner", "password": "owner-password-1"})
+    assert token.status_code == 429 and "paused" in token.json()["detail"]
+    other = client.post(reverse("login"), {"username": "someone-else", "password": "wrong"})
+    assert other.status_code == 200  # another username from the same address is not paused
+
+
+def test_a_right_password_resets_the_count_of_wrong_ones(client, owner, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post(reverse("login"), {"username": "owner", "password": "wrong"})
+    assert client.post(reverse("login"), {"username": "owner", "password": "owner-password-1"}).status_code == 302
+    client.logout()
+    assert client.post(reverse("login"), {"username": "owner", "password": "wrong"}).status_code == 200
+
+
 def test_upload_form_creates_a_document_and_opens_it(client, owner):
     client.force_login(owner)
     tiff = scans.tiff_bytes([scans.handwritten_page(first=n) for n in range(2)])
