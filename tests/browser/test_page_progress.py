@@ -131,7 +131,7 @@ def test_lines_an_earlier_model_read_are_offered_to_be_read_again(live_server, b
 
 
 def test_a_document_with_checked_pages_can_be_tuned_to_its_handwriting(live_server, browser, make_document,
-                                                                       monkeypatch, owner):
+                                                                       monkeypatch, owner, tmp_path):
     monkeypatch.setattr(services, "_send", lambda messages: None)
     monkeypatch.setattr(services, "_fine_tuning_send", lambda run: None)  # this test is the worker
     document = make_document(pages=2)
@@ -160,7 +160,8 @@ def test_a_document_with_checked_pages_can_be_tuned_to_its_handwriting(live_serv
     expect(tuning.get_by_role("button")).to_be_hidden()
 
     base = RecognitionModel.objects.create(name="shipped", version="base-1", file_path="base.pt", is_current=True)
-    tuned = RecognitionModel.objects.create(name="tuned", version="tuned-1", file_path="tuned.pt")
+    (tmp_path / "tuned.pt").write_bytes(b"")  # the page names a tuned model only while its file is there
+    tuned = RecognitionModel.objects.create(name="tuned", version="tuned-1", file_path=str(tmp_path / "tuned.pt"))
     DocumentModel.objects.create(document=document, model=tuned)
     FineTuning.objects.filter(pk=run.pk).update(
         state="done", progress=1.0, model=tuned, base_model=base, train_lines=1, holdout_lines=1, cer_before=0.2,
