@@ -1,5 +1,6 @@
 """Fine-tune the recognizer that reads a kind of document (or the current model, or one document's
-model) on the lines people verified, and use the new model only if it reads verified pages it was not trained on better.
+model) on the lines people verified, and use the new model only if it reads verified pages it was
+not trained on better.
 
 Every HOLDOUT_EVERY-th page with verified lines is held out of training to judge by; the rest
 trains; the model kept is the last epoch's, so that the pages that judge it did not also choose

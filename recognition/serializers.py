@@ -37,8 +37,8 @@ class FineTuningSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FineTuning
-        fields = ["id", "requested_by", "kind", "document", "epochs", "state", "progress", "error", "base_model", "model",
-                  "train_lines", "holdout_lines", "cer_before", "cer_after", "sure", "promoted", "outcome",
+        fields = ["id", "requested_by", "kind", "document", "epochs", "state", "progress", "error", "base_model",
+                  "model", "train_lines", "holdout_lines", "cer_before", "cer_after", "sure", "promoted", "outcome",
                   "created", "started", "finished"]
 
     def get_outcome(self, run: FineTuning) -> str:
