@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from documents.models import Document, Line, LineText, Page, current_version
+from documents.models import Document, DocumentKind, Line, LineText, Page, current_version
 from documents.text_search import search_pattern
 
 
@@ -139,3 +141,11 @@ def lines_matching(*, user: AbstractBaseUser, query: str, limit: int = SEARCH_LI
             if len(matches) == limit:
                 break
     return matches
+
+
+def document_expiry(*, document: Document) -> datetime | None:
+    """When the document will be deleted for its retention (PRESCRIPTION_RETENTION_DAYS); None: kept."""
+    days = settings.PRESCRIPTION_RETENTION_DAYS
+    if document.kind != DocumentKind.PRESCRIPTION or not days:
+        return None
+    return document.created + timedelta(days=days)

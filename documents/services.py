@@ -4,16 +4,19 @@ from __future__ import annotations
 import logging
 import shutil
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from documents.layouts import (
     REMOVED_NOTE,
@@ -26,7 +29,7 @@ from documents.layouts import (
     places_left,
     places_left_out,
 )
-from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, TextSource, current_version
+from documents.models import HUMAN_SOURCES, Document, DocumentKind, Line, LineText, Page, TextSource, current_version
 from documents.signals import (
     document_deleting,
     document_imported,
@@ -205,6 +208,29 @@ def document_delete(*, document: Document, by: AbstractBaseUser) -> None:
         document_deleting.send(sender=Document, document=document)
         document.delete()
     transaction.on_commit(lambda: _stored_files_delete(folder, images))
+
+
+def documents_delete_expired(*, now: datetime | None = None) -> int:
+    """Delete the prescriptions kept longer than PRESCRIPTION_RETENTION_DAYS (0: kept until someone
+    deletes them), as their owners would; one a model is being tuned to waits for the next round."""
+    cutoff = retention_cutoff(now or timezone.now())
+    if cutoff is None:
+        return 0
+    deleted = 0
+    for document in Document.objects.filter(kind=DocumentKind.PRESCRIPTION, created__lt=cutoff).select_related("owner"):
+        try:
+            document_delete(document=document, by=document.owner)
+        except DocumentNotDeleted as error:
+            log.info("prescription %s is past its retention but was not deleted: %s", document.pk, error)
+            continue
+        deleted += 1
+    return deleted
+
+
+def retention_cutoff(now: datetime) -> datetime | None:
+    """Prescriptions uploaded before this are past their retention; None when they are kept."""
+    days = settings.PRESCRIPTION_RETENTION_DAYS
+    return now - timedelta(days=days) if days else None
 
 
 def _stored_files_delete(folder: str, names: list[str]) -> None:

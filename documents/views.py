@@ -80,6 +80,7 @@ def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
         "collaborators": document.collaborators.order_by("username"),
         "is_owner": request.user.pk == document.owner_id,
         "share_form": ShareForm(),
+        "deleted_on": selectors.document_expiry(document=document),
     })
 
 

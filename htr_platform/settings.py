@@ -121,6 +121,9 @@ UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 200, minimum=1)
 # Pillow's decompression-bomb guard: images above this many pixels are refused.
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 60_000_000, minimum=1)
 PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 200, minimum=50)
+# Prescriptions hold patient data: with a number of days here, each is deleted (pages, text, the
+# models tuned to it) that long after its upload. 0 keeps them until someone deletes them.
+PRESCRIPTION_RETENTION_DAYS = env_int("PRESCRIPTION_RETENTION_DAYS", 0, minimum=0)
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_PAGES
 
 # Recognition: the model file to register when none is; empty means ml's shipped model.
@@ -172,6 +175,7 @@ CELERY_TASK_ROUTES = {
     "recognition.tasks.segment_page": {"queue": "cpu"},
     "recognition.tasks.find_places": {"queue": "cpu"},
     "recognition.tasks.recover_stale_jobs": {"queue": "cpu"},
+    "recognition.tasks.delete_expired_documents": {"queue": "cpu"},
     "recognition.tasks.recognize_page": {"queue": "gpu"},
     "recognition.tasks.read_page_again": {"queue": "gpu"},
     "recognition.tasks.fine_tune_model": {"queue": "train"},
@@ -181,6 +185,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "recover-stale-jobs": {"task": "recognition.tasks.recover_stale_jobs", "schedule": 60.0},
+    "delete-expired-documents": {"task": "recognition.tasks.delete_expired_documents", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -9,6 +9,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from documents.services import documents_delete_expired
 from recognition import fine_tuning, pipeline, services
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,11 @@ def fine_tune_model(run_id: str) -> None:
 def recover_stale_jobs() -> None:
     services.jobs_recover_stale()
     services.fine_tunings_recover_stale()
+
+
+@shared_task
+def delete_expired_documents() -> None:
+    documents_delete_expired()
 
 
 @worker_ready.connect
