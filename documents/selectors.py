@@ -120,13 +120,14 @@ class LineMatch:
 
 
 SEARCH_LIMIT = 50
+SEARCH_MAX_CHARS = 200  # longer queries are cut: a line is rarely longer
 
 
 def lines_matching(*, user: AbstractBaseUser, query: str, limit: int = SEARCH_LIMIT) -> list[LineMatch]:
     """Up to ``limit`` lines of ``user``'s documents whose current text (a person's, else the
     model's) holds ``query``, ignoring case and accents; newest documents first, then in page and
     line order."""
-    query = query.strip()
+    query = query.strip()[:SEARCH_MAX_CHARS]
     if not query:
         return []
     pattern = search_pattern(query)

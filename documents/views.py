@@ -35,7 +35,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("document-detail", document_id=document.id)
     documents = selectors.document_list(user=request.user).select_related("owner")
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:selectors.SEARCH_MAX_CHARS]
     matches = selectors.lines_matching(user=request.user, query=query)
     if query:  # the documents whose title or text holds it
         documents = documents.filter(Q(title__regex=search_pattern(query))

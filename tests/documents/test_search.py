@@ -55,3 +55,12 @@ def test_search_never_shows_someone_elses_document(client, stranger, collaborato
     assert [(hit["document_title"], hit["page_number"], hit["order"], hit["text"], hit["source"]) for hit in found] == [
         ("Notes", 1, 0, "line 0", "model")]
     assert client.get(reverse("api-search"), {"q": "  "}).json() == []
+
+
+def test_queries_with_the_characters_of_regular_expressions_or_far_too_long_are_plain_text(client, owner,
+                                                                                            document_with_lines):
+    client.force_login(owner)
+    for query in ("line [0", "(", "\\", ".*", "x" * 5000):
+        response = client.get(reverse("api-search"), {"q": query})
+        assert response.status_code == 200 and response.json() == [], query
+    assert client.get(reverse("document-list"), {"q": "a" * 5000}).status_code == 200
