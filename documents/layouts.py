@@ -60,6 +60,18 @@ def place_runs_along_margin(polygon: Sequence[Point]) -> bool:
     return y1 - y0 >= ALONG_MARGIN * (x1 - x0)
 
 
+# A place this close to the scan's border (a share of its longer side) touches it.
+AT_EDGE = 0.005
+
+
+def place_at_scan_edge(polygon: Sequence[Point], width: int, height: int) -> bool:
+    """Whether a place of unread ink touches the border of the scan: most such places are the
+    paper's edge or its shadow (on the shared val pages, 5 of 44 lay on a transcribed line)."""
+    x0, y0, x1, y1 = bounding_box(polygon)
+    margin = max(2.0, AT_EDGE * max(width, height))
+    return x0 <= margin or y0 <= margin or x1 >= width - margin or y1 >= height - margin
+
+
 # A line a person draws must be at least this many pixels wide and high.
 MIN_DRAWN_SIZE = 8
 

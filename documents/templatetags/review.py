@@ -6,7 +6,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from documents.layouts import place_runs_along_margin
+from documents.layouts import place_at_scan_edge, place_runs_along_margin
+from documents.models import Page
 from documents.selectors import LineView
 from ml.drawn_line import writing_direction
 
@@ -47,3 +48,8 @@ def direction(view: LineView) -> str:
 def along_margin(place: dict) -> bool:
     """Whether a place of unread ink is shaped like writing running up or down the page."""
     return place_runs_along_margin(place["polygon"])
+
+
+@register.filter
+def at_edge(place: dict, page: Page) -> bool:
+    return place_at_scan_edge(place["polygon"], page.width, page.height)

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from documents.exports import export_json
 from documents.models import Page
 from documents.selectors import document_checks
-from documents.layouts import LEFT_OUT_NOTE, REMOVED_NOTE
+from documents.layouts import LEFT_OUT_NOTE, REMOVED_NOTE, place_at_scan_edge
 from ml.drawn_line import writing_direction
 from documents.services import (
     LineEditRefused,
@@ -366,3 +366,13 @@ def test_the_ink_of_a_line_down_the_margin_removed_stays_one_place_not_a_place_a
     page.refresh_from_db()
     removed = [bounding_box(place["polygon"]) for place in page.unread_ink if place.get("note") == REMOVED_NOTE]
     assert len(removed) == 1 and removed[0][3] - removed[0][1] > 0.9 * (note[3] - note[1])
+
+
+def test_a_place_at_the_edge_of_the_scan_says_so(page, owner, client):
+    edge = [(0, 300), (12, 300), (12, page.height), (0, page.height)]  # a dark strip down the paper's edge
+    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": [list(p) for p in edge]}]
+    page.save()
+    assert place_at_scan_edge(edge, page.width, page.height) and not place_at_scan_edge(STAMP, page.width, page.height)
+    client.force_login(owner)
+    body = client.get(reverse("page-review", args=[page.id])).content.decode()
+    assert body.count("at the edge of the scan") == 1
