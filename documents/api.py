@@ -27,6 +27,7 @@ from documents.serializers import (
     LineSavedSerializer,
     LineSerializer,
     LineTextSaveSerializer,
+    PagesAddSerializer,
     PageSerializer,
     PlaceReadSerializer,
     StaleRevisionSerializer,
@@ -145,10 +146,26 @@ def _sharing_status(error: Exception) -> int:
 
 
 class DocumentPagesApi(APIView):
+    parser_classes = [MultiPartParser]
+
     @extend_schema(responses=PageSerializer(many=True))
     def get(self, request: Request, document_id: UUID) -> Response:
         document = selectors.document_get(user=request.user, document_id=document_id)
         return Response(PageSerializer(selectors.document_pages(document=document), many=True).data)
+
+    @extend_schema(request=PagesAddSerializer, responses={201: PageSerializer(many=True)})
+    def post(self, request: Request, document_id: UUID) -> Response:
+        """Add scans after the document's last page (its owner only: 403 for others it is shared with);
+        they are read with the model that reads the document."""
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        data = _validated(PagesAddSerializer, request)
+        try:
+            pages = services.document_pages_add(document=document, by=request.user, files=uploaded(data["files"]))
+        except services.NotOwner as error:
+            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        except UploadError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(PageSerializer(pages, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class SearchApi(APIView):

@@ -26,6 +26,10 @@ class UploadForm(forms.Form):
     )
 
 
+class AddPagesForm(forms.Form):
+    files = MultipleFileField(label="Add pages", help_text="Scans or photos, added after the last page in the order chosen.")
+
+
 class ShareForm(forms.Form):
     username = forms.CharField(max_length=150, label="Share with", help_text="Their username on this platform.")
 

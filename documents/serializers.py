@@ -35,6 +35,10 @@ class DocumentUploadSerializer(serializers.Serializer):
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 
 
+class PagesAddSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+
+
 class DocumentImportSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     kind = kind_field()

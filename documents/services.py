@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from documents.layouts import (
@@ -36,9 +36,10 @@ from documents.signals import (
     document_uploaded,
     page_lines_edited,
     page_turned,
+    pages_added,
 )
 from documents.imports import match_layouts
-from documents.uploads import PageImage, UploadedFile, read_pages, turn_image
+from documents.uploads import PageImage, UploadError, UploadedFile, read_pages, turn_image
 from ml.drawn_line import box_line, fit_drawn_line, fit_free_line
 from ml.formats.writing import bounding_box
 from ml.layout import LinePrediction, PageLayout, Point
@@ -87,6 +88,27 @@ def document_upload(
         # Recognition listens and queues its jobs once this transaction commits.
         document_uploaded.send(sender=Document, document=document)
     return document
+
+
+def document_pages_add(*, document: Document, by: AbstractBaseUser, files: list[UploadedFile]) -> list[Page]:
+    """The owner adds scans at the end of a document (the next week's notes); they are read with the
+    model that reads the document, tuned to its hand if one is. Raises NotOwner, UploadError; as on
+    upload, nothing is written unless every file is read."""
+    _check_owner(document, by, "add pages to it")
+    images = read_pages(files)
+    with _stored_files_removed_on_error() as stored, transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        last = locked.pages.aggregate(last=Max("number"))["last"] or 0
+        if last + len(images) > settings.UPLOAD_MAX_PAGES:
+            raise UploadError(f"A document can have at most {settings.UPLOAD_MAX_PAGES} pages; this one has {last}, "
+                              f"and the files hold {len(images)}.")
+        pages = []
+        for number, image in enumerate(images, start=last + 1):
+            pages.append(_page_create(document=locked, number=number, image=image))
+            stored.append(pages[-1].image.name)
+        # Recognition listens and queues the new pages' jobs once this transaction commits.
+        pages_added.send(sender=Document, document=locked, pages=pages)
+    return pages
 
 
 def _page_create(*, document: Document, number: int, image: PageImage) -> Page:

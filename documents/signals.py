@@ -4,6 +4,9 @@ from django.dispatch import Signal
 # A signal keeps documents/ from importing recognition/ (see DESIGN.md).
 document_uploaded = Signal()
 
+# Sent inside the transaction that added ``pages`` at the end of ``document``; recognition queues them.
+pages_added = Signal()
+
 # Sent inside the import transaction with ``document``, whose pages have their lines and text:
 # recognition queues the search for ink those lines leave out.
 document_imported = Signal()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<uuid:document_id>/", views.document_detail, name="document-detail"),
     path("<uuid:document_id>/sharing/", views.document_sharing, name="document-sharing"),
     path("<uuid:document_id>/delete/", views.document_delete, name="document-delete"),
+    path("<uuid:document_id>/pages/add/", views.document_pages_add, name="document-pages-add"),
     path("<uuid:document_id>/status.json", document_status_json, name="document-status"),
     path("<uuid:document_id>/read-again/", document_read_again, name="document-read-again"),
     path("<uuid:document_id>/fine-tune/", document_fine_tune, name="document-fine-tune"),

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from documents import selectors, services
 from documents.exports import export_response
-from documents.forms import ImportForm, ShareForm, UploadForm, uploaded
+from documents.forms import AddPagesForm, ImportForm, ShareForm, UploadForm, uploaded
 from documents.text_search import search_pattern
 from documents.uploads import UploadError
 
@@ -80,6 +80,7 @@ def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
         "collaborators": document.collaborators.order_by("username"),
         "is_owner": request.user.pk == document.owner_id,
         "share_form": ShareForm(),
+        "add_pages_form": AddPagesForm(),
         "deleted_on": selectors.document_expiry(document=document),
     })
 
@@ -104,6 +105,24 @@ def document_sharing(request: HttpRequest, document_id: UUID) -> HttpResponse:
             messages.error(request, "Give the username of the person to share with.")
     except services.SharingError as error:
         messages.error(request, str(error))
+    return redirect("document-detail", document_id=document.id)
+
+
+@login_required
+@require_POST
+def document_pages_add(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    document = selectors.document_get(user=request.user, document_id=document_id)
+    form = AddPagesForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose the scans to add.")
+        return redirect("document-detail", document_id=document.id)
+    try:
+        pages = services.document_pages_add(document=document, by=request.user, files=uploaded(form.cleaned_data["files"]))
+    except (services.NotOwner, UploadError) as error:
+        messages.error(request, f"No page was added: {error}")
+    else:
+        messages.success(request, f"{len(pages)} page{'s' if len(pages) != 1 else ''} added after the others: "
+                                  "their lines are being found and read.")
     return redirect("document-detail", document_id=document.id)
 
 

@@ -12,10 +12,12 @@ class RecognitionConfig(AppConfig):
             document_uploaded,
             page_lines_edited,
             page_turned,
+            pages_added,
         )
         from recognition.receivers import (
             find_places_on_imported_document,
             forget_models_tuned_to_document,
+            process_added_pages,
             process_turned_page,
             process_uploaded_document,
             read_drawn_line,
@@ -26,3 +28,4 @@ class RecognitionConfig(AppConfig):
         page_turned.connect(process_turned_page, dispatch_uid="recognition-process-turned-page")
         page_lines_edited.connect(read_drawn_line, dispatch_uid="recognition-read-drawn-line")
         document_deleting.connect(forget_models_tuned_to_document, dispatch_uid="recognition-forget-document-models")
+        pages_added.connect(process_added_pages, dispatch_uid="recognition-process-added-pages")

@@ -5,6 +5,7 @@ from recognition.services import (
     document_process,
     page_edit_follow,
     page_process_again,
+    pages_process,
 )
 
 
@@ -26,3 +27,7 @@ def read_drawn_line(sender: type, page: Page, to_read: Line | None, **kwargs: ob
 
 def forget_models_tuned_to_document(sender: type, document: Document, **kwargs: object) -> None:
     document_models_forget(document=document)
+
+
+def process_added_pages(sender: type, document: Document, pages: list[Page], **kwargs: object) -> None:
+    pages_process(pages=pages)

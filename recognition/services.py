@@ -46,6 +46,11 @@ def document_process(*, document: Document) -> list[Job]:
     return _pages_process(list(document.pages.order_by("number")))
 
 
+def pages_process(*, pages: list[Page]) -> list[Job]:
+    """Queue a segment and a recognize job for each of ``pages`` (added to a document)."""
+    return _pages_process(pages)
+
+
 def document_imported_follow(*, document: Document) -> list[Job]:
     """Queue the search for ink the lines of every imported page leave out."""
     jobs = Job.objects.bulk_create(

@@ -1,6 +1,7 @@
 """A model tuned to one document's handwriting: the people of a document start it from its page
 (or the API), it trains and is judged on that document's verified lines, and it reads that
 document only, never another one or a kind, unless it reads the held-out lines better."""
+import io
 import uuid
 from pathlib import Path
 
@@ -8,16 +9,19 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from documents.models import Document
-from documents.services import DocumentNotDeleted, document_delete
+from documents.models import Document, LineText
+from documents.services import DocumentNotDeleted, document_delete, document_pages_add
+from documents.uploads import UploadedFile
 from recognition import fine_tuning, pipeline
 from recognition.fine_tuning import fine_tune
-from recognition.models import DocumentModel, FineTuning, JobState, RecognitionModel
+from recognition.models import DocumentModel, FineTuning, JobStage, JobState, RecognitionModel
 from recognition.selectors import fine_tuning_outcome, model_in_use
+from tests import scans
 from recognition.errors import FineTuningRefused
 from recognition.services import (
     document_read_again,
     fine_tuning_start,
+    job_claim as claim,
     model_current,
     model_for_document,
     model_make_current,
@@ -200,3 +204,19 @@ def test_a_model_tuned_to_a_deleted_document_that_staff_gave_a_kind_is_kept(veri
         document_delete(document=verified_pages, by=owner)
 
     assert model_current("prescription") == tuned and Path(tuned.file_path).is_file()
+
+
+def test_pages_added_to_a_tuned_document_are_read_with_its_model(verified_pages, owner, tmp_path, settings,
+                                                                 monkeypatch):
+    settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
+    tuned = tune(verified_pages, tmp_path / "ft", epochs=3, lr=1e-3).model
+    monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
+    image = scans.png_bytes(scans.handwritten_page(first=6))
+    [page] = document_pages_add(document=verified_pages, by=owner,
+                                files=[UploadedFile(name="next.png", file=io.BytesIO(image), size=len(image))])
+
+    for stage, step in ((JobStage.SEGMENT, pipeline.job_segment), (JobStage.RECOGNIZE, pipeline.job_recognize)):
+        job = claim(job_id=page.jobs.get(stage=stage).id)
+        step(job=job)
+    assert page.jobs.get(stage=JobStage.RECOGNIZE).model == tuned
+    assert {text.model_version for text in LineText.objects.filter(line__page=page)} == {tuned.version}
