@@ -19,6 +19,7 @@ from documents.exports import export_response
 from documents.forms import uploaded
 from documents.models import Line
 from documents.serializers import (
+    DocumentEditSerializer,
     DocumentImportSerializer,
     CollaboratorSerializer,
     DocumentSerializer,
@@ -91,6 +92,19 @@ class DocumentDetailApi(APIView):
     @extend_schema(responses=DocumentSerializer)
     def get(self, request: Request, document_id: UUID) -> Response:
         document = selectors.document_get(user=request.user, document_id=document_id)
+        return Response(DocumentSerializer(document).data)
+
+    @extend_schema(request=DocumentEditSerializer, responses=DocumentSerializer)
+    def patch(self, request: Request, document_id: UUID) -> Response:
+        """Rename the document or correct its kind (its owner only: 403 for others it is shared with)."""
+        document = selectors.document_get(user=request.user, document_id=document_id)
+        edit = DocumentEditSerializer(data=request.data, partial=True)
+        edit.is_valid(raise_exception=True)
+        changes = {"title": document.title, "kind": document.kind, **edit.validated_data}
+        try:
+            services.document_edit(document=document, by=request.user, **changes)
+        except services.NotOwner as error:
+            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
         return Response(DocumentSerializer(document).data)
 
     @extend_schema(responses={204: None})

@@ -18,9 +18,17 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files if f] or super().clean(None)
 
 
+def kind_choice() -> forms.ChoiceField:
+    """The kind, chosen on purpose: prescriptions' characters are marked under a stricter confidence."""
+    return forms.ChoiceField(
+        choices=[("", "Choose…"), *DocumentKind.choices],
+        error_messages={"required": "Choose the kind of document: prescriptions are checked more strictly."},
+    )
+
+
 class UploadForm(forms.Form):
     title = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=DocumentKind.choices)
+    kind = kind_choice()
     files = MultipleFileField(
         help_text="A PDF, a multi-page TIFF, or several pages as JPEG, PNG or phone photos (HEIC, WebP, AVIF), in the order chosen."
     )
@@ -34,9 +42,14 @@ class ShareForm(forms.Form):
     username = forms.CharField(max_length=150, label="Share with", help_text="Their username on this platform.")
 
 
-class ImportForm(forms.Form):
+class DocumentEditForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=DocumentKind.choices)
+
+
+class ImportForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = kind_choice()
     images = MultipleFileField(help_text="One image per page.")
     layouts = MultipleFileField(
         label="ALTO or PAGE XML", help_text="One XML file per page, named like its image."

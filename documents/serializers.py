@@ -29,6 +29,11 @@ def kind_field(**options) -> serializers.ChoiceField:
     })
 
 
+class DocumentEditSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    kind = kind_field()
+
+
 class DocumentUploadSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     kind = kind_field()

@@ -215,6 +215,15 @@ def _check_owner(document: Document, user: AbstractBaseUser, action: str = "chan
         raise NotOwner(f"Only the owner of a document can {action}.")
 
 
+def document_edit(*, document: Document, by: AbstractBaseUser, title: str, kind: str) -> Document:
+    """The owner renames the document or corrects its kind (which sets how strictly its characters
+    are marked, and which model reads its pages from now on)."""
+    _check_owner(document, by, "change its title or kind")
+    document.title, document.kind = title.strip(), kind
+    document.save(update_fields=["title", "kind"])
+    return document
+
+
 class DocumentNotDeleted(Exception):
     """A document that cannot be deleted now; the message says why."""
 

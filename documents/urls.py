@@ -8,6 +8,7 @@ urlpatterns = [
     path("import/", views.document_import, name="document-import"),
     path("<uuid:document_id>/", views.document_detail, name="document-detail"),
     path("<uuid:document_id>/sharing/", views.document_sharing, name="document-sharing"),
+    path("<uuid:document_id>/edit/", views.document_edit, name="document-edit"),
     path("<uuid:document_id>/delete/", views.document_delete, name="document-delete"),
     path("<uuid:document_id>/pages/add/", views.document_pages_add, name="document-pages-add"),
     path("<uuid:document_id>/status.json", document_status_json, name="document-status"),

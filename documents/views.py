@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from documents import selectors, services
 from documents.exports import export_response
-from documents.forms import AddPagesForm, ImportForm, ShareForm, UploadForm, uploaded
+from documents.forms import AddPagesForm, DocumentEditForm, ImportForm, ShareForm, UploadForm, uploaded
 from documents.text_search import search_pattern
 from documents.uploads import UploadError
 
@@ -81,6 +81,7 @@ def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
         "is_owner": request.user.pk == document.owner_id,
         "share_form": ShareForm(),
         "add_pages_form": AddPagesForm(),
+        "edit_form": DocumentEditForm(initial={"title": document.title, "kind": document.kind}),
         "deleted_on": selectors.document_expiry(document=document),
     })
 
@@ -105,6 +106,26 @@ def document_sharing(request: HttpRequest, document_id: UUID) -> HttpResponse:
             messages.error(request, "Give the username of the person to share with.")
     except services.SharingError as error:
         messages.error(request, str(error))
+    return redirect("document-detail", document_id=document.id)
+
+
+@login_required
+@require_POST
+def document_edit(request: HttpRequest, document_id: UUID) -> HttpResponse:
+    document = selectors.document_get(user=request.user, document_id=document_id)
+    form = DocumentEditForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a title, and choose a kind of document from the list.")
+        return redirect("document-detail", document_id=document.id)
+    was = document.get_kind_display()
+    try:
+        services.document_edit(document=document, by=request.user, **form.cleaned_data)
+    except services.NotOwner as error:
+        messages.error(request, str(error))
+    else:
+        changed = f" It is a {document.get_kind_display().lower()} now, no longer {was.lower()}: its characters are " \
+                  f"marked under {document.low_confidence:.0%} sure." if document.get_kind_display() != was else ""
+        messages.success(request, "Saved." + changed)
     return redirect("document-detail", document_id=document.id)
 
 

@@ -204,3 +204,32 @@ def test_the_document_page_counts_checked_and_unsure_lines(client, owner, docume
     line_text_save(line=line, author=owner, text="checked", revision=line.revision)
     body = client.get(url).content.decode()
     assert "3 of 3 lines checked</span>" in body and 'id="unsure-warning"' not in body
+
+
+def test_the_kind_must_be_chosen_on_upload(client, owner):
+    client.force_login(owner)
+    response = client.post(reverse("document-list"), {"title": "Rx", "files": [
+        SimpleUploadedFile("rx.png", scans.png_bytes(scans.handwritten_page()))]})
+    assert "Choose the kind of document: prescriptions are checked more strictly." in response.content.decode()
+    assert not Document.objects.exists()
+    assert '<option value="" selected>Choose…</option>' in client.get(reverse("document-list")).content.decode()
+
+
+def test_the_owner_corrects_the_kind_and_the_marks_follow(client, owner, collaborator, document_with_lines):
+    client.force_login(collaborator)
+    refused = client.patch(reverse("api-document-detail", args=[document_with_lines.id]), {"kind": "prescription"},
+                           content_type="application/json")
+    assert refused.status_code == 403 and "Only the owner of a document can change its title or kind." in refused.json()["detail"]
+    client.force_login(owner)
+    review = reverse("page-review", args=[document_with_lines.pages.get().id])
+    marked_before = client.get(review).content.decode().count('<mark class="low"')
+
+    page = client.post(reverse("document-edit", args=[document_with_lines.id]),
+                       {"title": "Rx of 3 May", "kind": "prescription"}, follow=True).content.decode()
+
+    assert "It is a prescription now, no longer lecture notes: its characters are marked under 90% sure." in page
+    assert Document.objects.get(pk=document_with_lines.pk).title == "Rx of 3 May"
+    assert client.get(review).content.decode().count('<mark class="low"') > marked_before  # 0.8 and 0.9 now marked too
+    renamed = client.patch(reverse("api-document-detail", args=[document_with_lines.id]), {"title": "Rx"},
+                           content_type="application/json")
+    assert renamed.json()["title"] == "Rx" and renamed.json()["kind"] == "prescription"
