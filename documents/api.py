@@ -182,6 +182,21 @@ class DocumentPagesApi(APIView):
         return Response(PageSerializer(pages, many=True).data, status=status.HTTP_201_CREATED)
 
 
+class PageDetailApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, page_id: UUID) -> Response:
+        """Delete the page, its lines and their text; the pages after it move up one (the document's
+        owner only: 403 for others; 409 for a document's only page, or while a model is tuned to it)."""
+        page = selectors.page_get(user=request.user, page_id=page_id)
+        try:
+            services.page_delete(page=page, by=request.user)
+        except services.NotOwner as error:
+            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        except services.PageNotDeleted as error:
+            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class SearchApi(APIView):
     @extend_schema(parameters=[OpenApiParameter("q", str, description="the text to find, ignoring case")],
                    responses=OpenApiTypes.OBJECT)

@@ -102,6 +102,11 @@ class PageCheck:
     unread_places: int  # places with ink no line covers, that nobody has dismissed
 
 
+def page_lines_checked(*, page: Page) -> int:
+    """The page's lines whose current text is a person's (or was imported)."""
+    return sum(bool(view.current) and view.current.is_human for view in page_lines(page=page))
+
+
 def document_checks(*, document: Document) -> list[PageCheck]:
     checks = []
     for page, views in document_lines(document=document):

@@ -34,6 +34,7 @@ from documents.signals import (
     document_deleting,
     document_imported,
     document_uploaded,
+    page_deleting,
     page_lines_edited,
     page_turned,
     pages_added,
@@ -222,6 +223,26 @@ def document_edit(*, document: Document, by: AbstractBaseUser, title: str, kind:
     document.title, document.kind = title.strip(), kind
     document.save(update_fields=["title", "kind"])
     return document
+
+
+class PageNotDeleted(Exception):
+    """A page that cannot be deleted now; the message says why."""
+
+
+def page_delete(*, page: Page, by: AbstractBaseUser) -> None:
+    """The owner deletes a page (a wrong scan): its image, lines and text go, and the pages after it
+    move up one. Recognition may refuse (documents.signals.page_deleting)."""
+    _check_owner(page.document, by, "delete its pages")
+    image = page.image.name
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=page.document_id)
+        if document.pages.count() == 1:
+            raise PageNotDeleted("This is the document's only page: delete the document instead.")
+        page_deleting.send(sender=Page, page=page)
+        page.delete()
+        for later in document.pages.filter(number__gt=page.number).order_by("number"):  # one by one: numbers are unique
+            Page.objects.filter(pk=later.pk).update(number=later.number - 1)
+    transaction.on_commit(lambda: default_storage.delete(image))
 
 
 class DocumentNotDeleted(Exception):

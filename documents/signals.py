@@ -23,3 +23,7 @@ page_lines_edited = Signal()
 # Sent inside the transaction that deletes ``document``, before it goes; recognition forgets the
 # models tuned to it, or raises documents.services.DocumentNotDeleted while one is being tuned.
 document_deleting = Signal()
+
+# Sent inside the transaction that deletes ``page``, before it goes; recognition raises
+# documents.services.PageNotDeleted while a model is being tuned to its document.
+page_deleting = Signal()

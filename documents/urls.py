@@ -17,5 +17,6 @@ urlpatterns = [
     path("<uuid:document_id>/export/<str:fmt>/", views.document_download, name="document-download"),
     path("pages/<uuid:page_id>/", views.page_review, name="page-review"),
     path("pages/<uuid:page_id>/turn/", views.page_turn, name="page-turn"),
+    path("pages/<uuid:page_id>/delete/", views.page_delete, name="page-delete"),
     path("pages/<uuid:page_id>/image/", views.page_image, name="page-image"),
 ]

@@ -197,6 +197,26 @@ def page_review(request: HttpRequest, page_id: UUID) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def page_delete(request: HttpRequest, page_id: UUID) -> HttpResponse:
+    """Asks first (GET), then deletes (POST); only the document's owner."""
+    page = selectors.page_get(user=request.user, page_id=page_id)
+    if request.method == "POST":
+        try:
+            services.page_delete(page=page, by=request.user)
+        except (services.NotOwner, services.PageNotDeleted) as error:
+            messages.error(request, str(error))
+            return redirect("page-review", page_id=page.id)
+        messages.success(request, f"Page {page.number} was deleted, with its lines and text; the pages after it "
+                                  "moved up one.")
+        return redirect("document-detail", document_id=page.document_id)
+    return render(request, "documents/page_delete.html", {
+        "page": page, "document": page.document, "is_owner": request.user.pk == page.document.owner_id,
+        "checked": selectors.page_lines_checked(page=page),
+    })
+
+
+@login_required
 @require_POST
 def page_turn(request: HttpRequest, page_id: UUID) -> HttpResponse:
     """Turn a page scanned the wrong way round (``turns``: quarter turns clockwise) and read it again."""

@@ -44,6 +44,7 @@ urlpatterns = [
         name="api-document-export",
     ),
     path("search/", api.SearchApi.as_view(), name="api-search"),
+    path("pages/<uuid:page_id>/", api.PageDetailApi.as_view(), name="api-page-detail"),
     path("pages/<uuid:page_id>/lines/", api.PageLinesApi.as_view(), name="api-page-lines"),
     path(
         "pages/<uuid:page_id>/unread-ink/<int:place_id>/",

@@ -10,6 +10,7 @@ class RecognitionConfig(AppConfig):
             document_deleting,
             document_imported,
             document_uploaded,
+            page_deleting,
             page_lines_edited,
             page_turned,
             pages_added,
@@ -21,6 +22,7 @@ class RecognitionConfig(AppConfig):
             process_turned_page,
             process_uploaded_document,
             read_drawn_line,
+            refuse_deleting_a_page_being_learned,
         )
 
         document_uploaded.connect(process_uploaded_document, dispatch_uid="recognition-process-upload")
@@ -29,3 +31,4 @@ class RecognitionConfig(AppConfig):
         page_lines_edited.connect(read_drawn_line, dispatch_uid="recognition-read-drawn-line")
         document_deleting.connect(forget_models_tuned_to_document, dispatch_uid="recognition-forget-document-models")
         pages_added.connect(process_added_pages, dispatch_uid="recognition-process-added-pages")
+        page_deleting.connect(refuse_deleting_a_page_being_learned, dispatch_uid="recognition-page-deleting")

@@ -3,6 +3,7 @@ from recognition.services import (
     document_imported_follow,
     document_models_forget,
     document_process,
+    page_delete_check,
     page_edit_follow,
     page_process_again,
     pages_process,
@@ -31,3 +32,7 @@ def forget_models_tuned_to_document(sender: type, document: Document, **kwargs: 
 
 def process_added_pages(sender: type, document: Document, pages: list[Page], **kwargs: object) -> None:
     pages_process(pages=pages)
+
+
+def refuse_deleting_a_page_being_learned(sender: type, page: Page, **kwargs: object) -> None:
+    page_delete_check(page=page)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from documents.models import Document, Line, Page
-from documents.services import DocumentNotDeleted, LineEditRefused, PageNotTurned
+from documents.services import DocumentNotDeleted, LineEditRefused, PageNotDeleted, PageNotTurned
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
 from recognition.models import DocumentModel, FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
@@ -331,6 +331,12 @@ def _run_folder_delete(model: RecognitionModel) -> None:
     folder = Path(model.file_path).parent
     if folder.resolve().parent == Path(settings.FINE_TUNING_DIR).resolve():  # a worker's run, not a CLI's OUT
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def page_delete_check(*, page: Page) -> None:
+    """Refuse to delete a page while a model is being tuned to its document (the run holds its lines)."""
+    if FineTuning.objects.filter(document_id=page.document_id, state__in=FINE_TUNING_ACTIVE).exists():
+        raise PageNotDeleted("A model is being tuned to this document: delete the page once that has finished.")
 
 
 def document_models_forget(*, document: Document) -> None:
