@@ -35,7 +35,8 @@ class UploadForm(forms.Form):
 
 
 class AddPagesForm(forms.Form):
-    files = MultipleFileField(label="Add pages", help_text="Scans or photos, added after the last page in the order chosen.")
+    files = MultipleFileField(label="Add pages",
+                              help_text="Scans or photos, added after the last page in the order chosen.")
 
 
 class ShareForm(forms.Form):

@@ -138,7 +138,8 @@ def document_pages_add(request: HttpRequest, document_id: UUID) -> HttpResponse:
         messages.error(request, "Choose the scans to add.")
         return redirect("document-detail", document_id=document.id)
     try:
-        pages = services.document_pages_add(document=document, by=request.user, files=uploaded(form.cleaned_data["files"]))
+        files = uploaded(form.cleaned_data["files"])
+        pages = services.document_pages_add(document=document, by=request.user, files=files)
     except (services.NotOwner, UploadError) as error:
         messages.error(request, f"No page was added: {error}")
     else:
