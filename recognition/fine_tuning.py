@@ -137,8 +137,11 @@ def fine_tuning_run(*, run_id: str) -> None:
     run = FineTuning.objects.get(pk=run_id)
     out = settings.FINE_TUNING_DIR / str(run.id)
     try:
+        # A document's model reads that document alone: other hands need not be kept, and its run
+        # stays minutes long, however much data FINE_TUNING_EXTRA_TRAIN names for the staff's runs.
+        extra_train = [] if run.document_id else settings.FINE_TUNING_EXTRA_TRAIN
         _run(run, documents=fine_tuning_documents(kind=run.kind, document=run.document), out=out, lr=FineTuning.LR,
-             extra_train=settings.FINE_TUNING_EXTRA_TRAIN)
+             extra_train=extra_train)
     finally:
         _tidy(out)
 

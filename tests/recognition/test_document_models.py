@@ -220,3 +220,18 @@ def test_pages_added_to_a_tuned_document_are_read_with_its_model(verified_pages,
         step(job=job)
     assert page.jobs.get(stage=JobStage.RECOGNIZE).model == tuned
     assert {text.model_version for text in LineText.objects.filter(line__page=page)} == {tuned.version}
+
+
+def test_a_documents_run_trains_on_that_document_alone(owner, verified_pages, settings, monkeypatch):
+    settings.FINE_TUNING_EXTRA_TRAIN = ["/data/the-shipped-models-own-lines"]
+    given = {}
+
+    def fine_tune(**arguments):
+        given.update(arguments)
+        raise FineTuningRefused("stopped by the test")
+
+    monkeypatch.setattr(fine_tuning, "fine_tune", fine_tune)
+    run = FineTuning.objects.create(document=verified_pages, kind=verified_pages.kind, epochs=1)
+    fine_tuning.fine_tuning_run(run_id=str(run.id))
+    assert given["extra_train"] == [] and list(given["documents"]) == [verified_pages]
+    assert FineTuning.objects.get(pk=run.pk).error == "stopped by the test"
