@@ -50,7 +50,8 @@ def document_status(*, document: Document) -> dict[str, Any]:
     jobs = _latest_per_step(list(document_jobs(document=document)))
     finished = {JobState.DONE, JobState.FAILED}
     progress = sum(1.0 if job.state in finished else job.progress for job in jobs) / len(jobs) if jobs else 1.0
-    model = model_in_use(document)
+    tuned = tuned_model(document)
+    model = tuned or model_in_use(document.kind)
     tuning = document_fine_tuning(document=document)
     return {
         "document": str(document.id),
@@ -65,20 +66,23 @@ def document_status(*, document: Document) -> dict[str, Any]:
         "tuning": {
             "pages": document.pages.count(),
             "verified_pages": pages_verified(Document.objects.filter(pk=document.pk)),
-            "tuned": model is not None and DocumentModel.objects.filter(document=document, model=model).exists(),
+            "tuned": tuned is not None,
             "run": tuning and {"state": tuning.state, "progress": tuning.progress, "epochs": tuning.epochs,
                                "error": tuning.error, "outcome": fine_tuning_outcome(tuning)},
         },
     }
 
 
-def model_in_use(document: Document) -> RecognitionModel | None:
-    """The model ``document``'s lines are read with, as registered (None before the first reading):
-    the one tuned to it, else the one for its kind, else the current one."""
+def tuned_model(document: Document) -> RecognitionModel | None:
+    """The model tuned to ``document``'s handwriting, while its file is there to read with; the
+    workers read with it (services.model_for_document), else with the model for the kind."""
     tuned = DocumentModel.objects.filter(document=document).select_related("model").first()
-    if tuned and not Path(tuned.model.file_path).is_file():
-        tuned = None  # the workers read with the kind's model then (services.model_for_document)
-    chosen = tuned or KindModel.objects.filter(kind=document.kind).select_related("model").first()
+    return tuned.model if tuned and Path(tuned.model.file_path).is_file() else None
+
+
+def model_in_use(kind: str) -> RecognitionModel | None:
+    """The model new pages of ``kind`` are read with, as registered (None before the first reading)."""
+    chosen = KindModel.objects.filter(kind=kind).select_related("model").first()
     return chosen.model if chosen else RecognitionModel.objects.filter(is_current=True).first()
 
 

@@ -33,7 +33,7 @@ from recognition.errors import (
     ReadAgainRefused,
 )
 from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
-from recognition.selectors import pages_verified
+from recognition.selectors import pages_verified, tuned_model
 
 logger = logging.getLogger(__name__)
 
@@ -255,12 +255,11 @@ def model_current(kind: str = "") -> RecognitionModel:
 
 def model_for_document(document: Document) -> RecognitionModel:
     """The model that reads ``document``: the one tuned to its handwriting, else the one for its kind."""
-    tuned = DocumentModel.objects.filter(document=document).select_related("model").first()
-    if tuned and Path(tuned.model.file_path).is_file():
-        return tuned.model
-    if tuned:  # the jobs record the model that read each page, so the change shows
-        logger.warning("model file %s tuned to document %s is gone: reading it with its kind's model",
-                       tuned.model.file_path, document.pk)
+    tuned = tuned_model(document)
+    if tuned:
+        return tuned
+    if DocumentModel.objects.filter(document=document).exists():  # jobs name the model that read each page
+        logger.warning("the model file tuned to document %s is gone: reading it with its kind's model", document.pk)
     return model_current(document.kind)
 
 

@@ -15,7 +15,7 @@ from documents.uploads import UploadedFile
 from recognition import fine_tuning, pipeline
 from recognition.fine_tuning import fine_tune
 from recognition.models import DocumentModel, FineTuning, JobStage, JobState, RecognitionModel
-from recognition.selectors import fine_tuning_outcome, model_in_use
+from recognition.selectors import document_status, fine_tuning_outcome
 from tests import scans
 from recognition.errors import FineTuningRefused
 from recognition.services import (
@@ -158,7 +158,8 @@ def test_a_document_whose_tuned_model_file_is_gone_is_read_with_its_kinds_model(
     gone = RecognitionModel.objects.create(name="tuned", version="tuned-gone", file_path=str(tmp_path / "gone.pt"))
     DocumentModel.objects.create(document=verified_pages, model=gone)
     assert model_for_document(verified_pages) == before
-    assert model_in_use(verified_pages) == before  # what the document page says reads it
+    status = document_status(document=verified_pages)  # what the document page says reads it
+    assert status["read_again"]["model"] == before.version and not status["tuning"]["tuned"]
 
 
 def test_the_command_tunes_the_one_document_it_is_given(verified_pages, make_document, tmp_path, capsys):
