@@ -147,12 +147,19 @@ def kinds_read(models: list[RecognitionModel]) -> dict[int, list[str]]:
     return read
 
 
+def models_reading_new_pages() -> set[int]:
+    """The ids of the models that read new pages: the current one, and those given a kind or tuned to
+    a document."""
+    return {*RecognitionModel.objects.filter(is_current=True).values_list("id", flat=True),
+            *KindModel.objects.values_list("model_id", flat=True),
+            *DocumentModel.objects.values_list("model_id", flat=True)}
+
+
 def models_deletable(models: list[RecognitionModel]) -> set[int]:
     """The ids of ``models`` that read nothing now and read no page: those staff may delete."""
-    in_use = {*KindModel.objects.values_list("model_id", flat=True),
-              *DocumentModel.objects.values_list("model_id", flat=True),
+    in_use = {*models_reading_new_pages(),
               *Job.objects.filter(model__in=models).values_list("model_id", flat=True).distinct()}
-    return {model.id for model in models if not model.is_current and model.id not in in_use}
+    return {model.id for model in models if model.id not in in_use}
 
 
 def fine_tuning_outcome(run: FineTuning) -> str:

@@ -15,7 +15,7 @@ from uuid import UUID
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, ProtectedError, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -33,7 +33,7 @@ from recognition.errors import (
     ReadAgainRefused,
 )
 from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
-from recognition.selectors import pages_verified, tuned_model
+from recognition.selectors import models_reading_new_pages, pages_verified, tuned_model
 
 logger = logging.getLogger(__name__)
 
@@ -314,8 +314,7 @@ FINE_TUNING_ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 def model_delete(*, model: RecognitionModel) -> None:
     """Delete a model that reads nothing and read nothing (kept aside by a fine-tuning, say), with
     the folder a worker's run made for it; the runs that made or started from it keep their figures."""
-    if model.is_current or KindModel.objects.filter(model=model).exists() or \
-            DocumentModel.objects.filter(model=model).exists():
+    if model.id in models_reading_new_pages():
         raise ModelInUse("This model reads new pages: give them another model first.")
     if Job.objects.filter(model=model).exists():
         raise ModelInUse("Pages were read with this model: it stays, so that their readings name it.")
@@ -350,13 +349,11 @@ def document_models_forget(*, document: Document) -> None:
 
 
 def _models_delete(model_ids: list[int]) -> None:
-    for model in RecognitionModel.objects.filter(pk__in=model_ids, is_current=False):
+    for model in RecognitionModel.objects.filter(pk__in=model_ids):
         try:
-            model.delete()
-        except ProtectedError:  # staff gave it a kind of document, or other documents' jobs name it
-            logger.info("kept model %s, tuned to a deleted document: it is in use", model.version)
-            continue
-        _run_folder_delete(model)
+            model_delete(model=model)
+        except ModelInUse as why:  # staff put it to use for a kind, or other documents were read with it
+            logger.info("kept model %s, tuned to a deleted document: %s", model.version, why)
 
 
 def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_EPOCHS,
