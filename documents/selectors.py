@@ -35,6 +35,11 @@ class LineView:
         return self.current.text if self.current else ""
 
     @property
+    def checked(self) -> bool:
+        """Its current text is a person's (or was imported)."""
+        return bool(self.current) and self.current.is_human
+
+    @property
     def confidences(self) -> list[float]:
         return self.current.confidences if self.current else []
 
@@ -104,13 +109,13 @@ class PageCheck:
 
 def page_lines_checked(*, page: Page) -> int:
     """The page's lines whose current text is a person's (or was imported)."""
-    return sum(bool(view.current) and view.current.is_human for view in page_lines(page=page))
+    return sum(view.checked for view in page_lines(page=page))
 
 
 def document_checks(*, document: Document) -> list[PageCheck]:
     checks = []
     for page, views in document_lines(document=document):
-        checked = sum(bool(view.current) and view.current.is_human for view in views)
+        checked = sum(view.checked for view in views)
         unsure = sum(view.unsure(document.low_confidence) for view in views)
         checks.append(PageCheck(page, len(views), checked, unsure, len(page.unread_places)))
     return checks
@@ -149,9 +154,16 @@ def lines_matching(*, user: AbstractBaseUser, query: str, limit: int = SEARCH_LI
     return matches
 
 
-def document_expiry(*, document: Document) -> datetime | None:
-    """When the document will be deleted for its retention (PRESCRIPTION_RETENTION_DAYS); None: kept."""
+def prescription_retention() -> timedelta | None:
+    """How long a prescription is kept after its upload (PRESCRIPTION_RETENTION_DAYS); None: until
+    someone deletes it."""
     days = settings.PRESCRIPTION_RETENTION_DAYS
-    if document.kind != DocumentKind.PRESCRIPTION or not days:
+    return timedelta(days=days) if days else None
+
+
+def document_expiry(*, document: Document) -> datetime | None:
+    """When the document will be deleted for its retention; None: kept."""
+    retention = prescription_retention()
+    if document.kind != DocumentKind.PRESCRIPTION or retention is None:
         return None
-    return document.created + timedelta(days=days)
+    return document.created + retention

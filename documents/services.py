@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import shutil
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Callable, Iterator, Sequence
 
@@ -30,6 +30,7 @@ from documents.layouts import (
     places_left_out,
 )
 from documents.models import HUMAN_SOURCES, Document, DocumentKind, Line, LineText, Page, TextSource, current_version
+from documents.selectors import prescription_retention
 from documents.signals import (
     document_deleting,
     document_imported,
@@ -265,9 +266,10 @@ def document_delete(*, document: Document, by: AbstractBaseUser) -> None:
 def documents_delete_expired(*, now: datetime | None = None) -> int:
     """Delete the prescriptions kept longer than PRESCRIPTION_RETENTION_DAYS (0: kept until someone
     deletes them), as their owners would; one a model is being tuned to waits for the next round."""
-    cutoff = retention_cutoff(now or timezone.now())
-    if cutoff is None:
+    retention = prescription_retention()
+    if retention is None:
         return 0
+    cutoff = (now or timezone.now()) - retention
     deleted = 0
     for document in Document.objects.filter(kind=DocumentKind.PRESCRIPTION, created__lt=cutoff).select_related("owner"):
         try:
@@ -277,12 +279,6 @@ def documents_delete_expired(*, now: datetime | None = None) -> int:
             continue
         deleted += 1
     return deleted
-
-
-def retention_cutoff(now: datetime) -> datetime | None:
-    """Prescriptions uploaded before this are past their retention; None when they are kept."""
-    days = settings.PRESCRIPTION_RETENTION_DAYS
-    return now - timedelta(days=days) if days else None
 
 
 def _stored_files_delete(folder: str, names: list[str]) -> None:

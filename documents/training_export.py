@@ -51,7 +51,7 @@ def export_verified_pages(*, documents: QuerySet[Document], out: Path) -> Traini
     for document in documents.order_by("created"):
         pages = 0
         for page, views in document_lines(document=document):
-            verified = [view for view in views if view.current and view.current.is_human and view.text.strip()]
+            verified = [view for view in views if view.checked and view.text.strip()]
             if not verified:
                 continue
             stem = f"{document.id}-page-{page.number:04d}"
