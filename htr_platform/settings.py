@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from htr_platform.env import env_bool, env_int, env_list, env_scales, env_str
+from htr_platform.env import env_bool, env_choice, env_int, env_list, env_scales, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -147,6 +147,9 @@ RECOGNITION_BEAM_WIDTH = env_int("RECOGNITION_BEAM_WIDTH", 3, minimum=0)
 # is kept (ml.rescoring). "1 0.8" reads the val lines 0.2 points of CER better with the default
 # model (0.6 with the earlier 48 px one) at 58 % of the speed (docs/model-card.md).
 RECOGNITION_READ_WIDTHS = env_scales("RECOGNITION_READ_WIDTHS", (1.0,))
+# bfloat16 on the CPU: where it is native (auto), never (0) or always (1). ml/precision.py reads it
+# from the environment in the workers; it is checked here so that a wrong value stops start-up.
+HTR_CPU_BF16 = env_choice("HTR_CPU_BF16", "auto", ("auto", "0", "1"))
 
 # Celery. Tasks ack late and are re-queued when a worker dies; the hard time
 # limit bounds how long a job can look "running" before it is known dead.

@@ -17,6 +17,7 @@ import torch
 
 from ml.formats import read_layout
 from ml.line_image import extract_line
+from ml.precision import precision_name
 from ml.recognizer import DEFAULT_MODEL_PATH, Recognizer
 
 
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     crops = line_crops(args.data, args.lines)
     recognizer = Recognizer.load(args.model, device=args.device, widths=tuple(args.widths))
     device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"cpu, {torch.get_num_threads()} threads"
-    decoding = f"beam {args.beam}" if args.beam > 1 else "greedy"
+    decoding = f"{precision_name(recognizer.device)}, " + (f"beam {args.beam}" if args.beam > 1 else "greedy")
     if args.widths != [1.0]:
         decoding += f", read at widths {' '.join(map(str, args.widths))}"
     print(f"{len(crops)} real lines from {args.data}, model {args.model.name} ({recognizer.info.version}), {device_name}, {decoding}")

@@ -20,6 +20,7 @@ from ml.data import LineSample
 from ml.metrics import error_counts
 from ml.model_file import ModelBundle, load_model
 from ml.packed_lines import load_lines
+from ml.precision import precision_name
 from ml.preprocess import PreprocessConfig, resize_to_height
 from ml.recognizer import Recognizer
 from ml.unsure_marks import MarkFigures, mark_figures
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
                               tuple(args.unsure))
     readings = f", read at widths {' '.join(map(str, args.widths))}" if args.widths != [1.0] else ""
     print(f"model {args.model} ({bundle.version}), {'beam ' + str(args.beam) if args.beam else 'greedy'}"
-          f" decoding on {args.device}{readings}")
+          f" decoding on {args.device} ({precision_name(torch.device(args.device))}){readings}")
     print(f"{'data':<12}{'lines':>7}{'CER %':>8}{'WER %':>8}")
     for source, row in report.per_source.items():
         print(f"{source:<12}{row['lines']:>7}{100 * row['cer']:>8.2f}{100 * row['wer']:>8.2f}")

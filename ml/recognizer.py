@@ -14,6 +14,7 @@ import torch
 from ml.ctc import align, beam_decode, beam_search, best_path_decode, greedy_decode
 from ml.layout import LinePrediction
 from ml.model_file import ModelBundle, load_model
+from ml.precision import autocast
 from ml.preprocess import normalize_line
 from ml.rescoring import most_likely, stretched
 
@@ -117,7 +118,7 @@ class Recognizer:
         for i, ink in enumerate(inks):
             batch[i, 0, :, : ink.shape[1]] = torch.from_numpy(ink)
         batch = batch.to(self.device, non_blocking=True)
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
+        with autocast(self.device):
             log_probs = self.model(batch)
         return log_probs, self.model.output_lengths(torch.tensor(widths)).tolist()
 

@@ -23,6 +23,7 @@ from ml.model import CRNN, CRNNConfig
 from ml.model_file import ModelBundle, load_model, load_payload, save_model
 from ml.packed_lines import load_lines
 from ml.plot import plot_history
+from ml.precision import autocast
 from ml.preprocess import PreprocessConfig
 
 log = logging.getLogger("ml.train")
@@ -236,7 +237,7 @@ def _widen_head(model: CRNN, num_classes: int) -> CRNN:
 
 def ctc_step(model: CRNN, batch: dict, device: torch.device, criterion) -> torch.Tensor:
     images = batch["images"].to(device, non_blocking=True)
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+    with autocast(device):
         log_probs = model(images)
     lengths = model.output_lengths(batch["widths"])
     return criterion(log_probs.float(), batch["targets"], lengths, batch["target_lengths"])

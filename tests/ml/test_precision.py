@@ -1,0 +1,52 @@
+"""bfloat16 on the CPU only where the CPU does it natively, and it reads as float32 does."""
+import pytest
+import torch
+
+from ml.metrics import cer
+from ml.precision import cpu_has_native_bf16, uses_bf16
+from ml.recognizer import DEFAULT_MODEL_PATH, Recognizer
+from tests.ml.test_pretrained import load_fixture_lines
+
+CPU, CUDA = torch.device("cpu"), torch.device("cuda")
+
+
+def cpuinfo(tmp_path, flags: str):
+    path = tmp_path / "cpuinfo"
+    path.write_text(f"processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu sse2 avx2 {flags}\n\n")
+    return path
+
+
+@pytest.mark.parametrize("flags, native", [("avx512f avx512_bf16", True), ("amx_tile amx_bf16", True),
+                                           ("avx512f avx512bw", False), ("", False)])
+def test_native_bf16_is_read_from_the_cpu_flags(tmp_path, flags, native):
+    assert cpu_has_native_bf16.__wrapped__(cpuinfo(tmp_path, flags)) is native
+
+
+def test_a_system_without_cpuinfo_has_no_native_bf16(tmp_path):
+    assert cpu_has_native_bf16.__wrapped__(tmp_path / "missing") is False
+
+
+def test_the_setting_switches_cpu_bf16_and_cuda_always_uses_it(monkeypatch):
+    monkeypatch.setenv("HTR_CPU_BF16", "0")
+    assert not uses_bf16(CPU) and uses_bf16(CUDA)
+    monkeypatch.setenv("HTR_CPU_BF16", "1")
+    assert uses_bf16(CPU)
+    monkeypatch.setenv("HTR_CPU_BF16", "auto")
+    assert uses_bf16(CPU) is cpu_has_native_bf16()
+    monkeypatch.setenv("HTR_CPU_BF16", "yes")
+    with pytest.raises(ValueError, match="HTR_CPU_BF16 must be auto, 0 or 1"):
+        uses_bf16(CPU)
+
+
+def test_the_shipped_model_reads_alike_in_bf16_and_float32(monkeypatch):
+    images, texts = load_fixture_lines()
+    readings = {}
+    for setting in ("0", "1"):
+        monkeypatch.setenv("HTR_CPU_BF16", setting)
+        readings[setting] = Recognizer.load(DEFAULT_MODEL_PATH, device="cpu").recognize(images, beam_width=3)
+    fp32, bf16 = ([p.text for p in readings[s]] for s in ("0", "1"))
+    assert cer(fp32, bf16) < 0.03  # a character in 30 at most may differ
+    assert abs(cer(texts, bf16) - cer(texts, fp32)) < 0.02
+    for a, b in zip(readings["0"], readings["1"]):
+        if a.text == b.text:
+            assert max(abs(x - y) for x, y in zip(a.confidences, b.confidences)) < 0.1
