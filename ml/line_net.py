@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ml.precision import autocast
+
 FORMAT = "htr-line-net"
 DEFAULT_LINE_NET_PATH = Path(__file__).resolve().parent / "pretrained" / "line-net.pt"
 
@@ -111,8 +113,9 @@ def load_line_net(path: str | Path) -> LineNet:
 def line_bands(model: LineNet, gray: np.ndarray) -> np.ndarray:
     """[outputs, h, w] probability of each line band for a page, at 1/``reduction`` of the network's input scale."""
     ink = network_input(gray, model.config.input_size)
-    logits = model(torch.from_numpy(ink)[None, None])
-    return torch.sigmoid(logits)[0].numpy()
+    with autocast(torch.device("cpu")):
+        logits = model(torch.from_numpy(ink)[None, None])
+    return torch.sigmoid(logits.float())[0].numpy()
 
 
 def line_band(model: LineNet, gray: np.ndarray) -> np.ndarray:

@@ -1,10 +1,13 @@
 """bfloat16 on the CPU only where the CPU does it natively, and it reads as float32 does."""
+import numpy as np
 import pytest
 import torch
 
+from ml.line_net import DEFAULT_LINE_NET_PATH, line_bands, load_line_net
 from ml.metrics import cer
 from ml.precision import cpu_has_native_bf16, uses_bf16
 from ml.recognizer import DEFAULT_MODEL_PATH, Recognizer
+from tests.ml.drawn_pages import draw_page
 from tests.ml.test_pretrained import load_fixture_lines
 
 CPU, CUDA = torch.device("cpu"), torch.device("cuda")
@@ -50,3 +53,16 @@ def test_the_shipped_model_reads_alike_in_bf16_and_float32(monkeypatch):
     for a, b in zip(readings["0"], readings["1"]):
         if a.text == b.text:
             assert max(abs(x - y) for x, y in zip(a.confidences, b.confidences)) < 0.1
+
+
+def test_the_shipped_line_network_marks_alike_in_bf16_and_float32(monkeypatch):
+    page, _ = draw_page(skew=2.0, ruled=True)
+    network = load_line_net(DEFAULT_LINE_NET_PATH)
+    bands = {}
+    for setting in ("0", "1"):
+        monkeypatch.setenv("HTR_CPU_BF16", setting)
+        bands[setting] = line_bands(network, page)
+    assert bands["1"].dtype == np.float32
+    assert (bands["0"] > 0.8).sum() > 1000  # the lines are marked
+    assert np.abs(bands["1"] - bands["0"]).max() < 0.05
+    assert ((bands["1"] > 0.8) != (bands["0"] > 0.8)).mean() < 0.002
