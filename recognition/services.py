@@ -43,12 +43,7 @@ MAX_ATTEMPTS = 3
 
 def document_process(*, document: Document) -> list[Job]:
     """Queue a segment and a recognize job for every page; segmentation starts after commit."""
-    return _pages_process(list(document.pages.order_by("number")))
-
-
-def pages_process(*, pages: list[Page]) -> list[Job]:
-    """Queue a segment and a recognize job for each of ``pages`` (added to a document)."""
-    return _pages_process(pages)
+    return pages_process(pages=list(document.pages.order_by("number")))
 
 
 def document_imported_follow(*, document: Document) -> list[Job]:
@@ -64,7 +59,7 @@ def page_process_again(*, page: Page) -> list[Job]:
     """Queue a page to be segmented and read again (it was turned); refused while it is being processed."""
     if _being_processed(page):
         raise PageNotTurned("This page is still being processed: turn it once that is done.")
-    return _pages_process([page])
+    return pages_process(pages=[page])
 
 
 def page_edit_follow(*, page: Page, to_read: Line | None) -> Job | None:
@@ -98,7 +93,8 @@ def _being_processed(page: Page) -> bool:
     return Job.objects.filter(page=page).exclude(state__in=[JobState.DONE, JobState.FAILED]).exists()
 
 
-def _pages_process(pages: list[Page]) -> list[Job]:
+def pages_process(*, pages: list[Page]) -> list[Job]:
+    """Queue a segment and a recognize job for each of ``pages``; segmentation starts after commit."""
     jobs = []
     for page in pages:
         jobs.append(Job(document=page.document, page=page, stage=JobStage.SEGMENT))
