@@ -7,8 +7,7 @@ CELERY_BROKER_URL (or REDIS_URL) to run on PostgreSQL and Redis.
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
-
+from htr_platform.database import database_settings
 from htr_platform.env import env_bool, env_choice, env_int, env_list, env_scales, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -84,12 +83,7 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-    )
-}
+DATABASES = {"default": database_settings(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -15,6 +15,7 @@ os.environ.setdefault("SECRET_KEY", "test-suite-only")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="htr-test-var-"))
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 
+from htr_platform.database import database_settings  # noqa: E402
 from htr_platform.settings import *  # noqa: E402,F403
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -50,12 +51,12 @@ _POSTGRES_PROBLEM = _postgres_problem(TEST_DATABASE_URL)
 MISSING_SERVICES = [p for p in (_POSTGRES_PROBLEM, _redis_problem(TEST_REDIS_URL)) if p]
 
 if _POSTGRES_PROBLEM is None:
-    DATABASES = {"default": dj_database_url.parse(TEST_DATABASE_URL, conn_max_age=0)}
+    DATABASES = {"default": database_settings(TEST_DATABASE_URL)}
     # One test database per run, so that runs side by side (several developers on one
     # machine) do not drop each other's.
     DATABASES["default"]["TEST"] = {"NAME": f"test_htr_{os.getpid()}"}
 else:
-    DATABASES = {"default": dj_database_url.parse(f"sqlite:///{VAR_DIR / 'test.sqlite3'}")}
+    DATABASES = {"default": database_settings(f"sqlite:///{VAR_DIR / 'test.sqlite3'}")}
 if not MISSING_SERVICES:
     CELERY_BROKER_URL = TEST_REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2}  # noqa: F405
