@@ -249,6 +249,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--print", type=Path, dest="printed",
                         help="folder of line images in printed typefaces (ml.render_lines) to lay across crops")
     parser.add_argument("--print-share", type=float, default=PRINT_SHARE, help="share of the crops given a line of print")
+    parser.add_argument("--input-size", type=int, default=LineNetConfig.input_size,
+                        help="the page's longer side, in pixels, as the network sees it")
     parser.add_argument("--select", choices=("f1", "loss"), default="f1",
                         help="keep the epoch whose segmentation of the --val pages has the best mean line F1 "
                         "(each folder counts the same) among those that read every turned page the right way, "
@@ -259,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
 
-    config = LineNetConfig(outputs=2)
+    config = LineNetConfig(outputs=2, input_size=args.input_size)
     train = load_pages(args.train, config.input_size, config.reduction)
     val = load_pages(args.val, config.input_size, config.reduction)
     printed = load_printed_lines(args.printed) if args.printed else None
