@@ -191,3 +191,15 @@ def test_the_kept_epoch_carries_the_line_f1_it_was_chosen_by(drawn_val, tmp_path
     assert set(metrics["val_line_f1"]) == {"drawn"}
     assert metrics["val_turned_pages_wrong"] >= 0
     assert metrics["epoch"] in (1, 2) and metrics["val_loss"] > 0
+
+
+
+def test_a_network_trained_at_another_input_size_sees_pages_at_that_size(drawn_val, tmp_path):
+    out = tmp_path / "net.pt"
+    train_line_net.main(["--train", str(drawn_val), "--val", str(drawn_val), "--out", str(out), "--input-size", "512",
+                         "--epochs", "1", "--steps", "1", "--batch-size", "1", "--threads", "1", "--select", "loss"])
+
+    net = load_line_net(out)
+    page = np.full((700, 500), 255, np.uint8)
+    assert net.config.input_size == 512
+    assert line_band(net, page).shape == (128, 92)  # a quarter of 512 x 366, padded to 368
