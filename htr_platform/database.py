@@ -8,9 +8,9 @@ SQLITE_WAIT = 30
 
 # The default set-up runs the web server and two workers on one SQLite file. SQLite's default
 # (deferred) transactions read, then ask for the write lock, and fail at once when another process
-# wrote in between: a worker saving a page's lines would make a person's correction fail. An
-# immediate transaction takes the write lock first and waits its turn; write-ahead logging lets
-# pages be read while a worker writes.
+# wrote in between: a worker storing a page's lines and a person saving a correction failed one
+# another. An immediate transaction takes the write lock first and waits its turn; write-ahead
+# logging lets pages be read while a worker writes.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": SQLITE_WAIT,
