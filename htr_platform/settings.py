@@ -206,9 +206,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DocumentKindEnum": "documents.models.DocumentKind"},
 }
 
+# The worker logs one line per job step (recognition.tasks), not Celery's own lines per task
+# (htr_platform/logs.py); what code prints while it runs is logged at INFO, not as a warning.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"celery_task_chatter": {"()": "htr_platform.logs.CeleryTaskChatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {name: {"filters": ["celery_task_chatter"]} for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat")},
 }
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"

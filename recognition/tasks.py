@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable
 
 from celery import Task, shared_task
@@ -11,8 +12,13 @@ from django.db import InterfaceError, OperationalError
 
 from documents.services import documents_delete_expired
 from recognition import fine_tuning, pipeline, services
+from recognition.models import JobStage
 
 logger = logging.getLogger(__name__)
+
+# What the count a step returns is of, for its line in the log.
+COUNTED = {JobStage.SEGMENT: "lines found", JobStage.RECOGNIZE: "lines read", JobStage.READ_AGAIN: "lines read",
+           JobStage.PLACES: "places of unread ink"}
 
 # Worth another try: the database or broker was briefly unreachable.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
@@ -27,11 +33,12 @@ class JobTask(Task):
 
 def _run(task: Task, job_id: str, step: Callable[..., int]) -> None:
     job = None
+    started = time.monotonic()
     try:
         job = services.job_claim(job_id=job_id)
         if job is None:
             return  # already done, failed, or running elsewhere: a re-delivered message
-        step(job=job)
+        count = step(job=job)
     except TRANSIENT_ERRORS as error:
         if task.request.retries >= task.max_retries:
             raise
@@ -39,6 +46,9 @@ def _run(task: Task, job_id: str, step: Callable[..., int]) -> None:
             services.job_requeue(job=job, error=str(error))
         raise task.retry(exc=error, countdown=5 * 2**task.request.retries)
     services.job_finish(job=job)
+    # The worker's one line for this step (htr_platform/logs.py drops Celery's own).
+    logger.info("%s, page %d of document %s: %d %s in %.1f s", job.get_stage_display(), job.page.number,
+                job.document_id, count, COUNTED[job.stage], time.monotonic() - started)
 
 
 @shared_task(bind=True, base=JobTask)
@@ -71,8 +81,10 @@ def fine_tune_model(run_id: str) -> None:
 
 @shared_task
 def recover_stale_jobs() -> None:
-    services.jobs_recover_stale()
+    recovery = services.jobs_recover_stale()
     services.fine_tunings_recover_stale()
+    if any(recovery):  # silent when, as nearly always, every job is moving
+        logger.info("stalled jobs: %d queued again, %d failed, %d sent again", *recovery)
 
 
 @shared_task
