@@ -1,5 +1,5 @@
 """A Word document of a document's current text: a paragraph a line, a page break a page, and the
-characters of unchecked model readings it was unsure of highlighted, as the review page marks them."""
+characters of unchecked model readings it was unsure of highlighted, as the review page shades them."""
 from __future__ import annotations
 
 import io
@@ -28,7 +28,7 @@ def word_document(document: Document, pages: list[tuple[Page, list[LineView]]], 
             paragraph = word.add_paragraph()
             if view.current is None:
                 paragraph.add_run(not_read).italic = True
-            elif view.unsure(threshold):
+            elif not view.checked and view.confidences:
                 _marked(paragraph, view.text, view.confidences, threshold)
             else:
                 paragraph.add_run(view.text)

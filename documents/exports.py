@@ -39,11 +39,11 @@ def document_export(*, document: Document, fmt: str) -> bytes:
         return export_text(document).encode("utf-8")
     if fmt == "docx":
         pages = document_lines(document=document)
-        notes = _warnings(pages, document.low_confidence, marked="here", doubted=" (highlighted)")
+        notes = _warnings(pages, document, marked=False)
         return word_document(document, pages, notes, NOT_READ)
     if fmt == "pdf":
-        threshold = document.low_confidence
-        return searchable_pdf(document_lines(document=document), lambda view: _text_line(view, threshold))
+        level = document.unsure_level
+        return searchable_pdf(document_lines(document=document), lambda view: _text_line(view, level))
     if fmt == "csv":
         return export_csv(document).encode("utf-8-sig")  # the byte-order mark tells spreadsheets it is UTF-8
     if fmt == "json":
@@ -78,35 +78,44 @@ def export_text(document: Document) -> str:
     """Lines in reading order, one per line of text; pages separated by a blank line.
 
     Uncertainty stays visible in the file: a line whose text is the model's unchecked
-    reading with a character below the document's threshold starts with ``[?]``, and a
-    note above the text counts those lines and the places of unread ink.
+    reading, expected to hold the document's level of wrong characters or more, starts with
+    ``[?]``, and a note above the text counts those lines and the places of unread ink.
     """
     pages = document_lines(document=document)
-    threshold = document.low_confidence
-    body = "\n\n".join("\n".join(_text_line(view, threshold) for view in views) for _, views in pages)
-    notes = _warnings(pages, threshold)
+    body = "\n\n".join("\n".join(_text_line(view, document.unsure_level) for view in views) for _, views in pages)
+    notes = _warnings(pages, document)
     return "".join(note + "\n" for note in notes) + ("\n" if notes else "") + body + "\n"
 
 
-def _text_line(view: LineView, threshold: float) -> str:
+def _text_line(view: LineView, level: float) -> str:
     if view.current is None:
         return NOT_READ
-    return UNSURE_MARK + view.text if view.unsure(threshold) else view.text
+    return UNSURE_MARK + view.text if view.unsure(level) else view.text
 
 
-def _warnings(pages: list[tuple[Page, list[LineView]]], threshold: float,
-              marked: str = f"marked {UNSURE_MARK.strip()}", doubted: str = "") -> list[str]:
-    """What a reader of an export must know: lines nobody checked that the model doubted (``marked``
-    so, their ``doubted`` characters shown so), ink not read."""
-    unsure = sum(view.unsure(threshold) for _, views in pages for view in views)
+def _warnings(pages: list[tuple[Page, list[LineView]]], document: Document, marked: bool = True) -> list[str]:
+    """What a reader of an export must know: the lines nobody checked (those the model expects
+    most errors on ``marked`` [?] in the text, else its doubted characters highlighted), ink not read."""
+    views = [view for _, page_views in pages for view in page_views]
+    unchecked = sum(view.current is not None and not view.checked for view in views)
+    unsure = sum(view.unsure(document.unsure_level) for view in views)
     places = sum(len(page.unread_places) for page, _ in pages)
     notes = []
-    if unsure:
+    if marked and unsure:
         notes.append(
-            f"Not checked: {unsure} line{pluralize(unsure)} {marked} "
-            f"{pluralize(unsure, 'is,are')} the model's reading, with characters it was under "
-            f"{round(100 * threshold)} % sure of{doubted}, and nobody has checked {pluralize(unsure, 'it,them')} against the scan."
+            f"Not checked: {unsure} line{pluralize(unsure)} marked {UNSURE_MARK.strip()} {pluralize(unsure, 'is,are')} "
+            f"the model's reading where it expects {document.unsure_level:g} or more characters to be wrong, and "
+            f"nobody has checked {pluralize(unsure, 'it,them')} against the scan."
         )
+    rest = unchecked - unsure if marked else unchecked
+    if rest and marked and unsure:
+        notes.append(f"Also not checked: {rest} other line{pluralize(rest)} {pluralize(rest, 'is,are')} the model's "
+                     "reading, expected to hold fewer wrong characters.")
+    elif rest:
+        highlighted = "" if marked else \
+            f"; the characters it was less than {round(100 * document.low_confidence)} % sure of are highlighted"
+        notes.append(f"Not checked: {rest} line{pluralize(rest)} {pluralize(rest, 'is,are')} the model's reading, "
+                     f"and nobody has checked {pluralize(rest, 'it,them')} against the scan{highlighted}.")
     if places:
         notes.append(
             f"Not read: {places} place{pluralize(places)} on the pages {pluralize(places, 'has,have')} "
@@ -122,7 +131,7 @@ def export_csv(document: Document) -> str:
     """A row a line, for spreadsheets: its page and number, its text, who checked it (a person's name,
     "imported", or empty for the model's reading), the model's least confidence in a character of
     it, and whether it is an unchecked reading the model was unsure of."""
-    threshold = document.low_confidence
+    level = document.unsure_level
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -132,7 +141,7 @@ def export_csv(document: Document) -> str:
             confidence = current.confidence if current and not current.is_human else None
             writer.writerow([page.number, view.line.order + 1, view.text if current else NOT_READ,
                              _checked_by(current), "" if confidence is None else f"{confidence:.2f}",
-                             "yes" if view.unsure(threshold) else "no"])
+                             "yes" if view.unsure(level) else "no"])
     return buffer.getvalue()
 
 

@@ -19,6 +19,12 @@ class DocumentKind(models.TextChoices):
 # Prescriptions are stricter: a misread dose is dangerous.
 LOW_CONFIDENCE = {DocumentKind.LECTURE_NOTES: 0.7, DocumentKind.PRESCRIPTION: 0.9}
 
+# A line nobody checked is singled out ("unsure": first for F8, "[?]" in plain text) when the
+# characters the model expects to have read wrong (the sum of one minus each character's
+# calibrated confidence) reach this. Chosen on the shared val lines: docs/evaluation.md,
+# "Uncertainty marks".
+UNSURE_LEVEL = {DocumentKind.LECTURE_NOTES: 4.0, DocumentKind.PRESCRIPTION: 1.0}
+
 
 class Document(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -39,6 +45,10 @@ class Document(models.Model):
     @property
     def low_confidence(self) -> float:
         return LOW_CONFIDENCE[DocumentKind(self.kind)]
+
+    @property
+    def unsure_level(self) -> float:
+        return UNSURE_LEVEL[DocumentKind(self.kind)]
 
 
 def page_image_path(page: "Page", filename: str) -> str:

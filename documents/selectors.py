@@ -43,10 +43,19 @@ class LineView:
     def confidences(self) -> list[float]:
         return self.current.confidences if self.current else []
 
-    def unsure(self, threshold: float) -> bool:
-        """Nobody has checked the model's text, and it has a character read below ``threshold``."""
+    @property
+    def expected_errors(self) -> float:
+        """How many characters of the model's reading are expected to be wrong: the sum of one minus
+        each character's calibrated confidence (0 for a person's text)."""
         current = self.current
-        return bool(current) and not current.is_human and current.confidence is not None and current.confidence < threshold
+        if not current or current.is_human:
+            return 0.0
+        return sum(1.0 - c for c in current.confidences or [])
+
+    def unsure(self, level: float) -> bool:
+        """Nobody has checked the model's text, and it is expected to hold ``level`` wrong characters or more."""
+        current = self.current
+        return bool(current) and not current.is_human and bool(current.confidences) and self.expected_errors >= level
 
 
 def document_list(*, user: AbstractBaseUser) -> QuerySet[Document]:
@@ -103,7 +112,7 @@ class PageCheck:
     page: Page
     lines: int
     checked: int  # the current text is a person's (or was imported)
-    unsure: int  # the current text is the model's, with a character below the document's threshold
+    unsure: int  # the current text is the model's, expected to hold the document's level of errors or more
     unread_places: int  # places with ink no line covers, that nobody has dismissed
 
 
@@ -116,7 +125,7 @@ def document_checks(*, document: Document) -> list[PageCheck]:
     checks = []
     for page, views in document_lines(document=document):
         checked = sum(view.checked for view in views)
-        unsure = sum(view.unsure(document.low_confidence) for view in views)
+        unsure = sum(view.unsure(document.unsure_level) for view in views)
         checks.append(PageCheck(page, len(views), checked, unsure, len(page.unread_places)))
     return checks
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from documents.exports import document_export
-from documents.models import Document, Line, Page, TextSource
+from documents.models import Document, Line, LineText, Page, TextSource
 from documents.selectors import page_lines
 from documents.services import document_import, line_text_save
 from documents.uploads import UploadError
@@ -32,16 +32,18 @@ def test_text_export_has_the_current_text_of_every_line(document_with_lines, own
     assert document_export(document=document_with_lines, fmt="txt").decode() == "Line zero\nline 1\nline 2\n"
 
 
-def test_text_export_marks_unchecked_unsure_lines_and_unread_ink(document_with_lines, owner):
-    correct_first_line(document_with_lines, owner)  # the others are the model's, 50 % sure of a character
+def test_text_export_marks_the_lines_expected_to_hold_errors_and_unread_ink(document_with_lines, owner):
+    correct_first_line(document_with_lines, owner)  # the others are the model's, expected to hold 0.89 errors
+    LineText.objects.filter(line__order=1).update(confidences=[0.3] * 6)  # 4.2: over the level of lecture notes
     page = document_with_lines.pages.get()
     page.unread_ink = [{"id": 1, "polygon": [[0, 0], [9, 0], [9, 9]]}, {"id": 2, "polygon": [[20, 0], [29, 0], [29, 9]]}]
     page.save()
     exported = document_export(document=document_with_lines, fmt="txt").decode()
     notes, text = exported.split("\n\n")
-    assert text == "Line zero\n[?] line 1\n[?] line 2\n"
-    assert notes.startswith("Not checked: 2 lines marked [?] are the model's reading")
-    assert "under 70 % sure" in notes
+    assert text == "Line zero\n[?] line 1\nline 2\n"
+    assert notes.startswith("Not checked: 1 line marked [?] is the model's reading where it expects 4 or more "
+                            "characters to be wrong")
+    assert "Also not checked: 1 other line is the model's reading, expected to hold fewer wrong characters." in notes
     assert "Not read: 2 places on the pages have ink that no line covers" in notes
 
     page.unread_ink[0]["dismissed_by"] = owner.username

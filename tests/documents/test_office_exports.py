@@ -32,6 +32,7 @@ def test_the_searchable_pdf_is_the_scan_with_each_lines_text_over_its_writing(do
     line = Line.objects.get(page__document=document_with_lines, order=2)
     line.polygon, line.baseline = [[1300, 100], [1360, 100], [1360, 700], [1300, 700]], [[1320, 100], [1320, 700]]
     line.save()  # a note running down the margin
+    LineText.objects.filter(line__order=1).update(confidences=[0.3] * 6)  # 4.2 characters expected wrong
 
     pdf = pdfium.PdfDocument(document_export(document=document_with_lines, fmt="pdf"))
 
@@ -42,7 +43,7 @@ def test_the_searchable_pdf_is_the_scan_with_each_lines_text_over_its_writing(do
     assert page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE]).__next__() is not None
     whole = page.get_textpage().get_text_range()
     assert "Œuvre: 500 mg ½ cp, l’après-midi" in whole
-    assert "[?] line 1" in whole and "[?] line 2" in whole  # unchecked and doubted, as in the plain text
+    assert "[?] line 1" in whole and "[?] line 2" not in whole  # as in the plain text: 0.89 errors expected on line 2
     assert "Œuvre" in pdf_text_in(page, (0, 0, 220, 55), per_pixel)  # over the first line's writing
     assert "line 1" in pdf_text_in(page, (0, 55, 220, 105), per_pixel)
     assert "line" not in pdf_text_in(page, (0, 160, 1200, 1000), per_pixel)  # nowhere else
@@ -60,8 +61,9 @@ def test_the_word_document_highlights_what_the_model_doubted_and_nobody_checked(
 
     texts = [paragraph.text for paragraph in word.paragraphs]
     assert texts[0] == "Notes"
-    assert texts[1].startswith("Not checked: 2 lines here are the model's reading, with characters it was under "
-                               "70 % sure of (highlighted)") and texts[2].startswith("Not read: 1 place")
+    assert texts[1] == ("Not checked: 2 lines are the model's reading, and nobody has checked them against the scan; "
+                        "the characters it was less than 70 % sure of are highlighted.")
+    assert texts[2].startswith("Not read: 1 place")
     assert texts[3:] == ["Page 1", "Line zero", "line 1", "line 2", "[not read yet]"]
     doubted = [[run.text for run in paragraph.runs if run.font.highlight_color == WD_COLOR_INDEX.YELLOW]
                for paragraph in word.paragraphs[4:7]]
@@ -70,6 +72,7 @@ def test_the_word_document_highlights_what_the_model_doubted_and_nobody_checked(
 
 def test_the_csv_has_a_row_a_line_with_who_checked_it_and_the_models_doubt(document_with_lines, owner):
     checked(document_with_lines, owner, 0, "Amoxicillin, 500 mg")
+    LineText.objects.filter(line__order=1).update(confidences=[0.3] * 6)  # 4.2 characters expected wrong
     imported = Line.objects.get(page__document=document_with_lines, order=2)
     LineText.objects.create(line=imported, text="line 2", source=TextSource.IMPORT, author=owner)
 
@@ -79,6 +82,6 @@ def test_the_csv_has_a_row_a_line_with_who_checked_it_and_the_models_doubt(docum
     rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
     assert [(r["page"], r["line"], r["text"], r["checked_by"], r["least_confidence"], r["unsure"]) for r in rows] == [
         ("1", "1", "Amoxicillin, 500 mg", "owner", "", "no"),
-        ("1", "2", "line 1", "", "0.50", "yes"),
+        ("1", "2", "line 1", "", "0.30", "yes"),
         ("1", "3", "line 2", "imported", "", "no"),
     ]
