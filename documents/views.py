@@ -184,6 +184,9 @@ def page_review(request: HttpRequest, page_id: UUID) -> HttpResponse:
     read_at = timezone.now()  # the page script reloads when one of this page's jobs finishes after this
     lines = selectors.page_lines(page=page)
     pages = list(selectors.document_pages(document=page.document).values_list("id", "number"))
+    ids = [id for id, _ in pages]
+    at = ids.index(page.id)
+    level = page.document.unsure_level
     return render(
         request,
         "documents/page_review.html",
@@ -192,6 +195,10 @@ def page_review(request: HttpRequest, page_id: UUID) -> HttpResponse:
             "document": page.document,
             "lines": lines,
             "pages": pages,
+            "previous_page": ids[at - 1] if at > 0 else None,
+            "next_page": ids[at + 1] if at + 1 < len(ids) else None,
+            "counts": {"lines": len(lines), "checked": sum(view.checked for view in lines),
+                       "unsure": sum(view.unsure(level) for view in lines)},
             "read_at": read_at,
         },
     )

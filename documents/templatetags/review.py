@@ -2,9 +2,9 @@
 which way each line's writing runs."""
 from __future__ import annotations
 
+import json
+
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 
 from documents.layouts import place_at_scan_edge, place_runs_along_margin
 from documents.models import Page
@@ -14,29 +14,20 @@ from ml.drawn_line import writing_direction
 register = template.Library()
 
 
-@register.simple_tag
-def confidence_marked(text: str, confidences: list[float], threshold: float) -> SafeString:
-    """The text with every character read below ``threshold`` marked, its confidence in the title."""
-    if len(confidences) != len(text):
-        return format_html("{}", text)
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html('<mark class="low" title="{}% sure">{}</mark>', round(c * 100), ch) if c < threshold else ch,)
-            for ch, c in zip(text, confidences)
-        ),
-    )
-
-
 @register.filter
 def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
 @register.filter
-def unsure(view: LineView, threshold: float) -> bool:
-    return view.unsure(threshold)
+def unsure(view: LineView, level: float) -> bool:
+    return view.unsure(level)
+
+
+@register.filter
+def confidences_json(confidences: list[float] | None) -> str:
+    """A reading's per-character confidences as JSON, to two decimals: the review page shades its characters."""
+    return json.dumps([round(c, 2) for c in confidences or []])
 
 
 @register.filter

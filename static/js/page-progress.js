@@ -11,7 +11,7 @@
     button.type = "button";
     button.textContent = "Show them";
     button.addEventListener("click", () => location.reload());
-    note.replaceChildren("New readings of this page are ready. Save the line you are typing first: reloading drops unsaved text. ", button);
+    note.replaceChildren("New readings of this page are ready. What you typed and did not save is kept and shown again. ", button);
   }
 
   async function poll() {

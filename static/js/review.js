@@ -1,13 +1,15 @@
-// Review a page: move through lines (click, Enter, Tab), save with the revision seen, refuse stale saves.
+// Review a page: one text field per line, with the characters the model doubted shaded inside it;
+// move with Enter (save), Tab, F8 and clicks on the scan; save with the revision seen and refuse
+// stale saves; keep what is typed as a draft until it is saved or dropped.
 
 // A line's API address, from an address the page was given for the line of id zero.
 window.forLine = (url, id) => url.replace("00000000-0000-0000-0000-000000000000", id);
 
-// The number of the first line whose box holds text not saved, else null: the page's other
+// The number of the first line whose field holds text not saved, else null: the page's other
 // scripts ask before they reload it.
 window.unsavedLineNumber = function () {
-  const inputs = Array.from(document.querySelectorAll("input.line-text"));
-  const index = inputs.findIndex((input) => input.value !== input.defaultValue);
+  const fields = Array.from(document.querySelectorAll("textarea.line-text"));
+  const index = fields.findIndex((field) => field.value !== field.defaultValue);
   return index < 0 ? null : index + 1;
 };
 
@@ -15,24 +17,79 @@ window.unsavedLineNumber = function () {
   const list = document.getElementById("line-list");
   if (!list) return;
   const svg = document.getElementById("scan");
+  const pageId = list.dataset.pageId;
+  const low = Number(list.dataset.lowConfidence);
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   const items = Array.from(list.querySelectorAll("li.line"));
-  const shapeOf = (id) => svg.querySelector('polygon[data-line-id="' + id + '"]');
+  const shapeOf = (item) => svg.querySelector('polygon[data-line-id="' + item.dataset.lineId + '"]');
+  const fieldOf = (item) => item.querySelector("textarea.line-text");
+  const lineId = (item) => item.dataset.lineId;
+
+  // --- the field: shading of doubted characters, height that follows the wrapped text ---
+
+  // The model's reading and its confidences; a person's edit keeps the shading of the characters
+  // before and after what they changed, and nothing where they typed.
+  function confidencesFor(item, text) {
+    if (!item.dataset.confidences) return [];
+    const base = fieldOf(item).dataset.modelText, confidences = JSON.parse(item.dataset.confidences);
+    if (confidences.length !== base.length) return [];
+    let start = 0;
+    while (start < text.length && start < base.length && text[start] === base[start]) start++;
+    let end = 0;
+    while (end < text.length - start && end < base.length - start &&
+           text[text.length - 1 - end] === base[base.length - 1 - end]) end++;
+    return Array.from(text, (_, i) => i < start ? confidences[i]
+                                    : i >= text.length - end ? confidences[base.length - (text.length - i)] : null);
+  }
+
+  function shade(item) {
+    const field = fieldOf(item), shading = item.querySelector(".shading");
+    const text = field.value, confidences = confidencesFor(item, text);
+    const parts = [];
+    let plain = "";
+    for (let i = 0; i < text.length; i++) {
+      const c = confidences[i];
+      if (c == null || c >= low) {
+        plain += text[i];
+        continue;
+      }
+      if (plain) parts.push(document.createTextNode(plain));
+      plain = "";
+      const mark = document.createElement("mark");
+      mark.textContent = text[i];
+      // darker the less sure: from a light tint just under the level to full colour at 0
+      mark.style.setProperty("--doubt", (0.25 + 0.75 * (low - c) / low).toFixed(2));
+      mark.className = c < 0.5 ? "doubt strong" : "doubt";
+      parts.push(mark);
+    }
+    parts.push(document.createTextNode(plain + "\u200b")); // a trailing space or newline keeps its width
+    shading.replaceChildren(...parts);
+    item.dataset.marked = parts.length - 1;
+    fit(field);
+  }
+
+  function fit(field) {
+    field.style.height = "auto";
+    field.style.height = field.scrollHeight + field.offsetHeight - field.clientHeight + "px"; // and its borders
+  }
+
+  // --- moving between lines ---
 
   function activate(item) {
     items.forEach((other) => {
       other.classList.toggle("active", other === item);
-      shapeOf(other.dataset.lineId).classList.toggle("active", other === item);
+      shapeOf(other).classList.toggle("active", other === item);
     });
     item.scrollIntoView({ block: "nearest" });
-    shapeOf(item.dataset.lineId).scrollIntoView({ block: "nearest" });
+    if (window.ScanView) window.ScanView.show(shapeOf(item).getBBox());
   }
 
   function focusItem(item) {
     if (!item) return;
-    const input = item.querySelector("input.line-text");
-    input.focus();
-    input.setSelectionRange(input.value.length, input.value.length);
+    const field = fieldOf(item);
+    field.focus({ preventScroll: true });
+    field.setSelectionRange(field.value.length, field.value.length);
+    activate(item);
   }
 
   function setStatus(item, message, kind) {
@@ -42,39 +99,86 @@ window.unsavedLineNumber = function () {
     return status;
   }
 
+  // --- drafts ---
+
+  function keepDraft(item) {
+    const field = fieldOf(item);
+    const unsaved = field.value !== field.defaultValue;
+    if (unsaved) window.Drafts.put(pageId, lineId(item), field.value, item.dataset.draftRevision || item.dataset.revision);
+    else window.Drafts.drop(pageId, lineId(item));
+    item.classList.toggle("draft", unsaved);
+    item.querySelector(".drop-draft").hidden = !unsaved;
+  }
+
+  function dropDraft(item) {
+    const field = fieldOf(item);
+    field.value = field.defaultValue;
+    delete item.dataset.draftRevision;
+    keepDraft(item);
+    shade(item);
+    setStatus(item, "Your unsaved text was dropped.", "ok");
+  }
+
+  function restoreDraft(item) {
+    const draft = window.Drafts.get(pageId, lineId(item));
+    const field = fieldOf(item);
+    if (!draft) return;
+    if (draft.text === field.defaultValue) return window.Drafts.drop(pageId, lineId(item));
+    field.value = draft.text;
+    item.dataset.draftRevision = draft.revision;
+    item.classList.add("draft");
+    item.querySelector(".drop-draft").hidden = false;
+    const changed = String(draft.revision) !== item.dataset.revision;
+    const status = setStatus(item, changed
+      ? "Your unsaved text, kept from before; the line has changed since (read again, or saved by someone). Enter shows both. "
+      : "Your unsaved text, kept from before: Enter saves it. ", "draft");
+    const drop = document.createElement("button");
+    drop.type = "button";
+    drop.className = "link";
+    drop.textContent = "Drop it";
+    drop.addEventListener("click", () => dropDraft(item));
+    status.append(drop);
+  }
+
+  // --- saving ---
+
   async function save(item, revision) {
-    const input = item.querySelector("input.line-text");
+    const field = fieldOf(item);
     setStatus(item, "Saving…");
     let response;
     try {
-      response = await fetch(window.forLine(window.LINE_API, item.dataset.lineId), {
+      response = await fetch(window.forLine(window.LINE_API, lineId(item)), {
         method: "PATCH",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-        body: JSON.stringify({ text: input.value, revision: Number(revision) }),
+        body: JSON.stringify({ text: field.value, revision: Number(revision) }),
         credentials: "same-origin",
       });
     } catch (error) {
-      setStatus(item, "Not saved: the server could not be reached. Your text is still here; press Enter to try again.", "error");
+      setStatus(item, "Not saved: the server could not be reached. Your text is kept here; press Enter to try again.", "error");
       return false;
     }
     const body = await response.json().catch(() => ({}));
     if (response.ok) {
       item.dataset.revision = body.revision;
-      input.defaultValue = input.value;
+      delete item.dataset.draftRevision;
+      field.defaultValue = field.value;
+      keepDraft(item);
       const source = item.querySelector(".source");
       source.textContent = "Person · " + (body.author || "you");
       source.className = "source human";
       // The person's text replaces the model's reading: its doubts no longer apply to it.
-      item.querySelectorAll(".confidence, .reading").forEach((node) => node.remove());
-      shapeOf(item.dataset.lineId).classList.remove("unsure");
-      item.classList.add("saved");
+      delete item.dataset.confidences;
+      item.classList.remove("unsure");
+      item.classList.add("checked", "saved");
+      shapeOf(item).classList.remove("unsure");
+      shade(item);
       setStatus(item, "Saved (version " + body.revision + ").", "ok");
       return true;
     }
     if (response.status === 409) {
       showConflict(item, body);
     } else {
-      setStatus(item, "Not saved: " + (body.detail || "error " + response.status) + " Your text is still here.", "error");
+      setStatus(item, "Not saved: " + (body.detail || "error " + response.status) + " Your text is kept here.", "error");
     }
     return false;
   }
@@ -89,25 +193,82 @@ window.unsavedLineNumber = function () {
     take.type = "button";
     take.textContent = "Use the newer text";
     take.addEventListener("click", () => {
-      const input = item.querySelector("input.line-text");
-      input.value = input.defaultValue = body.current_text;
+      const field = fieldOf(item);
+      field.value = field.defaultValue = body.current_text;
       item.dataset.revision = body.current_revision;
+      delete item.dataset.draftRevision;
+      keepDraft(item);
+      shade(item);
       setStatus(item, "Showing the newer text.", "ok");
     });
     status.append(keep, " ", take);
   }
 
+  // --- the line's menu ---
+
+  function openMenu(item) {
+    const menu = item.querySelector("details.line-menu");
+    menu.open = true;
+    const first = menu.querySelector(".menu-items button:not([hidden])");
+    if (first) first.focus();
+  }
+  document.addEventListener("click", (event) => {
+    document.querySelectorAll("details.menu[open]").forEach((menu) => {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+
   items.forEach((item, index) => {
-    const input = item.querySelector("input.line-text");
-    input.addEventListener("focus", () => activate(item));
-    input.addEventListener("keydown", async (event) => {
-      if (event.key !== "Enter") return;
-      event.preventDefault();
-      if (await save(item, item.dataset.revision)) focusItem(items[index + 1]);
+    const field = fieldOf(item);
+    field.dataset.modelText = field.defaultValue;
+    field.addEventListener("focus", () => activate(item));
+    field.addEventListener("input", () => {
+      if (field.value.includes("\n")) field.value = field.value.replace(/\s*\n\s*/g, " "); // a line is one line
+      keepDraft(item);
+      shade(item);
+    });
+    field.addEventListener("keydown", async (event) => {
+      if (event.key === "Enter" && !event.altKey) {
+        event.preventDefault();
+        if (await save(item, item.dataset.draftRevision || item.dataset.revision)) focusItem(items[index + 1]);
+      } else if (event.key === "Tab" && !event.altKey && !event.ctrlKey) {
+        const next = items[index + (event.shiftKey ? -1 : 1)];
+        if (next) {
+          event.preventDefault();
+          focusItem(next);
+        }
+      } else if (event.key === "Escape") {
+        field.blur();
+      } else if (event.altKey && (event.key === "m" || event.key === "M" || event.code === "KeyM")) {
+        event.preventDefault();
+        openMenu(item);
+      }
+    });
+    item.querySelector(".drop-draft").addEventListener("click", () => {
+      item.querySelector("details.line-menu").open = false;
+      dropDraft(item);
+      focusItem(item);
+    });
+    item.querySelector("details.line-menu").addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.currentTarget.open = false;
+        focusItem(item);
+      }
     });
     item.addEventListener("click", (event) => {
-      if (event.target !== input && event.target.tagName !== "BUTTON") focusItem(item);
+      if (!event.target.closest("textarea, button, summary, details, a")) focusItem(item);
     });
+    restoreDraft(item);
+    shade(item);
+  });
+  // Widths change with the window, and with them where the lines wrap.
+  window.addEventListener("resize", () => items.forEach((item) => fit(fieldOf(item))));
+
+  // Leaving with text not saved asks first (the drafts keep it even if the person leaves).
+  window.addEventListener("beforeunload", (event) => {
+    if (!window.unsavedLineNumber()) return;
+    event.preventDefault();
+    event.returnValue = "";
   });
 
   // A click anywhere in a line's box on the scan selects it: polygons hug the ink,
@@ -119,7 +280,7 @@ window.unsavedLineNumber = function () {
     const p = point.matrixTransform(svg.getScreenCTM().inverse());
     let best = null, bestArea = Infinity;
     for (const item of items) {
-      const box = shapeOf(item.dataset.lineId).getBBox();
+      const box = shapeOf(item).getBBox();
       const inside = p.x >= box.x && p.x <= box.x + box.width && p.y >= box.y && p.y <= box.y + box.height;
       if (inside && box.width * box.height < bestArea) {
         best = item;
@@ -130,21 +291,29 @@ window.unsavedLineNumber = function () {
   }
   svg.addEventListener("click", (event) => focusItem(itemAt(event)));
 
-  // The next line (after the active one, wrapping round) whose model reading has doubtful characters.
+  // The unchecked lines the model expects errors on, most expected errors first: F8 goes to the
+  // one after the active line in that order, round again at the end.
   function nextUnsure() {
-    const start = items.findIndex((item) => item.classList.contains("active"));
-    for (let step = 1; step <= items.length; step++) {
-      const item = items[(start + step) % items.length];
-      if (shapeOf(item.dataset.lineId).classList.contains("unsure")) return focusItem(item);
+    const order = items.filter((item) => item.classList.contains("unsure"))
+      .sort((a, b) => Number(b.dataset.expectedErrors) - Number(a.dataset.expectedErrors));
+    const active = items.find((item) => item.classList.contains("active")) || items[0];
+    if (!order.length) {
+      if (active) setStatus(active, "No unsure lines left to check on this page.", "ok");
+      return;
     }
-    const active = items[start] || items[0];
-    if (active) setStatus(active, "No unsure lines left to check on this page.", "ok");
+    focusItem(order[(order.indexOf(active) + 1) % order.length]);
   }
   document.getElementById("next-unsure").addEventListener("click", nextUnsure);
+
+  const keys = document.getElementById("keys-dialog");
+  document.getElementById("keys-button").addEventListener("click", () => keys.showModal());
   document.addEventListener("keydown", (event) => {
     if (event.key === "F8") {
       event.preventDefault();
       nextUnsure();
+    } else if (event.key === "?" && !event.target.closest("textarea, input, select") && !keys.open) {
+      event.preventDefault();
+      keys.showModal();
     }
   });
   // A link to one line (a search result) opens the page at that line.

@@ -49,12 +49,18 @@ def drag(tab, box: tuple[int, int, int, int]) -> None:
     tab.mouse.up()
 
 
+def line_action(item, action: str) -> None:
+    """Choose ``action`` (a button's class) in the line's menu."""
+    item.locator("details.line-menu summary").click()
+    item.locator(f"button.{action}").click()
+
+
 def expect_missed_line_read(tab) -> None:
     """The page reloads with the missed line as its third, then again once the worker has read it."""
     expect(tab.locator("li.line")).to_have_count(4)
     third = tab.locator("li.line >> nth=2")
     expect(third.locator(".source")).to_have_text("Model", timeout=120_000)
-    read = third.locator("input.line-text").input_value()
+    read = third.locator("textarea.line-text").input_value()
     expected = sorted(scans.LINES_DIR.glob("*.gt.txt"))[MISSED].read_text(encoding="utf-8").strip()
     assert Levenshtein.normalized_distance(read, expected) < 0.5, (read, expected)
 
@@ -66,7 +72,7 @@ def test_a_drawn_line_is_read_by_the_worker_and_shown_in_its_place(review_tab, c
     drag(tab, (x0 - 5, y0 - 5, x1 + 5, y1 + 5))
 
     expect_missed_line_read(tab)
-    assert tab.locator("li.line >> nth=3").locator("input.line-text").input_value() == "line 3"
+    assert tab.locator("li.line >> nth=3").locator("textarea.line-text").input_value() == "line 3"
 
 
 def missed_line_as_place(page, tab) -> None:
@@ -97,7 +103,7 @@ def test_all_places_are_read_at_a_click_in_one_job(review_tab, celery_worker):
     expect(tab.locator("li.line")).to_have_count(4)  # the missed line; place 1 is blank paper, left to a person
     expect(tab.locator("li.line .source", has_text="not read yet")).to_have_count(0, timeout=120_000)
     expected = sorted(scans.LINES_DIR.glob("*.gt.txt"))[MISSED].read_text(encoding="utf-8").strip()
-    texts = [box.input_value() for box in tab.locator("input.line-text").all()]
+    texts = [box.input_value() for box in tab.locator("textarea.line-text").all()]
     assert min(Levenshtein.normalized_distance(text, expected) for text in texts) < 0.5, texts
     expect(tab.locator("#unread-places li")).to_have_count(1)
     assert Job.objects.filter(page=page).count() == jobs_before + 1  # one job read them all
@@ -107,7 +113,7 @@ def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
     page, tab = review_tab
     last = tab.locator("li.line >> nth=2")  # the page's fourth handwritten line
     expect(tab.locator("#draw-direction")).to_be_hidden()
-    last.locator("button.redraw-line").click()
+    line_action(last, "redraw-line")
     expect(tab.locator("#draw-direction")).to_be_visible()
     expect(tab.locator("#line-edit-status")).to_have_text(
         "Drag a new box round line 3 on the scan, tall letters and all: it is fitted to the writing (Esc: cancel)."
@@ -116,9 +122,9 @@ def test_a_redrawn_line_is_read_again_by_the_worker(review_tab, celery_worker):
     drag(tab, (x0 - 5, y0 - 5, x1 + 5, y1 + 5))
 
     # Its placeholder reading goes with the old box; the worker reads the new one.
-    expect(last.locator("input.line-text")).not_to_have_value("line 3")
+    expect(last.locator("textarea.line-text")).not_to_have_value("line 3")
     expect(last.locator(".source")).to_have_text("Model", timeout=120_000)
-    read = last.locator("input.line-text").input_value()
+    read = last.locator("textarea.line-text").input_value()
     expected = sorted(scans.LINES_DIR.glob("*.gt.txt"))[3].read_text(encoding="utf-8").strip()
     assert Levenshtein.normalized_distance(read, expected) < 0.5, (read, expected)
     fitted = bounding_box(Line.objects.get(page=page, order=2).polygon)  # fitted to the writing in the box
@@ -131,7 +137,7 @@ def test_redrawing_starts_from_the_lines_direction_and_escape_cancels_it(review_
     x0, y0, x1, y1 = scans.pasted_box(0)
     page.lines.filter(order=0).update(baseline=[[x1 - 10, y1], [x1 - 10, y0]])  # as if it ran up the page
     tab.reload()
-    tab.locator("li.line >> nth=0").locator("button.redraw-line").click()
+    line_action(tab.locator("li.line >> nth=0"), "redraw-line")
     expect(tab.locator("#draw-direction select")).to_have_value("up")
     expect(tab.locator("polygon.line-shape.redrawn")).to_have_count(1)
     tab.keyboard.press("Escape")
@@ -144,16 +150,16 @@ def test_redrawing_starts_from_the_lines_direction_and_escape_cancels_it(review_
 def test_a_line_that_is_not_text_is_removed_after_a_confirmation(review_tab):
     page, tab = review_tab
     tab.on("dialog", lambda dialog: dialog.accept())
-    tab.locator("li.line >> nth=1").locator("button.remove-line").click()
+    line_action(tab.locator("li.line >> nth=1"), "remove-line")
     expect(tab.locator("li.line")).to_have_count(2)
-    assert [tab.locator("input.line-text").nth(n).input_value() for n in range(2)] == ["line 0", "line 3"]
+    assert [tab.locator("textarea.line-text").nth(n).input_value() for n in range(2)] == ["line 0", "line 3"]
     assert page.lines.count() == 2
 
 
 def test_removing_is_refused_while_a_line_holds_unsaved_text(review_tab):
     page, tab = review_tab
-    tab.locator("input.line-text").nth(0).fill("typed, not saved")
-    tab.locator("li.line >> nth=1").locator("button.remove-line").click()
+    tab.locator("textarea.line-text").nth(0).fill("typed, not saved")
+    line_action(tab.locator("li.line >> nth=1"), "remove-line")
     expect(tab.locator("li.line >> nth=1").locator(".status")).to_contain_text("Save line 1 first")
     assert page.lines.count() == 3
 

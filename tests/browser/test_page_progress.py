@@ -58,14 +58,14 @@ def test_lines_appear_once_the_page_is_read(review_tab, document):
     expect(note).to_contain_text("(step: read lines")
 
     run_job(document, JobStage.RECOGNIZE, read_lines)
-    expect(review_tab.locator("input.line-text")).to_have_count(2)
-    expect(review_tab.locator("input.line-text").nth(0)).to_have_value("read 0")
+    expect(review_tab.locator("textarea.line-text")).to_have_count(2)
+    expect(review_tab.locator("textarea.line-text").nth(0)).to_have_value("read 0")
     expect(review_tab.locator("#page-progress")).to_be_hidden()
 
 
 def test_typed_text_is_not_dropped_when_readings_arrive(review_tab, document):
     run_job(document, JobStage.SEGMENT, find_two_lines)
-    line = review_tab.locator("input.line-text").nth(0)
+    line = review_tab.locator("textarea.line-text").nth(0)
     expect(line).to_have_count(1)  # the page reloaded with its lines, still to be read
     line.fill("typed by hand")
 

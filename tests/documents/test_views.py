@@ -3,7 +3,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from documents.models import Document, Line
+from documents.models import Document, Line, LineText
 from documents.services import line_text_save
 from tests import scans
 
@@ -74,16 +74,28 @@ def test_a_corrupt_upload_shows_its_error_and_keeps_the_form(client, owner):
     assert not Document.objects.exists()
 
 
-def test_review_page_draws_every_line_and_marks_unsure_characters(client, owner, document_with_lines):
+def test_review_page_draws_every_line_and_gives_its_script_the_confidences(client, owner, document_with_lines):
     client.force_login(owner)
     page = document_with_lines.pages.get()
     body = client.get(reverse("page-review", args=[page.id])).content.decode()
     assert body.count('<polygon class="line-shape') == 3
     assert 'points="10,10 200,10 200,50 10,50 "' in body
-    # "line 0" read with 0.5 on its third character: marked, and the line shows 50% sure.
-    assert '<mark class="low" title="50% sure">n</mark>' in body
-    assert "50% sure</span>" in body
+    # The script shades each character by its confidence; one minus each, summed, is what the
+    # model expects to have read wrong: 0.89 characters, under the lecture notes' level.
+    assert body.count('data-confidences="[0.99, 0.95, 0.5, 0.9, 0.97, 0.8]"') == 3
+    assert body.count('data-expected-errors="0.89"') == 3
+    assert 'class="line-shape unsure"' not in body and "to look at first" not in body
     assert reverse("page-image", args=[page.id]) in body
+
+
+def test_review_page_singles_out_lines_expected_to_hold_the_documents_level_of_errors(client, owner, document_with_lines):
+    unsure = LineText.objects.get(line__order=1)
+    unsure.confidences = [0.3] * 6  # 4.2 characters expected wrong
+    unsure.save()
+    client.force_login(owner)
+    body = client.get(reverse("page-review", args=[document_with_lines.pages.get().id])).content.decode()
+    assert body.count('class="line-shape unsure"') == 1
+    assert "0 of 3 checked · <b class=\"unsure\">1 to look at first</b>" in body
 
 
 def test_review_page_tells_its_script_which_way_each_line_runs(client, owner, document_with_lines):
@@ -115,7 +127,7 @@ def test_import_form_creates_a_document_with_verified_text(client, owner):
     document = Document.objects.get()
     assert response.url == reverse("document-detail", args=[document.id])
     page = client.get(reverse("page-review", args=[document.pages.get().id])).content.decode()
-    assert 'value="Amoxicillin 500 mg"' in page and "Imported (verified)" in page
+    assert '>Amoxicillin 500 mg</textarea>' in page and "Imported (verified)" in page
 
 
 def test_a_bad_import_says_which_file(client, owner):
@@ -190,6 +202,7 @@ def test_only_the_owner_changes_the_sharing(client, owner, collaborator, strange
 
 
 def test_the_document_page_counts_checked_and_unsure_lines(client, owner, document_with_lines):
+    LineText.objects.filter(line__page__document=document_with_lines).update(confidences=[0.3] * 6)
     client.force_login(owner)
     url = reverse("document-detail", args=[document_with_lines.id])
     assert "0 of 3 lines checked · <b class=\"unsure\">3 unsure</b>" in client.get(url).content.decode()
@@ -198,7 +211,7 @@ def test_the_document_page_counts_checked_and_unsure_lines(client, owner, docume
         line_text_save(line=line, author=owner, text="checked", revision=line.revision)
     body = client.get(url).content.decode()
     assert "2 of 3 lines checked · <b class=\"unsure\">1 unsure</b>" in body
-    assert "1 line still holds characters the model was unsure of" in body
+    assert "1 line nobody checked is expected to hold 4 or more wrong characters" in body
 
     line = Line.objects.get(page__document=document_with_lines, order=2)
     line_text_save(line=line, author=owner, text="checked", revision=line.revision)
@@ -222,14 +235,14 @@ def test_the_owner_corrects_the_kind_and_the_marks_follow(client, owner, collabo
     assert refused.status_code == 403 and "Only the owner of a document can change its title or kind." in refused.json()["detail"]
     client.force_login(owner)
     review = reverse("page-review", args=[document_with_lines.pages.get().id])
-    marked_before = client.get(review).content.decode().count('<mark class="low"')
+    assert 'data-low-confidence="0.7"' in client.get(review).content.decode()
 
     page = client.post(reverse("document-edit", args=[document_with_lines.id]),
                        {"title": "Rx of 3 May", "kind": "prescription"}, follow=True).content.decode()
 
     assert "It is a prescription now, no longer lecture notes: its characters are marked under 90% sure." in page
     assert Document.objects.get(pk=document_with_lines.pk).title == "Rx of 3 May"
-    assert client.get(review).content.decode().count('<mark class="low"') > marked_before  # 0.8 and 0.9 now marked too
+    assert 'data-low-confidence="0.9"' in client.get(review).content.decode()  # 0.8 and 0.9 now shaded too
     renamed = client.patch(reverse("api-document-detail", args=[document_with_lines.id]), {"title": "Rx"},
                            content_type="application/json")
     assert renamed.json()["title"] == "Rx" and renamed.json()["kind"] == "prescription"
