@@ -24,6 +24,8 @@ ERROR_PRONE = "error_prone"
 UNUSUAL_STRENGTH = "unusual_strength"
 UNIT_MISMATCH = "unit_mismatch"
 MISSING_UNIT = "missing_unit"
+NO_STRENGTH = "no_strength"
+UNREADABLE_NUMBER = "unreadable_number"
 
 DEFAULT_THRESHOLD = 0.9  # a character read with less confidence than this is shown as unsure
 
@@ -74,7 +76,8 @@ def flag_line(line: str, confidences: Sequence[float], lexicon: DrugLexicon,
     if not item.is_item:
         return sorted(flags, key=lambda flag: flag.start)
     flags += unknown_drug(item, lexicon)
-    flags += unsure_characters(item, confidences, lexicon, threshold)
+    flags += unsure_characters(item, confidences, lexicon, threshold, skip_drug=bool(flags and
+                                                                                   flags[-1].kind == UNKNOWN_DRUG))
     flags += dose_checks(item, dosed_as(item, lexicon))
     return sorted(flags, key=lambda flag: flag.start)
 
@@ -89,14 +92,16 @@ def unknown_drug(item: Prescription, lexicon: DrugLexicon) -> list[Flag]:
 
 
 def unsure_characters(item: Prescription, confidences: Sequence[float], lexicon: DrugLexicon,
-                      threshold: float) -> list[Flag]:
+                      threshold: float, skip_drug: bool = False) -> list[Flag]:
     """A flag for each drug name, number or unit holding a character read with less than ``threshold``.
 
-    Units are guarded too: mg read for mcg is a thousandfold error.
+    Units are guarded too: mg read for mcg is a thousandfold error. ``skip_drug``: the name has a
+    flag already (not in the lexicon), which offers the nearest names.
     """
     if len(confidences) != len(item.line):
         return []
-    guarded = [("drug name", item.drug), ("unit", item.unit)] + [("number", number) for number in item.numbers]
+    drug = None if skip_drug else item.drug
+    guarded = [("drug name", drug), ("unit", item.unit)] + [("number", number) for number in item.numbers]
     flags = []
     for what, part in guarded:
         if part is None:
@@ -148,8 +153,13 @@ def dosed_as(item: Prescription, lexicon: DrugLexicon, min_score: float = 85.0) 
 
 def dose_checks(item: Prescription, drug: str) -> list[Flag]:
     """A strength with no unit, a unit of the wrong kind for ``drug``, or a strength outside its usual range."""
-    if item.strength is None or item.drug is None:
+    if item.drug is None:
         return []
+    if item.strength is None:
+        return [Flag(NO_STRENGTH, 0, len(item.line), f"No strength was read for {item.drug.text}")]
+    if item.amount is None:
+        return [Flag(UNREADABLE_NUMBER, item.strength.start, item.strength.end,
+                     f"'{item.strength.text}' stands where the strength should be, but is not a number")]
     if item.unit is None:
         return [Flag(MISSING_UNIT, item.strength.start, item.strength.end,
                      f"'{item.strength.text}' has no unit: mg, mcg, g, ml or units?")]
@@ -157,7 +167,7 @@ def dose_checks(item: Prescription, drug: str) -> list[Flag]:
     if usual is None or item.unit.value == "ml":  # a volume's dose depends on the preparation
         return []
     named = item.drug.text if drug == item.drug.value else f"{item.drug.text} (if it is {drug})"
-    amount = in_unit(float(item.strength.text), item.unit.value, usual.unit)
+    amount = in_unit(item.amount, item.unit.value, usual.unit)
     if amount is None:
         return [Flag(UNIT_MISMATCH, item.unit.start, item.unit.end,
                      f"{named} is dosed in {usual.unit}, not {item.unit.value}", (usual.unit,))]

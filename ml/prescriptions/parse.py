@@ -50,8 +50,12 @@ DURATION_UNITS = {"day": "days", "days": "days", "d": "days", "week": "weeks", "
 NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _UNIT_WORDS = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 STRENGTH = re.compile(rf"(?<![\w.])(?P<number>{NUMBER})\s?(?P<unit>{_UNIT_WORDS})?(?![\w])", re.IGNORECASE)
+# Letters a reader puts for digits (O for 0, S for 5, l for 1, z for 2) before a unit: a strength
+# misread, kept as the strength so that it is flagged rather than read as part of the drug's name.
+MISREAD_STRENGTH = re.compile(
+    r"(?<![\w.])(?P<number>(?=[\d.]*[OoSsIlZz])[\dOoSsIlZz.]{1,6})\s?(?P<unit>units?|mcg|mg|ml|g)(?![\w])")
 DURATION = re.compile(
-    rf"(?:\b(?:x|for)\s*(?P<count>{NUMBER})\s*(?P<unit>{'|'.join(DURATION_UNITS)})\b"
+    rf"(?:(?:\b(?:x|for)\s*)?(?<![\w.])(?P<count>{NUMBER})\s*(?P<unit>{'|'.join(DURATION_UNITS)})\b"
     rf"|\bx?\s*(?P<fraction>\d+)/7\b)", re.IGNORECASE)
 WORD = re.compile(r"[^\W\d_][\w'-]*", re.UNICODE)
 
@@ -80,14 +84,18 @@ class Prescription:
 
     @property
     def is_item(self) -> bool:
-        """Whether the line reads as a prescribed item: a drug with a unit, form or frequency
-        (a name and a bare number, as in an address, is not one)."""
-        return self.drug is not None and any(part is not None for part in (self.unit, self.form, self.frequency))
+        """Whether the line reads as a prescribed item: words then a strength, form, frequency or
+        duration. Lenient on purpose: a misread item must still be checked."""
+        return self.drug is not None and any(
+            part is not None for part in (self.strength, self.unit, self.form, self.frequency, self.duration))
 
     @property
     def amount(self) -> float | None:
-        """The strength as a number, None when there is none."""
-        return float(self.strength.text) if self.strength else None
+        """The strength as a number, None when there is none or it is no number (``S mg``)."""
+        try:
+            return float(self.strength.text) if self.strength else None
+        except ValueError:
+            return None
 
 
 def parse_line(line: str) -> Prescription:
@@ -95,9 +103,9 @@ def parse_line(line: str) -> Prescription:
     result = Prescription(line)
     result.duration = _duration(line)
     taken = [(result.duration.start, result.duration.end)] if result.duration else []
-    result.numbers = [Part(m["number"], m["number"], m.start("number"), m.end("number"))
-                      for m in STRENGTH.finditer(line)]
-    strength = next((m for m in STRENGTH.finditer(line) if not _inside(m.start(), taken)), None)
+    matches = sorted([*STRENGTH.finditer(line), *MISREAD_STRENGTH.finditer(line)], key=lambda m: m.start())
+    result.numbers = [Part(m["number"], m["number"], m.start("number"), m.end("number")) for m in matches]
+    strength = next((m for m in matches if not _inside(m.start(), taken)), None)
     if strength:
         result.strength = Part(strength["number"], strength["number"], strength.start("number"),
                                strength.end("number"))
