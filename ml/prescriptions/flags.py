@@ -26,6 +26,7 @@ UNIT_MISMATCH = "unit_mismatch"
 MISSING_UNIT = "missing_unit"
 NO_STRENGTH = "no_strength"
 UNREADABLE_NUMBER = "unreadable_number"
+UNROUND_STRENGTH = "unround_strength"
 
 DEFAULT_THRESHOLD = 0.9  # a character read with less confidence than this is shown as unsure
 
@@ -73,13 +74,25 @@ def flag_line(line: str, confidences: Sequence[float], lexicon: DrugLexicon,
     """
     item = parse_line(line)
     flags = error_prone_forms(item)
-    if not item.is_item:
+    if not (item.is_item or starts_like_a_drug(item, lexicon)):
         return sorted(flags, key=lambda flag: flag.start)
     flags += unknown_drug(item, lexicon)
     flags += unsure_characters(item, confidences, lexicon, threshold, skip_drug=bool(flags and
                                                                                    flags[-1].kind == UNKNOWN_DRUG))
     flags += dose_checks(item, dosed_as(item, lexicon))
     return sorted(flags, key=lambda flag: flag.start)
+
+
+def starts_like_a_drug(item: Prescription, lexicon: DrugLexicon, min_score: float = 80.0) -> bool:
+    """Whether the line's first word, or first two, is a listed drug name or close to one: a line
+    read so badly that no dose or frequency is found is checked all the same, not let through."""
+    if item.drug is None:
+        return False
+    words = item.drug.value.split()
+    # Names of under five letters (codes such as "abcd", brands such as "peas") are left out:
+    # any short word is close to one of them.
+    return any(len(s.name) >= 5 for size in (1, 2)
+               for s in lexicon.nearest(" ".join(words[:size]), limit=3, min_score=min_score))
 
 
 def unknown_drug(item: Prescription, lexicon: DrugLexicon) -> list[Flag]:
@@ -165,15 +178,30 @@ def dose_checks(item: Prescription, drug: str) -> list[Flag]:
                      f"'{item.strength.text}' has no unit: mg, mcg, g, ml or units?")]
     usual = usual_dose(drug)
     if usual is None or item.unit.value == "ml":  # a volume's dose depends on the preparation
-        return []
+        return unround_strength(item)
     named = item.drug.text if drug == item.drug.value else f"{item.drug.text} (if it is {drug})"
     amount = in_unit(item.amount, item.unit.value, usual.unit)
     if amount is None:
         return [Flag(UNIT_MISMATCH, item.unit.start, item.unit.end,
                      f"{named} is dosed in {usual.unit}, not {item.unit.value}", (usual.unit,))]
     if usual.low <= amount <= usual.high:
-        return []
+        return unround_strength(item)
     usual_text = f"{usual.low:g}-{usual.high:g} {usual.unit}"
     return [Flag(UNUSUAL_STRENGTH, item.strength.start, item.unit.end,
                  f"{item.strength.text} {item.unit.text} of {named} is outside the usual single dose "
                  f"({usual_text}; a screening range, see ml/prescriptions/doses.py)", (usual_text,))]
+
+
+# Significant digits of the strengths medicines are made and dosed in beyond one or two digits
+# (1.25, 3.75, 6.25, 62.5, 125, 375, 625, 875 ...).
+ROUND_FIGURES = {"125", "375", "625", "875"}
+
+
+def unround_strength(item: Prescription) -> list[Flag]:
+    """A strength of three or more significant digits other than 125, 375, 625 or 875 (259 mg):
+    strengths are round figures, and one that is not is more often a digit misread than a dose."""
+    digits = item.strength.text.replace(".", "").strip("0")
+    if len(digits) <= 2 or digits in ROUND_FIGURES:
+        return []
+    return [Flag(UNROUND_STRENGTH, item.strength.start, item.strength.end,
+                 f"{item.strength.text} {item.unit.text} is not a round figure, as strengths are: check each digit")]

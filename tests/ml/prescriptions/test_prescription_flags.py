@@ -110,3 +110,17 @@ def test_a_prediction_is_flagged_with_its_own_confidences(lexicon):
     confidences[text.index("5")] = 0.2
     flags = F.flag_prediction(LinePrediction(text, confidences), lexicon)
     assert [(f.kind, text[f.start:f.end]) for f in flags] == [(F.UNSURE_CHARACTER, "5")]
+
+
+@pytest.mark.parametrize("strength, flagged", [("259", True), ("1005", True), ("250", False), ("62.5", False),
+                                               ("12.5", False), ("3.75", False), ("0.125", False), ("45", False)])
+def test_a_strength_that_is_no_round_figure_is_flagged(lexicon, strength, flagged):
+    line = f"Zapomycin {strength} mg bd"
+    found = F.flag_line(line, sure(line), DrugLexicon(["zapomycin"]))
+    assert kinds(found) == ([F.UNROUND_STRENGTH] if flagged else [])
+
+
+def test_a_line_garbled_past_its_dose_is_still_checked_when_it_starts_like_a_drug(lexicon):
+    line = "Preyabalin I3smy pren for s days"
+    assert F.UNKNOWN_DRUG in kinds(F.flag_line(line, sure(line), lexicon))
+    assert F.flag_line("Please see the attached letter", sure("Please see the attached letter"), lexicon) == []
