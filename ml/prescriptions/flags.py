@@ -198,10 +198,12 @@ ROUND_FIGURES = {"125", "375", "625", "875"}
 
 
 def unround_strength(item: Prescription) -> list[Flag]:
-    """A strength of three or more significant digits other than 125, 375, 625 or 875 (259 mg):
-    strengths are round figures, and one that is not is more often a digit misread than a dose."""
-    digits = item.strength.text.replace(".", "").strip("0")
-    if len(digits) <= 2 or digits in ROUND_FIGURES:
+    """A strength of three or more significant digits other than 125, 375, 625 or 875 (259 mg), or
+    with a zero before a digit (0125): strengths are round figures, and one that is not is more
+    often a digit misread than a dose."""
+    written = item.strength.text
+    digits = written.replace(".", "").strip("0")
+    if (len(digits) <= 2 or digits in ROUND_FIGURES) and not re.match(r"0\d", written):  # 0125: a digit too many
         return []
     return [Flag(UNROUND_STRENGTH, item.strength.start, item.strength.end,
                  f"{item.strength.text} {item.unit.text} is not a round figure, as strengths are: check each digit")]

@@ -113,7 +113,8 @@ def test_a_prediction_is_flagged_with_its_own_confidences(lexicon):
 
 
 @pytest.mark.parametrize("strength, flagged", [("259", True), ("1005", True), ("250", False), ("62.5", False),
-                                               ("12.5", False), ("3.75", False), ("0.125", False), ("45", False)])
+                                               ("12.5", False), ("3.75", False), ("0.125", False), ("45", False),
+                                               ("0125", True)])
 def test_a_strength_that_is_no_round_figure_is_flagged(lexicon, strength, flagged):
     line = f"Zapomycin {strength} mg bd"
     found = F.flag_line(line, sure(line), DrugLexicon(["zapomycin"]))
