@@ -76,9 +76,8 @@ def flag_line(line: str, confidences: Sequence[float], lexicon: DrugLexicon,
     flags = error_prone_forms(item)
     if not (item.is_item or starts_like_a_drug(item, lexicon)):
         return sorted(flags, key=lambda flag: flag.start)
-    flags += unknown_drug(item, lexicon)
-    flags += unsure_characters(item, confidences, lexicon, threshold, skip_drug=bool(flags and
-                                                                                   flags[-1].kind == UNKNOWN_DRUG))
+    unknown = unknown_drug(item, lexicon)
+    flags += unknown + unsure_characters(item, confidences, lexicon, threshold, skip_drug=bool(unknown))
     flags += dose_checks(item, dosed_as(item, lexicon))
     return sorted(flags, key=lambda flag: flag.start)
 
