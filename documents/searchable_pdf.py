@@ -1,8 +1,9 @@
 """A searchable PDF of a document: each page's scan, with the current text of its lines laid
 invisibly over their writing, so that the PDF can be searched and its text selected and copied.
 
-The text layer is drawn in DejaVu Sans, which matplotlib (a requirement already) ships: its
-glyphs are never seen, but a font with them is needed for text beyond Latin-1 to be searchable.
+The text layer is drawn in DejaVu Sans (Debian's fonts-dejavu-core, which the web image installs;
+matplotlib's copy where it is installed): its glyphs are never seen, but a font with them is needed
+for text beyond Latin-1 to be searchable.
 """
 from __future__ import annotations
 
@@ -11,14 +12,18 @@ import math
 from pathlib import Path
 from typing import Callable, Sequence
 
-import matplotlib
 from fpdf import FPDF
 from PIL import Image
 
 from documents.models import Page
 from documents.selectors import LineView
 
-FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+# Where Linux distributions put DejaVu Sans (Debian, Fedora, Arch).
+FONT_PATHS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
+)
 # Scans that do not say their resolution are taken as scanned at this many dots per inch.
 DEFAULT_DPI = 200
 # The text's size, as a share of the line's height across its writing: selecting it in a viewer
@@ -26,12 +31,28 @@ DEFAULT_DPI = 200
 TEXT_SIZE = 0.6
 
 
+def text_font() -> Path:
+    """The DejaVu Sans file: the system's, else matplotlib's (the workers install matplotlib)."""
+    for path in FONT_PATHS:
+        if path.is_file():
+            return path
+    try:
+        import matplotlib
+    except ImportError:
+        pass
+    else:
+        path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+        if path.is_file():
+            return path
+    raise FileNotFoundError("A searchable PDF needs DejaVu Sans: install fonts-dejavu-core (apt) or matplotlib.")
+
+
 def searchable_pdf(pages: list[tuple[Page, list[LineView]]], line_text: Callable[[LineView], str]) -> bytes:
     """The PDF: one PDF page a page, its scan filling it, and ``line_text`` of each line over it."""
     pdf = FPDF(unit="pt")
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
-    pdf.add_font("text", fname=str(FONT))
+    pdf.add_font("text", fname=str(text_font()))
     for page, views in pages:
         with page.image.open("rb") as file:
             image = file.read()

@@ -181,6 +181,7 @@ def test_an_epoch_that_reads_a_turned_page_wrong_ranks_below_any_that_does_not()
     assert train_line_net.epoch_score(better_f1_but_turned_wrong, "loss") > train_line_net.epoch_score(passes, "loss")
 
 
+@pytest.mark.slow
 def test_the_kept_epoch_carries_the_line_f1_it_was_chosen_by(drawn_val, tmp_path):
     out = tmp_path / "net.pt"
 
@@ -193,6 +194,7 @@ def test_the_kept_epoch_carries_the_line_f1_it_was_chosen_by(drawn_val, tmp_path
     assert metrics["epoch"] in (1, 2) and metrics["val_loss"] > 0
 
 
+@pytest.mark.slow
 def test_a_network_trained_at_another_input_size_sees_pages_at_that_size(drawn_val, tmp_path):
     out = tmp_path / "net.pt"
     train_line_net.main(["--train", str(drawn_val), "--val", str(drawn_val), "--out", str(out), "--input-size", "512",

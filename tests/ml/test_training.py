@@ -26,6 +26,7 @@ def saved_tiny_model(tmp_path, *train_args: str):
     return model, args
 
 
+@pytest.mark.slow
 def test_tiny_model_learns_three_lines_to_zero_cer(text_line):
     seed_everything(0)
     samples = [LineSample(_store(text_line(text)), text, "synthetic") for text in TEXTS]
@@ -202,6 +203,7 @@ def test_the_epochs_that_fit_a_time_budget_are_counted_at_the_first_epochs_pace(
     assert epochs_that_fit(600, 900, most=30) == 2  # never a schedule that ends inside the first epoch
 
 
+@pytest.mark.slow
 def test_a_run_fitted_to_its_time_ends_on_schedule_with_the_rate_annealed(tmp_path, text_line):
     pack([LineSample(_store(text_line(text)), text, "synthetic") for text in TEXTS * 2], tmp_path / "lines.lines.npz")
     lines = str(tmp_path / "lines.lines.npz")
@@ -216,6 +218,7 @@ def test_a_run_fitted_to_its_time_ends_on_schedule_with_the_rate_annealed(tmp_pa
     assert state["optimizer"]["param_groups"][0]["lr"] < 1e-3 / 20  # one step past the end of 12: near its floor
 
 
+@pytest.mark.slow
 def test_every_epochs_model_can_be_kept_to_average_them(tmp_path, text_line):
     pack([LineSample(_store(text_line(text)), text, "synthetic") for text in TEXTS * 2], tmp_path / "lines.lines.npz")
     lines = str(tmp_path / "lines.lines.npz")

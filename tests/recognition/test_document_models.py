@@ -51,6 +51,7 @@ def status(client, document) -> dict:
     return client.get(reverse("document-status", args=[document.id])).json()
 
 
+@pytest.mark.slow
 def test_a_model_tuned_to_a_document_reads_that_document_only(verified_pages, make_document, tmp_path, settings):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
     other = make_document(pages=1)  # lecture notes too
@@ -64,6 +65,7 @@ def test_a_model_tuned_to_a_document_reads_that_document_only(verified_pages, ma
     assert not result.model.is_current
 
 
+@pytest.mark.slow
 def test_a_second_tuning_starts_from_the_first_and_a_worse_one_changes_nothing(verified_pages, tmp_path, settings):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
     first = tune(verified_pages, tmp_path / "first", epochs=3, lr=1e-3).model
@@ -74,6 +76,7 @@ def test_a_second_tuning_starts_from_the_first_and_a_worse_one_changes_nothing(v
     assert model_for_document(verified_pages) == first
 
 
+@pytest.mark.slow
 def test_the_pages_of_a_tuned_document_are_read_with_its_model(verified_pages, tmp_path, settings, monkeypatch):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
     tuned = tune(verified_pages, tmp_path / "ft", epochs=3, lr=1e-3).model
@@ -128,6 +131,7 @@ def test_a_document_with_one_verified_page_cannot_be_tuned_and_strangers_cannot_
     assert not FineTuning.objects.exists() and "at least 2 pages" in page.content.decode()
 
 
+@pytest.mark.slow
 def test_the_worker_tunes_it_and_the_document_says_how_it_ended(client, owner, verified_pages, sent, settings,
                                                                django_capture_on_commit_callbacks):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
@@ -162,6 +166,7 @@ def test_a_document_whose_tuned_model_file_is_gone_is_read_with_its_kinds_model(
     assert status["read_again"]["model"] == before.version and not status["tuning"]["tuned"]
 
 
+@pytest.mark.slow
 def test_the_command_tunes_the_one_document_it_is_given(verified_pages, make_document, tmp_path, capsys):
     other = make_document(pages=1)
     call_command("fine_tune", str(tmp_path / "ft"), "--document", str(verified_pages.id), "--epochs", "1")
@@ -175,6 +180,7 @@ def test_the_command_tunes_the_one_document_it_is_given(verified_pages, make_doc
         call_command("fine_tune", str(tmp_path / "ft2"), "--document", str(uuid.uuid4()))
 
 
+@pytest.mark.slow
 def test_deleting_a_document_deletes_the_models_tuned_to_it(verified_pages, owner, tmp_path, settings,
                                                             django_capture_on_commit_callbacks):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
@@ -194,6 +200,7 @@ def test_deleting_a_document_deletes_the_models_tuned_to_it(verified_pages, owne
     assert not FineTuning.objects.exists() and RecognitionModel.objects.filter(pk=shipped.pk).exists()
 
 
+@pytest.mark.slow
 def test_a_model_tuned_to_a_deleted_document_that_staff_gave_a_kind_is_kept(verified_pages, owner, tmp_path,
                                                                            settings, django_capture_on_commit_callbacks):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
@@ -207,6 +214,7 @@ def test_a_model_tuned_to_a_deleted_document_that_staff_gave_a_kind_is_kept(veri
     assert model_current("prescription") == tuned and Path(tuned.file_path).is_file()
 
 
+@pytest.mark.slow
 def test_pages_added_to_a_tuned_document_are_read_with_its_model(verified_pages, owner, tmp_path, settings,
                                                                  monkeypatch):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4

@@ -29,6 +29,7 @@ def held_out_cer(model_file: str) -> float:
     return cer(truth, [reading.text for reading in readings])
 
 
+@pytest.mark.slow
 def test_a_model_that_reads_the_held_out_page_better_becomes_current(verified_pages, tmp_path, settings):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
     before = model_current()
@@ -42,6 +43,7 @@ def test_a_model_that_reads_the_held_out_page_better_becomes_current(verified_pa
     assert held_out_cer(result.model.file_path) < held_out_cer(before.file_path)
 
 
+@pytest.mark.slow
 def test_a_model_that_does_not_read_better_is_kept_aside(verified_pages, tmp_path):
     before = model_current()
 
@@ -59,6 +61,7 @@ def test_fine_tuning_without_enough_verified_pages_says_so(document_with_lines, 
         call_command("fine_tune", str(tmp_path / "ft"))
 
 
+@pytest.mark.slow
 def test_a_model_fine_tuned_on_one_kind_reads_that_kind_only(verified_pages, tmp_path, settings):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
     before = model_current()
@@ -71,6 +74,7 @@ def test_a_model_fine_tuned_on_one_kind_reads_that_kind_only(verified_pages, tmp
     assert model_current("prescription") == model_current() == before  # not judged on prescriptions
 
 
+@pytest.mark.slow
 def test_a_better_model_judged_on_too_few_lines_is_kept_aside(verified_pages, tmp_path, settings):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 5  # one more than the held-out page has
     before = model_current()
@@ -84,6 +88,7 @@ def test_a_better_model_judged_on_too_few_lines_is_kept_aside(verified_pages, tm
     assert "better, but so few lines are not enough to judge by (at least 5), so it was kept aside" in fine_tuning_outcome(run)
 
 
+@pytest.mark.slow
 def test_the_command_fine_tunes_and_records_the_run(verified_pages, tmp_path, capsys):
     call_command("fine_tune", str(tmp_path / "ft"), "--kind", "lecture_notes", "--epochs", "1")
 

@@ -85,6 +85,7 @@ def test_a_run_with_no_verified_lines_of_the_kind_chosen_is_refused(client, staf
     assert not FineTuning.objects.exists() and "there are 0" in page.content.decode()
 
 
+@pytest.mark.slow
 def test_the_worker_runs_it_and_the_page_shows_how_it_ended(client, staff, verified_pages, sent, settings):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4  # the held-out page's lines
     before = model_current()
@@ -152,6 +153,7 @@ def test_the_api_is_for_staff_only(client, owner):
     assert client.post(reverse("api-fine-tunings"), {"epochs": 1}, content_type="application/json").status_code == 403
 
 
+@pytest.mark.slow
 def test_staff_start_and_follow_a_run_through_the_api(client, staff, verified_pages, sent, settings,
                                                       django_capture_on_commit_callbacks):
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
