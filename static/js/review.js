@@ -172,6 +172,7 @@ window.unsavedLineNumber = function () {
       item.classList.add("checked", "saved");
       shapeOf(item).classList.remove("unsure");
       shade(item);
+      showCounts();
       setStatus(item, "Saved (version " + body.revision + ").", "ok");
       return true;
     }
@@ -202,6 +203,19 @@ window.unsavedLineNumber = function () {
       setStatus(item, "Showing the newer text.", "ok");
     });
     status.append(keep, " ", take);
+  }
+
+  // The bar's "N of M checked · K to look at first", as lines are saved.
+  function showCounts() {
+    const counts = document.getElementById("line-counts");
+    const checked = items.filter((item) => item.classList.contains("checked")).length;
+    const unsure = items.filter((item) => item.classList.contains("unsure")).length;
+    counts.replaceChildren(checked + " of " + items.length + " checked");
+    if (!unsure) return;
+    const first = document.createElement("b");
+    first.className = "unsure";
+    first.textContent = unsure + " to look at first";
+    counts.append(" · ", first);
   }
 
   // --- the line's menu ---
