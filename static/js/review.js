@@ -226,11 +226,6 @@ window.unsavedLineNumber = function () {
     const first = menu.querySelector(".menu-items button:not([hidden])");
     if (first) first.focus();
   }
-  document.addEventListener("click", (event) => {
-    document.querySelectorAll("details.menu[open]").forEach((menu) => {
-      if (!menu.contains(event.target)) menu.open = false;
-    });
-  });
 
   items.forEach((item, index) => {
     const field = fieldOf(item);

@@ -95,7 +95,11 @@ def test_a_draft_survives_leaving_the_page_and_a_reload_until_it_is_saved(review
     review_tab.locator(".page-numbers a", has_text="2").click()
     expect(review_tab.locator(".crumbs")).to_contain_text("Page 2 of 2")
 
-    review_tab.go_back()
+    review_tab.locator(".crumbs a").first.click()  # the document page says where the draft is
+    expect(review_tab.locator('ol.pages li >> nth=0').locator(".page-drafts")).to_have_text("1 line typed here, not saved")
+    expect(review_tab.locator('ol.pages li >> nth=1').locator(".page-drafts")).to_be_hidden()
+
+    review_tab.locator("a.page-link").first.click()
     expect(fields(review_tab).nth(6)).to_have_value("typed in line 7, not saved")
     expect(review_tab.locator("li.line >> nth=6").locator(".status")).to_contain_text("Your unsaved text, kept from before")
     review_tab.reload()
@@ -104,8 +108,9 @@ def test_a_draft_survives_leaving_the_page_and_a_reload_until_it_is_saved(review
     fields(review_tab).nth(6).press("Enter")
     expect(review_tab.locator("li.line >> nth=6").locator(".status")).to_have_text("Saved (version 2).")
     assert Line.objects.get(page__document=document, page__number=1, order=6).versions.last().text == "typed in line 7, not saved"
-    review_tab.reload()  # saved: no draft is left to restore, and nothing asks before leaving
+    review_tab.reload()  # saved: no draft is left to restore
     expect(review_tab.locator("li.line.draft")).to_have_count(0)
+    assert review_tab.evaluate("() => Object.keys(localStorage).filter((key) => key.startsWith('htr-draft:'))") == []
 
 
 def test_leaving_with_text_not_saved_asks_first(review_tab):
