@@ -25,6 +25,11 @@ window.Drafts = (function () {
       }
     },
     drop: (pageId, lineId) => localStorage.removeItem(key(pageId, lineId)),
+    // The ids of the lines of a page that hold a draft.
+    lineIds(pageId) {
+      const start = PREFIX + pageId + ":";
+      return Object.keys(localStorage).filter((name) => name.startsWith(start)).map((name) => name.slice(start.length));
+    },
     // How many drafts each page holds, by page id.
     countsByPage() {
       const counts = {};

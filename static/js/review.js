@@ -270,6 +270,9 @@ window.unsavedLineNumber = function () {
     restoreDraft(item);
     shade(item);
   });
+  // A draft of a line removed since (not a line, a page read again) has nowhere to go.
+  const present = new Set(items.map(lineId));
+  window.Drafts.lineIds(pageId).filter((id) => !present.has(id)).forEach((id) => window.Drafts.drop(pageId, id));
   // Widths change with the window, and with them where the lines wrap.
   window.addEventListener("resize", () => items.forEach((item) => fit(fieldOf(item))));
 

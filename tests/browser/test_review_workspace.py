@@ -110,7 +110,15 @@ def test_a_draft_survives_leaving_the_page_and_a_reload_until_it_is_saved(review
     assert Line.objects.get(page__document=document, page__number=1, order=6).versions.last().text == "typed in line 7, not saved"
     review_tab.reload()  # saved: no draft is left to restore
     expect(review_tab.locator("li.line.draft")).to_have_count(0)
-    assert review_tab.evaluate("() => Object.keys(localStorage).filter((key) => key.startsWith('htr-draft:'))") == []
+    drafts = "() => Object.keys(localStorage).filter((key) => key.startsWith('htr-draft:'))"
+    assert review_tab.evaluate(drafts) == []
+
+    # A draft of a line removed since is dropped when its page opens.
+    page_id = document.pages.get(number=1).id
+    review_tab.evaluate(f"() => localStorage.setItem('htr-draft:{page_id}:gone', JSON.stringify({{text: 'x', revision: 1}}))")
+    review_tab.reload()
+    expect(fields(review_tab)).to_have_count(LINES)
+    assert review_tab.evaluate(drafts) == []
 
 
 def test_leaving_with_text_not_saved_asks_first(review_tab):
