@@ -1,4 +1,5 @@
 """Job life cycle: claim, finish, fail, retry and recovery from dead workers."""
+import logging
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from documents.services import document_delete
+from htr_platform.logs import CeleryTaskChatter
 from recognition import pipeline, services, tasks
 from recognition.errors import PermanentJobError
 from recognition.models import Job, JobStage, JobState
@@ -155,3 +157,20 @@ def test_the_messages_of_a_document_deleted_while_it_was_processed_do_nothing(ma
     services.job_finish(job=running)  # a step that was running when it went ends on no row
     services.job_fail(job_id=running.id, error="the page went")
     assert not Job.objects.exists()
+
+
+def test_a_job_step_is_one_line_in_the_log(make_document, monkeypatch, sent, caplog):
+    job = job_of(make_document(pages=1), JobStage.SEGMENT)
+    monkeypatch.setattr(pipeline, "job_segment", lambda job: 7)
+    with caplog.at_level(logging.INFO):
+        tasks.segment_page.apply(args=[str(job.id)])
+    (line,) = [record.getMessage() for record in caplog.records if record.name == "recognition.tasks"]
+    assert line.startswith(f"Find lines, page 1 of document {job.document_id}: 7 lines found in ")
+
+
+def test_celerys_own_lines_per_task_are_dropped_and_its_warnings_kept():
+    def kept(level: int) -> bool:
+        return CeleryTaskChatter().filter(logging.LogRecord("celery.app.trace", level, "", 0, "Task succeeded", None, None))
+
+    assert not kept(logging.INFO)
+    assert kept(logging.WARNING) and kept(logging.ERROR)
