@@ -282,8 +282,8 @@ def test_a_page_whose_sideways_lines_were_found_the_wrong_way_round_is_turned_up
     files = [upload_file("sideways.png", scans.png_bytes(upright.rotate(90, expand=True)))]  # writing runs up
     page = document_upload(owner=owner, kind="lecture_notes", title="Sideways", files=files).pages.get()
 
-    def found_backwards(gray):  # the segmenter's guess of the writing's direction was wrong
-        layout = segment_page(gray)
+    def found_backwards(gray, config):  # the segmenter's guess of the writing's direction was wrong
+        layout = segment_page(gray, config)
         for line in layout.lines:
             line.baseline = line.baseline[::-1]
         return layout
