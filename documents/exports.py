@@ -15,7 +15,7 @@ from typing import Any, Callable
 from django.http import Http404, HttpResponse
 from django.template.defaultfilters import pluralize
 
-import ml.formats as formats
+import ml.layout.formats as formats
 from documents.docx_export import word_document
 from documents.models import Document, LineText, Page, TextSource
 from documents.searchable_pdf import searchable_pdf

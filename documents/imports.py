@@ -5,8 +5,8 @@ from pathlib import PurePath
 
 from documents.layouts import layout_fitted
 from documents.uploads import PageImage, UploadError, UploadedFile, check_upload_size, read_pages
-from ml.formats import LayoutFormatError, parse_layout
 from ml.layout import PageLayout
+from ml.layout.formats import LayoutFormatError, parse_layout
 
 
 def match_layouts(

@@ -7,10 +7,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ml.formats.writing import bounding_box
 from ml.layout import PageLayout, Point, TextLine, rescale
-from ml.reading_order import Box, reading_order
-from ml.unread_ink import place_ink
+from ml.layout.formats.writing import bounding_box
+from ml.layout.reading_order import Box, reading_order
+from ml.segment.unread_ink import place_ink
 
 # When a format gives only a baseline, the line is drawn as a band around it:
 # most of a line's ink is above its baseline.

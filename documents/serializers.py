@@ -4,7 +4,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from documents.models import Document, DocumentKind, LineText, Page
-from ml.drawn_line import DIRECTIONS
+from ml.segment.drawn_line import DIRECTIONS
 
 
 class DocumentSerializer(serializers.ModelSerializer):

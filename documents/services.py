@@ -42,9 +42,9 @@ from documents.signals import (
 )
 from documents.imports import match_layouts
 from documents.uploads import PageImage, UploadError, UploadedFile, read_pages, turn_image
-from ml.drawn_line import box_line, fit_drawn_line, fit_free_line
-from ml.formats.writing import bounding_box
 from ml.layout import LinePrediction, PageLayout, Point
+from ml.layout.formats.writing import bounding_box
+from ml.segment.drawn_line import box_line, fit_drawn_line, fit_free_line
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from django.db.models import QuerySet
 
-import ml.formats as formats
+import ml.layout.formats as formats
 from documents.exports import page_layout
 from documents.models import Document, DocumentKind
 from documents.selectors import document_lines

@@ -124,7 +124,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_PAGES
 HTR_MODEL_PATH = env_str("HTR_MODEL_PATH", "")
 # Fine-tuning on verified lines (queue "train"): where each run's data and model go (on the
 # volume every worker sees), how long a run may take, and the data it trains on beside the
-# verified lines, so that the model does not forget other hands (comma-separated folders ml.train reads).
+# verified lines, so that the model does not forget other hands (comma-separated folders ml.train.loop reads).
 FINE_TUNING_DIR = Path(env_str("FINE_TUNING_DIR", str(MEDIA_ROOT / "fine-tuning")))
 FINE_TUNING_TIME_LIMIT = env_int("FINE_TUNING_TIME_LIMIT", 6 * 3600, minimum=60)
 FINE_TUNING_EXTRA_TRAIN = env_list("FINE_TUNING_EXTRA_TRAIN", [])
@@ -138,12 +138,16 @@ RECOGNITION_BATCH_SIZE = env_int("RECOGNITION_BATCH_SIZE", 16, minimum=1)
 # of CER better than greedy at about two thirds of its speed (docs/model-card.md).
 RECOGNITION_BEAM_WIDTH = env_int("RECOGNITION_BEAM_WIDTH", 3, minimum=0)
 # Horizontal scales each line is read at; with several, the text they together find most likely
-# is kept (ml.rescoring). "1 0.8" reads the val lines 0.2 points of CER better with the default
+# is kept (ml.read.rescoring). "1 0.8" reads the val lines 0.2 points of CER better with the default
 # model (0.6 with the earlier 48 px one) at 58 % of the speed (docs/model-card.md).
 RECOGNITION_READ_WIDTHS = env_scales("RECOGNITION_READ_WIDTHS", (1.0,))
-# bfloat16 on the CPU: where it is native (auto), never (0) or always (1). ml/precision.py reads it
-# from the environment in the workers; it is checked here so that a wrong value stops start-up.
+# bfloat16 on the CPU: where it is native (auto), never (0) or always (1) (ml/read/precision.py).
+# The workers pass it to the recognizer and the segmenter's line network (recognition/recognizers.py);
+# ml/ reads no environment variable.
 HTR_CPU_BF16 = env_choice("HTR_CPU_BF16", "auto", ("auto", "0", "1"))
+# Torch threads each worker's recognizer reads with on the CPU; 0: one per core. Celery runs one
+# recognizer per worker process: with several workers on one machine, give each its share of the cores.
+HTR_TORCH_THREADS = env_int("HTR_TORCH_THREADS", 0, minimum=0)
 
 # Celery. Tasks ack late and are re-queued when a worker dies; the hard time
 # limit bounds how long a job can look "running" before it is known dead.

@@ -22,13 +22,14 @@ from django.utils import timezone
 
 from documents.models import Document
 from documents.training_export import export_verified_pages
-from ml.data import LineSample
-from ml.evaluate import stored_inks
-from ml.metrics import cer, share_better
-from ml.model_file import load_model, save_model
-from ml.packed_lines import load_lines
-from ml.recognizer import Recognizer
-from ml.train import parse_args, train
+from ml.read.metrics import cer, share_better
+from ml.read.model_file import load_model, save_model
+from ml.read.recognizer import Recognizer
+from ml.train.config import TrainConfig, TrainingError
+from ml.train.datasets import LineSample
+from ml.train.loop import train
+from ml.train.packed_lines import load_lines
+from ml.train.validation import stored_inks
 from recognition.errors import FineTuningRefused, NotEnoughVerified
 from recognition.models import FineTuning, JobState, RecognitionModel
 from recognition.services import (
@@ -40,8 +41,8 @@ from recognition.services import (
 )
 
 HOLDOUT_EVERY = 5
-# How a run can end without a bug: its message says all (ml.train exits with one when no line can train).
-_EXPECTED = (FineTuningRefused, FileExistsError, SystemExit)
+# How a run can end without a bug: its message says all (ml.train.loop raises TrainingError when no line can train).
+_EXPECTED = (FineTuningRefused, FileExistsError, TrainingError)
 NAME = "crnn-fine-tuned"
 
 
@@ -78,10 +79,10 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", docum
             shutil.move(part, holdout / part.name)
     current = model_for_document(document) if document else model_current(kind)
     cache = str(out / "cache")
-    args = parse_args(["--train", str(verified), *(extra_train or []), "--val", str(holdout), "--out", str(out / "run"),
-                       "--init", current.file_path, "--epochs", str(epochs), "--lr", str(lr), "--patience", str(epochs),
-                       "--augment-share", "0.5", "--workers", "0", "--cache", cache])
-    train(args, on_epoch=on_epoch)
+    config = TrainConfig(train=[str(verified), *(extra_train or [])], val=[str(holdout)], out=out / "run",
+                         init=Path(current.file_path), epochs=epochs, lr=lr, patience=epochs, augment_share=0.5,
+                         workers=0, cache=Path(cache), cpu_bf16=settings.HTR_CPU_BF16)
+    train(config, on_epoch=on_epoch)
     bundle = load_model(out / "run" / "last.pt")  # the last epoch, not the one the held-out pages chose
     bundle.name = NAME
     # What the base model's confidences meant, roughly; fitting anew needs more lines than a run holds out.
@@ -125,7 +126,8 @@ def _judge(before: str | Path, after: str | Path, held_out: list[LineSample]) ->
 
 def _readings(model_file: str | Path, samples: list[LineSample]) -> list[str]:
     bundle = load_model(model_file)
-    return [p.text for p in Recognizer(bundle, "cpu").recognize_inks(stored_inks(samples, bundle.preprocess))]
+    recognizer = Recognizer(bundle, "cpu", cpu_bf16=settings.HTR_CPU_BF16, threads=settings.HTR_TORCH_THREADS or None)
+    return [p.text for p in recognizer.recognize_inks(stored_inks(samples, bundle.preprocess))]
 
 
 def fine_tuning_run(*, run_id: str) -> None:
@@ -172,7 +174,7 @@ def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path, lr: float
         result = fine_tune(documents=documents, out=out, kind=run.kind, document=run.document, epochs=run.epochs,
                            lr=lr, extra_train=extra_train,
                            on_epoch=lambda done, total: running.update(progress=done / total))
-    except (Exception, SystemExit) as error:
+    except Exception as error:
         running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now())
         if isinstance(error, (*_EXPECTED, SoftTimeLimitExceeded)):
             return

@@ -16,14 +16,14 @@ from documents.services import (
     page_turn_upright,
 )
 from ml.layout import LinePrediction, TextLine
-from ml.line_image import extract_line
-from ml.drawn_line import writing_direction
-from ml.orientation import half_turned, lines_read_turned, reads_upside_down, upright_turns
-from ml.recognizer import Recognizer
-from ml.segmentation import segment_page, unread_ink_around
-from ml.show_through import show_through
+from ml.read.line_image import extract_line
+from ml.read.recognizer import Recognizer
+from ml.segment.drawn_line import writing_direction
+from ml.segment.orientation import half_turned, lines_read_turned, reads_upside_down, upright_turns
+from ml.segment.segmenter import segment_page, unread_ink_around
+from ml.segment.show_through import show_through
 from recognition.models import Job, JobStage, RecognitionModel
-from recognition.recognizers import recognizer_load
+from recognition.recognizers import recognizer_load, segmenter_config
 from recognition.selectors import unverified_lines_not_read_by
 from recognition.services import job_progress, model_for_document
 
@@ -35,7 +35,7 @@ def page_segment(*, page: Page) -> int:
     existing = page.lines.count()
     if existing:
         return existing
-    layout = segment_page(page.gray())
+    layout = segment_page(page.gray(), segmenter_config())
     return page_lines_create(page=page, layout=layout)
 
 
@@ -71,7 +71,7 @@ def page_recognize(
     turns = upright_turns(found)
     if turns and first_read and reads_upside_down(recognizer, images, predictions):
         gray = np.ascontiguousarray(np.rot90(gray, -turns))
-        page_turn_upright(page=page, quarter_turns=turns, layout=segment_page(gray))
+        page_turn_upright(page=page, quarter_turns=turns, layout=segment_page(gray, segmenter_config()))
         lines = list(page.lines.order_by("order"))
         images, predictions = _read(recognizer, gray, [_text_line(line) for line in lines])
     images, predictions = _along_margins_the_right_way(recognizer, lines, images, predictions)

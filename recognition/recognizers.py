@@ -10,7 +10,8 @@ from django.conf import settings
 from recognition.errors import ModelFileMissing
 
 if TYPE_CHECKING:
-    from ml.recognizer import Recognizer
+    from ml.read.recognizer import Recognizer
+    from ml.segment.segmenter import SegmenterConfig
 
 _loaded: dict[str, "Recognizer"] = {}
 _lock = threading.Lock()
@@ -19,14 +20,14 @@ _lock = threading.Lock()
 def default_model_path() -> str:
     if settings.HTR_MODEL_PATH:
         return settings.HTR_MODEL_PATH
-    from ml.recognizer import DEFAULT_MODEL_PATH
+    from ml.read.recognizer import DEFAULT_MODEL_PATH
 
     return str(DEFAULT_MODEL_PATH)
 
 
 def shipped_models_dir() -> Path:
     """The folder of the model files that come with the code (and go with an upgrade)."""
-    from ml.recognizer import DEFAULT_MODEL_PATH
+    from ml.read.recognizer import DEFAULT_MODEL_PATH
 
     return DEFAULT_MODEL_PATH.parent
 
@@ -38,7 +39,15 @@ def recognizer_load(path: str) -> "Recognizer":
             if not Path(path).is_file():
                 raise ModelFileMissing(f"The recognition model file {path} is missing.")
             # Imported here so that torch is loaded by workers only, not by the web process.
-            from ml.recognizer import Recognizer
+            from ml.read.recognizer import Recognizer
 
-            _loaded[path] = Recognizer.load(path, widths=settings.RECOGNITION_READ_WIDTHS)
+            _loaded[path] = Recognizer.load(path, widths=settings.RECOGNITION_READ_WIDTHS,
+                                            cpu_bf16=settings.HTR_CPU_BF16, threads=settings.HTR_TORCH_THREADS or None)
         return _loaded[path]
+
+
+def segmenter_config() -> "SegmenterConfig":
+    """How the workers segment pages: the shipped line network, run as the settings say."""
+    from ml.segment.segmenter import SegmenterConfig
+
+    return SegmenterConfig(cpu_bf16=settings.HTR_CPU_BF16)

@@ -189,6 +189,6 @@ def fine_tuning_outcome(run: FineTuning) -> str:
 
 
 def training_curve(model: RecognitionModel) -> Path | None:
-    """The curve ml.train drew for a fine-tuned model (beside its file), if it is there."""
+    """The curve ml.train.loop drew for a fine-tuned model (beside its file), if it is there."""
     curve = Path(model.file_path).parent / "run" / "curve.png"
     return curve if curve.is_file() else None

@@ -9,7 +9,7 @@ from django import template
 from documents.layouts import place_at_scan_edge, place_runs_along_margin
 from documents.models import Page
 from documents.selectors import LineView
-from ml.drawn_line import writing_direction
+from ml.segment.drawn_line import writing_direction
 
 register = template.Library()
 

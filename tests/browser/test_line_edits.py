@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from rapidfuzz.distance import Levenshtein
 
 from documents.models import Line, LineText, TextSource
-from ml.formats.writing import bounding_box
+from ml.layout.formats.writing import bounding_box
 from recognition.models import Job, JobState
 from tests import scans
 from tests.browser.conftest import logged_in_page

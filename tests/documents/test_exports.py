@@ -11,7 +11,7 @@ from documents.models import Document, Line, LineText, Page, TextSource
 from documents.selectors import page_lines
 from documents.services import document_import, line_text_save
 from documents.uploads import UploadError
-from ml.formats import parse_layout
+from ml.layout.formats import parse_layout
 from recognition.models import Job, JobStage, JobState
 from recognition.pipeline import page_places_find
 from tests import scans

@@ -15,8 +15,8 @@ from documents.models import Line, Page
 from documents.services import (
     LineEditRefused, LineRemoved, StaleRevision, line_add, line_redraw, line_remove, line_text_save,
 )
-from ml.drawn_line import writing_direction
-from ml.formats.writing import bounding_box
+from ml.layout.formats.writing import bounding_box
+from ml.segment.drawn_line import writing_direction
 from recognition import services as recognition
 from recognition.models import Job, JobStage, JobState
 from tests import scans

@@ -1,11 +1,11 @@
-"""Corrected lines feed retraining: the export holds only verified lines, in the format ml.train reads."""
+"""Corrected lines feed retraining: the export holds only verified lines, in the format ml.train.loop reads."""
 import pytest
 from django.core.management import CommandError, call_command
 
 from documents.models import Line
 from documents.services import line_text_save
-from ml.data import load_folder
-from ml.formats import read_layout
+from ml.layout.formats import read_layout
+from ml.train.datasets import load_folder
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from documents.exports import export_json
 from documents.models import Page
 from documents.selectors import document_checks
 from documents.layouts import LEFT_OUT_NOTE, REMOVED_NOTE, place_at_scan_edge
-from ml.drawn_line import writing_direction
+from ml.segment.drawn_line import writing_direction
 from documents.services import (
     LineEditRefused,
     PlaceGone,
@@ -23,8 +23,8 @@ from documents.services import (
     places_read_all,
     unread_ink_mark,
 )
-from ml.formats.writing import bounding_box
 from ml.layout import PageLayout, TextLine
+from ml.layout.formats.writing import bounding_box
 from recognition.models import Job, JobState
 from tests import scans
 

@@ -5,7 +5,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from htr_platform.celery import app as celery_app
-from ml.recognizer import DEFAULT_MODEL_PATH
+from ml.read.recognizer import DEFAULT_MODEL_PATH
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ml.formats import write_page_xml
 from ml.layout import PageLayout, TextLine
+from ml.layout.formats import write_page_xml
 
 PAPER, INK, RULING = 232, 35, 185
 WORDS = "the quick brown fox jumps over a lazy dog while seven wizards quietly hex my jolly bag".split()

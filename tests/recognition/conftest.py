@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from ml.codec import Codec
-from ml.model import CRNN, CRNNConfig
-from ml.model_file import ModelBundle, save_model
-from ml.preprocess import PreprocessConfig
+from ml.read.codec import Codec
+from ml.read.crnn import CRNN, CRNNConfig
+from ml.read.model_file import ModelBundle, save_model
+from ml.read.preprocess import PreprocessConfig
 
 
 def save_tiny_model(path: Path) -> str:

@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command
 
 from documents.models import Document, Line
 from documents.services import line_text_save
-from ml.metrics import cer
-from ml.model_file import load_model
-from ml.recognizer import Recognizer
+from ml.read.metrics import cer
+from ml.read.model_file import load_model
+from ml.read.recognizer import Recognizer
 from recognition.fine_tuning import fine_tune
 from recognition.models import FineTuning, JobState, RecognitionModel
 from recognition.selectors import fine_tuning_outcome

@@ -10,13 +10,13 @@ from PIL import Image
 from documents.models import LineText, TextSource
 from documents.selectors import page_lines
 from documents.services import document_upload, line_add, line_text_save, page_turn
-from ml.calibration import Calibration
-from ml.codec import normalize_text
-from ml.drawn_line import writing_direction
-from ml.metrics import cer
-from ml.model_file import load_model, save_model
-from ml.recognizer import Recognizer
-from ml.segmentation import segment_page
+from ml.read.calibration import Calibration
+from ml.read.codec import normalize_text
+from ml.read.metrics import cer
+from ml.read.model_file import load_model, save_model
+from ml.read.recognizer import Recognizer
+from ml.segment.drawn_line import writing_direction
+from ml.segment.segmenter import segment_page
 from recognition import pipeline, recognizers, services, tasks  # noqa: F401  (tasks: connects to worker_ready)
 from recognition.errors import PermanentJobError, ReadAgainRefused
 from recognition.models import Job, JobStage, JobState, RecognitionModel
@@ -82,6 +82,20 @@ def test_a_worker_reads_lines_at_the_configured_widths(make_document, tiny_model
     assert recognizers.recognizer_load(model.file_path).widths == (1.0, 0.8)
     versions = LineText.objects.filter(line__page=page, source=TextSource.MODEL)
     assert versions.count() == 4 and all(len(v.confidences) == len(v.text) for v in versions)
+
+
+def test_a_worker_reads_and_segments_with_the_cpu_settings(make_document, tiny_model, settings, monkeypatch):
+    """ml/ reads no environment variable: the workers pass HTR_CPU_BF16 and HTR_TORCH_THREADS in."""
+    settings.HTR_CPU_BF16, settings.HTR_TORCH_THREADS = "0", 1
+    monkeypatch.setattr(recognizers, "_loaded", {})  # a worker started with those settings
+    configs = []
+    monkeypatch.setattr(pipeline, "segment_page", lambda gray, config: configs.append(config) or segment_page(gray, config))
+    page = make_document(pages=1).pages.get()
+    pipeline.page_segment(page=page)
+
+    recognizer = recognizers.recognizer_load(services.model_current().file_path)
+    assert (recognizer.cpu_bf16, recognizer.threads) == ("0", 1)
+    assert [config.cpu_bf16 for config in configs] == ["0"]
 
 
 def test_a_kind_of_document_given_a_model_of_its_own_is_read_with_it(make_document, tiny_model, tmp_path):
@@ -268,8 +282,8 @@ def test_a_page_whose_sideways_lines_were_found_the_wrong_way_round_is_turned_up
     files = [upload_file("sideways.png", scans.png_bytes(upright.rotate(90, expand=True)))]  # writing runs up
     page = document_upload(owner=owner, kind="lecture_notes", title="Sideways", files=files).pages.get()
 
-    def found_backwards(gray):  # the segmenter's guess of the writing's direction was wrong
-        layout = segment_page(gray)
+    def found_backwards(gray, config):  # the segmenter's guess of the writing's direction was wrong
+        layout = segment_page(gray, config)
         for line in layout.lines:
             line.baseline = line.baseline[::-1]
         return layout
