@@ -20,7 +20,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from documents.models import Document, Line, Page
-from documents.services import DocumentNotDeleted, LineEditRefused, PageNotDeleted, PageNotTurned
+from documents.errors import DocumentNotDeleted, LineEditRefused, PageNotDeleted, PageNotTurned
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
 from recognition.models import DocumentModel, FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel

@@ -137,7 +137,7 @@ def test_a_fault_in_the_fitting_keeps_the_box_as_drawn(page, sent, monkeypatch, 
     def broken(gray, box, direction):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(services, "fit_drawn_line", broken)
+    monkeypatch.setattr("documents.services.lines.fit_drawn_line", broken)
     line = line_add(page=page, box=(40, 140, 1000, 330))
 
     assert line.polygon == [[40, 140], [1000, 140], [1000, 330], [40, 330]]
