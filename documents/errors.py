@@ -1,7 +1,8 @@
 """What documents' services refuse, each with the HTTP status it means to an API client.
 
 The API's exception handler (htr_platform.api_errors) answers any exception with an
-``http_status`` with that status and the exception's message; nothing was written when one is raised.
+``http_status`` with that status and the exception's message (and its ``details()``);
+nothing was written when one is raised.
 """
 from __future__ import annotations
 
@@ -75,3 +76,6 @@ class StaleRevision(Refused):
             "Your text was not saved and is still in the box; compare it with the newer text, "
             "then save again."
         )
+
+    def details(self) -> dict:
+        return {"current_revision": self.line.revision, "current_text": self.current.text if self.current else ""}

@@ -14,11 +14,12 @@ from documents.errors import (
     SharingError,
     StaleRevision,
 )
-from documents.services.documents import document_delete, document_edit, documents_delete_expired
+from documents.services.documents import document_delete, document_edit
 from documents.services.imports import document_import
 from documents.services.lines import line_add, line_redraw, line_remove, lines_turn_round
 from documents.services.pages import page_delete, page_lines_create, page_turn, page_turn_upright
 from documents.services.place_reading import place_read, places_read_all
+from documents.services.processing import document_tuning_set, pages_processing_set
 from documents.services.sharing import document_share, document_share_with, document_unshare
 from documents.services.texts import line_text_save, line_texts_add_model
 from documents.services.unread_ink import page_lines_set_aside, page_places_set, unread_ink_mark
@@ -40,10 +41,10 @@ __all__ = [
     "document_import",
     "document_pages_add",
     "document_share",
+    "document_tuning_set",
     "document_share_with",
     "document_unshare",
     "document_upload",
-    "documents_delete_expired",
     "line_add",
     "line_redraw",
     "line_remove",
@@ -54,6 +55,7 @@ __all__ = [
     "page_lines_create",
     "page_lines_set_aside",
     "page_places_set",
+    "pages_processing_set",
     "page_turn",
     "page_turn_upright",
     "place_read",

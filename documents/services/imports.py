@@ -8,7 +8,6 @@ from documents.imports import match_layouts
 from documents.models import Document, Line, LineText, Page, TextSource
 from documents.services.pages import line_rows
 from documents.services.uploads import page_create, stored_files_removed_on_error
-from documents.signals import document_imported
 from documents.uploads import UploadedFile
 from ml.layout import PageLayout
 
@@ -24,8 +23,8 @@ def document_import(
     """Create a document from page images and their ALTO or PAGE XML.
 
     The XML's lines and text become the lines and a verified (imported) text
-    version of each; no recognition runs, but a worker looks for ink the lines
-    leave out. Raises UploadError naming the file at fault; nothing is kept when it does.
+    version of each; no recognition runs (the caller has recognition look for ink the
+    lines leave out). Raises UploadError naming the file at fault; nothing is kept when it does.
     """
     pairs = match_layouts(images=images, layouts=layouts)
     with stored_files_removed_on_error() as stored, transaction.atomic():
@@ -34,7 +33,6 @@ def document_import(
             page = page_create(document=document, number=number, image=image)
             stored.append(page.image.name)
             _imported_lines_create(page=page, layout=layout, author=owner)
-        document_imported.send(sender=Document, document=document)
     return document
 
 

@@ -19,7 +19,6 @@ from documents.errors import LineEditRefused, LineRemoved
 from documents.layouts import REMOVED_NOTE, drawn_box, insertion_index, places_left, places_left_out
 from documents.models import HUMAN_SOURCES, Line, Page
 from documents.services.unread_ink import places_after
-from documents.signals import page_lines_edited
 from ml.drawn_line import box_line, fit_drawn_line, fit_free_line
 from ml.formats.writing import bounding_box
 
@@ -79,8 +78,8 @@ def line_add(*, page: Page, box: tuple[float, float, float, float], direction: s
     ``box`` is (x0, y0, x1, y1) in page pixels; it is cut to the page, and ValueError
     says when too little of it is left. ``direction`` is the way the writing runs:
     "right", or "up" / "down" for text written along a margin. The box is fitted to the
-    writing nearest its middle. The line takes its place in the page's reading order. Recognition
-    refuses (LineEditRefused) while the page is being processed.
+    writing nearest its middle. The line takes its place in the page's reading order; the caller
+    has it read. Refused (LineEditRefused) while the page is being processed.
     """
     box = drawn_box(box, page.width, page.height)
     gray = page_gray(page)
@@ -92,9 +91,9 @@ def line_add(*, page: Page, box: tuple[float, float, float, float], direction: s
 
     def write(locked: Page, worked_out: tuple[int, list[dict]]) -> Line:
         order, places = worked_out
+        refuse_while_processing(locked)
         line = line_insert(locked, order, polygon, baseline)
         places_save(locked, places)
-        page_lines_edited.send(sender=Page, page=page, to_read=line)
         return line
 
     return page_edit(page, work_out, write)
@@ -105,7 +104,7 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
     its neighbour or took in part of another line.
 
     Text a person saved or imported stays the line's text (it is what the box holds now);
-    a model's reading of the old box is dropped and the line read again. The line moves to
+    a model's reading of the old box is dropped, for the caller to have the line read again. The line moves to
     its place in reading order. ``box`` and ``direction`` are as for ``line_add``. Raises
     LineRemoved when the line went meanwhile, LineEditRefused while the page is processed.
     """
@@ -132,6 +131,7 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
         locked = Line.objects.select_for_update().filter(pk=line.pk).first()
         if locked is None:
             raise LineRemoved(gone)
+        refuse_while_processing(locked_page)
         vouched = locked.versions.filter(source__in=HUMAN_SOURCES).exists()
         if not vouched:
             locked.versions.all().delete()
@@ -140,7 +140,6 @@ def line_redraw(*, line: Line, box: tuple[float, float, float, float], direction
         locked.polygon, locked.baseline, locked.order = polygon, baseline, order
         locked.save(update_fields=["polygon", "baseline", "order", "revision"])
         places_save(locked_page, places)
-        page_lines_edited.send(sender=Page, page=page, to_read=None if vouched else locked)
         return locked
 
     return page_edit(page, work_out, write)
@@ -171,12 +170,18 @@ def line_remove(*, line: Line, by: AbstractBaseUser | None = None) -> None:
             raise LineEditRefused(
                 "A person has saved text for this line: removing it would lose that text, so it was not removed."
             )
-        page_lines_edited.send(sender=Page, page=locked_page, to_read=None)
+        refuse_while_processing(locked_page)
         locked.delete()
         lines_move(page=locked_page, start=locked.order + 1, by=-1)
         places_save(locked_page, places)
 
     page_edit(page, work_out, write)
+
+
+def refuse_while_processing(page: Page) -> None:
+    """A running job would write to lines that moved or went."""
+    if page.processing:
+        raise LineEditRefused("This page is still being processed: change its lines once that is done.")
 
 
 def lines_turn_round(*, line_ids: list[object]) -> None:

@@ -15,19 +15,18 @@ from documents.layouts import line_polygon
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page
 from documents.services.sharing import check_owner
 from documents.services.uploads import stored_files_removed_on_error
-from documents.signals import page_deleting, page_turned
 from documents.uploads import turn_image
 from ml.layout import PageLayout
 
 
 def page_turn(*, page: Page, quarter_turns: int) -> Page:
-    """Turn the page's image clockwise by ``quarter_turns`` (1-3) and have its lines found again.
+    """Turn the page's image clockwise by ``quarter_turns`` (1-3); the caller has its lines found again.
 
     Its lines are removed, so a page with text a person saved (or imported) is
-    refused: turning it would lose their work.
+    refused: turning it would lose their work. So is a page recognition is working on.
     """
-    with _image_turned(page, quarter_turns):
-        page_turned.send(sender=Page, page=page)
+    with _image_turned(page, quarter_turns, by_a_person=True):
+        pass
     return page
 
 
@@ -40,7 +39,7 @@ def page_turn_upright(*, page: Page, quarter_turns: int, layout: PageLayout) -> 
 
 
 @contextmanager
-def _image_turned(page: Page, quarter_turns: int) -> Iterator[None]:
+def _image_turned(page: Page, quarter_turns: int, by_a_person: bool = False) -> Iterator[None]:
     """Inside, in one transaction: the page has the turned image and no lines. The image is
     turned and stored before the rows change, and the old one is deleted only once they have."""
     if quarter_turns not in (1, 2, 3):
@@ -50,9 +49,12 @@ def _image_turned(page: Page, quarter_turns: int) -> Iterator[None]:
     with page.image.open("rb") as stored_image:
         image = turn_image(stored_image.read(), quarter_turns, extension)
     with stored_files_removed_on_error() as stored, transaction.atomic():
+        locked = Page.objects.select_for_update().get(pk=page.pk)
         lines = list(Line.objects.select_for_update().filter(page=page))
         if LineText.objects.filter(line__in=lines, source__in=HUMAN_SOURCES).exists():
             raise PageNotTurned("A person has saved text on this page: turning it would lose that text, so it was not turned.")
+        if by_a_person and locked.processing:
+            raise PageNotTurned("This page is still being processed: turn it once that is done.")
         page.image.save(f"page-{page.number:04d}.{extension}", ContentFile(image.content), save=False)
         stored.append(page.image.name)
         page.width, page.height, page.unread_ink = image.width, image.height, []
@@ -64,14 +66,15 @@ def _image_turned(page: Page, quarter_turns: int) -> Iterator[None]:
 
 def page_delete(*, page: Page, by: AbstractBaseUser) -> None:
     """The owner deletes a page (a wrong scan): its image, lines and text go, and the pages after it
-    move up one. Recognition may refuse (documents.signals.page_deleting)."""
+    move up one. Refused while a model is being tuned to the document (the run holds its lines)."""
     check_owner(page.document, by, "delete its pages")
     image = page.image.name
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=page.document_id)
         if document.pages.count() == 1:
             raise PageNotDeleted("This is the document's only page: delete the document instead.")
-        page_deleting.send(sender=Page, page=page)
+        if document.being_tuned:
+            raise PageNotDeleted("A model is being tuned to this document: delete the page once that has finished.")
         page.delete()
         for later in document.pages.filter(number__gt=page.number).order_by("number"):  # one by one: numbers are unique
             Page.objects.filter(pk=later.pk).update(number=later.number - 1)

@@ -11,6 +11,7 @@ from documents.models import Line, Page
 from documents.services.lines import (
     PageState,
     free_line,
+    refuse_while_processing,
     line_insert,
     page_edit,
     page_gray,
@@ -18,7 +19,6 @@ from documents.services.lines import (
     places_taken_in,
 )
 from documents.services.unread_ink import open_places
-from documents.signals import page_lines_edited
 from ml.formats.writing import bounding_box
 
 # A place's box is the extent of its ink found at a coarse scale: read, it is widened by this
@@ -42,8 +42,8 @@ def place_read(*, page: Page, place_id: int, direction: str = "right") -> list[L
     """Have the writing in a place of unread ink read, as if a person drew a box round each of its lines.
 
     The first line holds the writing the fit finds in the place's box; what it leaves of the place
-    is read in turn (a block of margin notes, two lines of print), crumbs aside, and one recognition
-    job reads the new lines. ``direction`` is the way the writing runs, as for ``line_add``.
+    is read in turn (a block of margin notes, two lines of print), crumbs aside; the caller has one
+    recognition job read the new lines. ``direction`` is the way the writing runs, as for ``line_add``.
     Raises PlaceGone when the page has no such open place, ValueError when the place lies off the
     page, LineEditRefused while the page is processed (no line is added then).
     """
@@ -68,7 +68,7 @@ def place_read(*, page: Page, place_id: int, direction: str = "right") -> list[L
 
 def places_read_all(*, page: Page) -> list[Line]:
     """Have the writing in every open place of unread ink that could hold a line or two read along
-    the page, as ``place_read`` does one at a time, in one recognition job. Margin notes, places
+    the page, as ``place_read`` does one at a time. Margin notes, places
     many lines high and crumbs are left for a person (``_reads_as_lines``). Raises LineEditRefused
     while the page is processed; no line is added then."""
     return _places_read(page, _reads_as_lines, "right", rounds=READ_ALL_ROUNDS, one_place=False)
@@ -79,15 +79,15 @@ def _places_read(
 ) -> list[Line]:
     """Lines made from the open places ``chosen`` takes (given the page's line height), round after
     round (``rounds`` at most): what a line left of a place is read in the next. The lines are
-    worked out on the page image first, then written at once; one recognition job reads them all."""
+    worked out on the page image first, then written at once; the caller has them read."""
     gray = page_gray(page)
 
     def write(locked: Page, worked_out: tuple[list[tuple[int, list, list]], list[dict]]) -> list[Line]:
         new, places = worked_out
+        if new:
+            refuse_while_processing(locked)
         lines = [line_insert(locked, order, polygon, baseline) for order, polygon, baseline in new]
         places_save(locked, places)
-        if lines:
-            page_lines_edited.send(sender=Page, page=page, to_read=lines[0])  # one reading reads every new line
         return lines
 
     return page_edit(page, lambda state: _lines_found(page, state, gray, chosen, direction, rounds, one_place), write)

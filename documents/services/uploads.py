@@ -14,7 +14,6 @@ from django.db.models import Max
 
 from documents.models import Document, Page
 from documents.services.sharing import check_owner
-from documents.signals import document_uploaded, pages_added
 from documents.uploads import PageImage, UploadError, UploadedFile, read_pages
 
 
@@ -32,7 +31,6 @@ def document_upload(
         document = Document.objects.create(owner=owner, kind=kind, title=title)
         for number, image in enumerate(pages, start=1):
             stored.append(page_create(document=document, number=number, image=image).image.name)
-        document_uploaded.send(sender=Document, document=document)
     return document
 
 
@@ -51,7 +49,6 @@ def document_pages_add(*, document: Document, by: AbstractBaseUser, files: list[
         for number, image in enumerate(images, start=last + 1):
             pages.append(page_create(document=locked, number=number, image=image))
             stored.append(pages[-1].image.name)
-        pages_added.send(sender=Document, document=locked, pages=pages)
     return pages
 
 

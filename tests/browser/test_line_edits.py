@@ -11,6 +11,7 @@ from ml.formats.writing import bounding_box
 from recognition.models import Job, JobState
 from tests import scans
 from tests.browser.conftest import logged_in_page
+from tests.conftest import jobs_set
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +21,7 @@ MISSED = 2  # the page's third handwritten line has no Line: the segmenter "miss
 @pytest.fixture
 def review_tab(live_server, browser, make_document):
     page = make_document(pages=1).pages.get()
-    Job.objects.filter(page=page).update(state=JobState.DONE)  # processed, with a line missed
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)  # processed, with a line missed
     for order, index in enumerate(i for i in range(4) if i != MISSED):
         x0, y0, x1, y1 = scans.pasted_box(index)
         line = Line.objects.create(page=page, order=order, revision=1, polygon=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
