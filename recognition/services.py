@@ -14,6 +14,7 @@ from uuid import UUID
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -357,7 +358,7 @@ def document_tuning_sync(*, document_id: object) -> None:
         documents.document_tuning_set(document_id=document_id, being_tuned=active)
 
 
-def document_delete(*, document: Document, by) -> None:
+def document_delete(*, document: Document, by: AbstractBaseUser) -> None:
     """Delete the document (documents.services.document_delete: its owner only, not while a model is
     tuned to it), then the models tuned to it (their weights learned its text) with their folders,
     but for one staff put to use elsewhere."""

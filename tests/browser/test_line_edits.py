@@ -29,7 +29,7 @@ def review_tab(live_server, browser, make_document):
         LineText.objects.create(line=line, text=f"line {index}", confidences=[0.99] * 6,
                                 source=TextSource.MODEL, model_version="m")
     page.unread_ink = [{"id": 1, "polygon": [[1200, 40], [1400, 40], [1400, 140], [1200, 140]]}]
-    page.save()
+    page.save(update_fields=["unread_ink"])
     yield page, logged_in_page(browser, live_server, f"/documents/pages/{page.id}/")
     connections.close_all()
 
@@ -74,7 +74,7 @@ def missed_line_as_place(page, tab) -> None:
     """The missed line shown as a second place of unread ink, as the segmenter shows ink it left out."""
     x0, y0, x1, y1 = scans.pasted_box(MISSED)
     page.unread_ink.append({"id": 2, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]})
-    page.save()
+    page.save(update_fields=["unread_ink"])
     tab.reload()
 
 

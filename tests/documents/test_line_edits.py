@@ -10,7 +10,6 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from rest_framework.test import APIClient
 
 from documents.layouts import drawn_box, insertion_index
-from documents import services
 from documents.models import Line, Page
 from documents.services import (
     LineEditRefused, LineRemoved, StaleRevision, line_add, line_redraw, line_remove, line_text_save,
