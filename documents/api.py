@@ -1,4 +1,7 @@
-"""REST API for documents: upload, import, pages, lines, text corrections and exports."""
+"""REST API for documents: upload, import, pages, lines, text corrections and exports.
+
+What a service refuses is answered by htr_platform.api_errors (its ``http_status``). The API sits
+above both apps: it stores with documents' services, then starts recognition's work."""
 from __future__ import annotations
 
 from functools import partial
@@ -34,7 +37,7 @@ from documents.serializers import (
     StaleRevisionSerializer,
     UnreadPlaceMarkSerializer,
 )
-from documents.uploads import UploadError
+from recognition import services as recognition
 
 
 class DocumentListApi(APIView):
@@ -49,12 +52,10 @@ class DocumentListApi(APIView):
     def post(self, request: Request) -> Response:
         """Upload scans or photos (PDF, TIFF, JPEG, PNG, HEIC, WebP, AVIF) as one document; processing starts at once."""
         data = _validated(DocumentUploadSerializer, request)
-        try:
-            document = services.document_upload(
-                owner=request.user, kind=data["kind"], title=data["title"], files=uploaded(data["files"])
-            )
-        except UploadError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        document = services.document_upload(
+            owner=request.user, kind=data["kind"], title=data["title"], files=uploaded(data["files"])
+        )
+        recognition.document_process(document=document)
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
@@ -66,16 +67,14 @@ class DocumentImportApi(APIView):
         """Import page images with their ALTO or PAGE XML; the XML's text becomes verified text. A
         job per page (step "places", see the document's jobs) then looks for ink the lines leave out."""
         data = _validated(DocumentImportSerializer, request)
-        try:
-            document = services.document_import(
-                owner=request.user,
-                kind=data["kind"],
-                title=data["title"],
-                images=uploaded(data["images"]),
-                layouts=uploaded(data["layouts"]),
-            )
-        except UploadError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        document = services.document_import(
+            owner=request.user,
+            kind=data["kind"],
+            title=data["title"],
+            images=uploaded(data["images"]),
+            layouts=uploaded(data["layouts"]),
+        )
+        recognition.document_imported_follow(document=document)
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
@@ -101,10 +100,7 @@ class DocumentDetailApi(APIView):
         edit = DocumentEditSerializer(data=request.data, partial=True)
         edit.is_valid(raise_exception=True)
         changes = {"title": document.title, "kind": document.kind, **edit.validated_data}
-        try:
-            services.document_edit(document=document, by=request.user, **changes)
-        except services.NotOwner as error:
-            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        services.document_edit(document=document, by=request.user, **changes)
         return Response(DocumentSerializer(document).data)
 
     @extend_schema(responses={204: None})
@@ -112,12 +108,7 @@ class DocumentDetailApi(APIView):
         """Delete the document, its pages and every version of their text (its owner only: 403 for
         others it is shared with; 409 while a model is being tuned to it)."""
         document = selectors.document_get(user=request.user, document_id=document_id)
-        try:
-            services.document_delete(document=document, by=request.user)
-        except services.NotOwner as error:
-            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
-        except services.DocumentNotDeleted as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        recognition.document_delete(document=document, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -135,10 +126,7 @@ class DocumentCollaboratorsApi(APIView):
         document = selectors.document_get(user=request.user, document_id=document_id)
         serializer = CollaboratorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            user = services.document_share_with(document=document, by=request.user, **serializer.validated_data)
-        except services.SharingError as error:
-            return Response({"detail": str(error)}, status=_sharing_status(error))
+        user = services.document_share_with(document=document, by=request.user, **serializer.validated_data)
         return Response({"username": user.get_username()}, status=status.HTTP_201_CREATED)
 
 
@@ -146,17 +134,9 @@ class DocumentCollaboratorApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, document_id: UUID, username: str) -> Response:
         document = selectors.document_get(user=request.user, document_id=document_id)
-        try:
-            removed = services.document_unshare(document=document, by=request.user, username=username)
-        except services.SharingError as error:
-            return Response({"detail": str(error)}, status=_sharing_status(error))
-        if not removed:
+        if not services.document_unshare(document=document, by=request.user, username=username):
             return Response({"detail": f"This document is not shared with {username}."}, status=status.HTTP_404_NOT_FOUND)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _sharing_status(error: Exception) -> int:
-    return status.HTTP_403_FORBIDDEN if isinstance(error, services.NotOwner) else status.HTTP_400_BAD_REQUEST
 
 
 class DocumentPagesApi(APIView):
@@ -173,12 +153,8 @@ class DocumentPagesApi(APIView):
         they are read with the model that reads the document."""
         document = selectors.document_get(user=request.user, document_id=document_id)
         data = _validated(PagesAddSerializer, request)
-        try:
-            pages = services.document_pages_add(document=document, by=request.user, files=uploaded(data["files"]))
-        except services.NotOwner as error:
-            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
-        except UploadError as error:
-            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        pages = services.document_pages_add(document=document, by=request.user, files=uploaded(data["files"]))
+        recognition.pages_process(pages=pages)
         return Response(PageSerializer(pages, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -188,12 +164,7 @@ class PageDetailApi(APIView):
         """Delete the page, its lines and their text; the pages after it move up one (the document's
         owner only: 403 for others; 409 for a document's only page, or while a model is tuned to it)."""
         page = selectors.page_get(user=request.user, page_id=page_id)
-        try:
-            services.page_delete(page=page, by=request.user)
-        except services.NotOwner as error:
-            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
-        except services.PageNotDeleted as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        services.page_delete(page=page, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -220,7 +191,7 @@ class PageLinesApi(APIView):
     def post(self, request: Request, page_id: UUID) -> Response:
         """Add a line the segmenter missed, drawn as a box; it is read by the model. 409 while the page is processed."""
         page = selectors.page_get(user=request.user, page_id=page_id)
-        return _line_drawn(request, lambda box: services.line_add(page=page, **box), status.HTTP_201_CREATED)
+        return _line_drawn(request, lambda box: [services.line_add(page=page, **box)], status.HTTP_201_CREATED)
 
 
 class PageUnreadInkApi(APIView):
@@ -245,7 +216,7 @@ class PageUnreadInkReadApi(APIView):
         serializer = PlaceReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         read = partial(services.place_read, page=page, place_id=place_id, **serializer.validated_data)
-        return _line_made(read, status.HTTP_201_CREATED)
+        return _lines_made(read, status.HTTP_201_CREATED, many=True)
 
 
 class PageUnreadInkReadAllApi(APIView):
@@ -255,10 +226,8 @@ class PageUnreadInkReadAllApi(APIView):
         margin notes, places many lines high or crumbs): the lines added, read by the model in one
         job. 409 while the page is processed."""
         page = selectors.page_get(user=request.user, page_id=page_id)
-        try:
-            lines = services.places_read_all(page=page)
-        except services.LineEditRefused as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        lines = services.places_read_all(page=page)
+        recognition.lines_read(page=page, lines=lines)
         body = LineSerializer([selectors.line_view(line=line) for line in lines], many=True).data
         return Response(body, status=status.HTTP_201_CREATED if lines else status.HTTP_200_OK)
 
@@ -277,17 +246,7 @@ class LineDetailApi(APIView):
         line = selectors.line_get(user=request.user, line_id=line_id)
         serializer = LineTextSaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            version = services.line_text_save(line=line, author=request.user, **serializer.validated_data)
-        except services.LineRemoved as gone:
-            return Response({"detail": str(gone)}, status=status.HTTP_410_GONE)
-        except services.StaleRevision as stale:
-            body = {
-                "detail": str(stale),
-                "current_revision": stale.line.revision,
-                "current_text": stale.current.text if stale.current else "",
-            }
-            return Response(body, status=status.HTTP_409_CONFLICT)
+        version = services.line_text_save(line=line, author=request.user, **serializer.validated_data)
         body = {"id": line.id, "text": version.text, "revision": line.revision, "author": request.user.get_username()}
         return Response(LineSavedSerializer(body).data)
 
@@ -295,10 +254,7 @@ class LineDetailApi(APIView):
     def delete(self, request: Request, line_id: UUID) -> Response:
         """Remove a line that is not text; 409 when a person saved text for it or the page is being processed."""
         line = selectors.line_get(user=request.user, line_id=line_id)
-        try:
-            services.line_remove(line=line, by=request.user)
-        except services.LineEditRefused as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        services.line_remove(line=line, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -308,31 +264,26 @@ class LineBoxApi(APIView):
         """Give a line a new box; a person's text stays, a model's reading is read again from it.
         409 while the page is processed, 410 when the line was removed meanwhile."""
         line = selectors.line_get(user=request.user, line_id=line_id)
-        return _line_drawn(request, lambda box: services.line_redraw(line=line, **box), status.HTTP_200_OK)
+        return _line_drawn(request, lambda box: [services.line_redraw(line=line, **box)], status.HTTP_200_OK)
 
 
-def _line_drawn(request: Request, edit: Callable[[dict], Line], done_status: int) -> Response:
+def _line_drawn(request: Request, edit: Callable[[dict], list[Line]], done_status: int) -> Response:
     """Do ``edit`` with the box (and direction) drawn in the request; the line, or why not."""
     serializer = LineBoxSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    return _line_made(lambda: edit(serializer.validated_data), done_status)
+    return _lines_made(lambda: edit(serializer.validated_data), done_status, many=False)
 
 
-def _line_made(edit: Callable[[], Line | list[Line]], done_status: int) -> Response:
-    """Do ``edit``, which adds or moves a line (or adds lines); the line(s), or why not."""
+def _lines_made(edit: Callable[[], list[Line]], done_status: int, many: bool) -> Response:
+    """Do ``edit``, which adds or moves lines, and have those without text read; the line(s), or why not."""
     try:
         made = edit()
     except ValueError as error:  # a box off the page or too small
         return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-    except services.LineEditRefused as error:  # the page is being processed
-        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
-    except services.LineRemoved as error:
-        return Response({"detail": str(error)}, status=status.HTTP_410_GONE)
-    except services.PlaceGone as error:
-        return Response({"detail": str(error)}, status=status.HTTP_404_NOT_FOUND)
-    if isinstance(made, list):
-        return Response(LineSerializer([selectors.line_view(line=line) for line in made], many=True).data, status=done_status)
-    return Response(LineSerializer(selectors.line_view(line=made)).data, status=done_status)
+    if made:
+        recognition.lines_read(page=made[0].page, lines=made)
+    views = [selectors.line_view(line=line) for line in made]
+    return Response(LineSerializer(views if many else views[0], many=many).data, status=done_status)
 
 
 class DocumentExportApi(APIView):

@@ -35,6 +35,9 @@ class Document(models.Model):
     kind = models.CharField(max_length=20, choices=DocumentKind.choices)
     title = models.CharField(max_length=200)
     created = models.DateTimeField(auto_now_add=True)
+    # A model is being tuned to this document's lines (recognition says so through
+    # documents.services.document_tuning_set): neither it nor its pages are deleted meanwhile.
+    being_tuned = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created"]
@@ -66,6 +69,9 @@ class Page(models.Model):
     # [{"id": n, "polygon": [[x, y], ...]}]. A line drawn over one removes it; a person
     # who finds no text there dismisses it ("dismissed_by": username), which can be undone.
     unread_ink = models.JSONField(default=list, blank=True)
+    # Recognition has work queued or running on this page (it says so through
+    # documents.services.pages_processing_set): its lines are not changed nor the page turned meanwhile.
+    processing = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["document", "number"]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from documents.models import Document, DocumentKind, Line, LineText, Page, current_version
 from documents.text_search import search_pattern
@@ -176,3 +177,13 @@ def document_expiry(*, document: Document) -> datetime | None:
     if document.kind != DocumentKind.PRESCRIPTION or retention is None:
         return None
     return document.created + retention
+
+
+def documents_expired(*, now: datetime | None = None) -> QuerySet[Document]:
+    """The prescriptions kept longer than PRESCRIPTION_RETENTION_DAYS (none when it is 0: kept until
+    someone deletes them)."""
+    retention = prescription_retention()
+    if retention is None:
+        return Document.objects.none()
+    cutoff = (now or timezone.now()) - retention
+    return Document.objects.filter(kind=DocumentKind.PRESCRIPTION, created__lt=cutoff).select_related("owner")

@@ -25,6 +25,8 @@ pillow_heif.register_heif_opener()
 class UploadError(ValueError):
     """An upload that cannot become a document; the message is meant for the user."""
 
+    http_status = 400
+
 
 @dataclass
 class PageImage:

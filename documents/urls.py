@@ -1,7 +1,6 @@
 from django.urls import path
 
 from documents import views
-from recognition.views import document_fine_tune, document_read_again, document_status_json
 
 urlpatterns = [
     path("", views.document_list, name="document-list"),
@@ -11,9 +10,6 @@ urlpatterns = [
     path("<uuid:document_id>/edit/", views.document_edit, name="document-edit"),
     path("<uuid:document_id>/delete/", views.document_delete, name="document-delete"),
     path("<uuid:document_id>/pages/add/", views.document_pages_add, name="document-pages-add"),
-    path("<uuid:document_id>/status.json", document_status_json, name="document-status"),
-    path("<uuid:document_id>/read-again/", document_read_again, name="document-read-again"),
-    path("<uuid:document_id>/fine-tune/", document_fine_tune, name="document-fine-tune"),
     path("<uuid:document_id>/export/<str:fmt>/", views.document_download, name="document-download"),
     path("pages/<uuid:page_id>/", views.page_review, name="page-review"),
     path("pages/<uuid:page_id>/turn/", views.page_turn, name="page-turn"),

@@ -1,4 +1,6 @@
-"""Web pages: the document list with upload and import, a document, a page to review, exports."""
+"""Web pages: the document list with upload and import, a document, a page to review, exports.
+
+Views sit above both apps: they store with documents' services, then start or stop recognition's work."""
 from __future__ import annotations
 
 from uuid import UUID
@@ -16,6 +18,7 @@ from documents.exports import export_response
 from documents.forms import AddPagesForm, DocumentEditForm, ImportForm, ShareForm, UploadForm, uploaded
 from documents.text_search import search_pattern
 from documents.uploads import UploadError
+from recognition import services as recognition
 
 
 @login_required
@@ -33,6 +36,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
         except UploadError as error:
             form.add_error("files", str(error))
         else:
+            recognition.document_process(document=document)
             return redirect("document-detail", document_id=document.id)
     documents = selectors.document_list(user=request.user).select_related("owner")
     query = request.GET.get("q", "").strip()[:selectors.SEARCH_MAX_CHARS]
@@ -62,6 +66,7 @@ def document_import(request: HttpRequest) -> HttpResponse:
         except UploadError as error:
             form.add_error(None, str(error))
         else:
+            recognition.document_imported_follow(document=document)
             messages.success(request, "Imported: the XML's text is kept as verified text.")
             return redirect("document-detail", document_id=document.id)
     return render(request, "documents/document_import.html", {"form": form})
@@ -143,6 +148,7 @@ def document_pages_add(request: HttpRequest, document_id: UUID) -> HttpResponse:
     except (services.NotOwner, UploadError) as error:
         messages.error(request, f"No page was added: {error}")
     else:
+        recognition.pages_process(pages=pages)
         messages.success(request, f"{len(pages)} page{'s' if len(pages) != 1 else ''} added after the others: "
                                   "their lines are being found and read.")
     return redirect("document-detail", document_id=document.id)
@@ -155,7 +161,7 @@ def document_delete(request: HttpRequest, document_id: UUID) -> HttpResponse:
     document = selectors.document_get(user=request.user, document_id=document_id)
     if request.method == "POST":
         try:
-            services.document_delete(document=document, by=request.user)
+            recognition.document_delete(document=document, by=request.user)
         except (services.NotOwner, services.DocumentNotDeleted) as error:
             messages.error(request, str(error))
             return redirect("document-detail", document_id=document.id)
@@ -238,6 +244,7 @@ def page_turn(request: HttpRequest, page_id: UUID) -> HttpResponse:
         except services.PageNotTurned as error:
             messages.error(request, str(error))
         else:
+            recognition.page_process_again(page=page)
             messages.success(request, "Page turned: its lines are being found and read again.")
     return redirect("page-review", page_id=page.id)
 

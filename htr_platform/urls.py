@@ -5,7 +5,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from htr_platform.accounts import signup
-from recognition.views import model_curve, model_delete, model_use, models_page
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="document-list"), name="home"),
@@ -15,10 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", signup, name="signup"),
     path("documents/", include("documents.urls")),
-    path("models/", models_page, name="models"),
-    path("models/<int:model_id>/use/", model_use, name="model-use"),
-    path("models/<int:model_id>/curve.png", model_curve, name="model-curve"),
-    path("models/<int:model_id>/delete/", model_delete, name="model-delete"),
+    path("", include("recognition.urls")),
     path("api/", include("htr_platform.api_urls")),
     path("admin/", admin.site.urls),
 ]

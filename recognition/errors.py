@@ -3,19 +3,25 @@ class PermanentJobError(Exception):
 
 
 class ModelFileMissing(PermanentJobError):
-    pass
+    http_status = 409
 
 
 class ModelInUse(Exception):
     """A model that cannot be deleted; the message says why."""
 
+    http_status = 409
+
 
 class FineTuningRefused(Exception):
     """A fine-tuning cannot start or go on; the message says why."""
 
+    http_status = 409
+
 
 class NotEnoughVerified(FineTuningRefused):
     """Too few verified pages to both train and judge a model."""
+
+    http_status = 400
 
     def __init__(self, pages: int):
         super().__init__(f"Fine-tuning needs verified lines on at least 2 pages (one is held out to judge the new "
@@ -24,3 +30,5 @@ class NotEnoughVerified(FineTuningRefused):
 
 class ReadAgainRefused(Exception):
     """A document's lines cannot be read again now; the message says why."""
+
+    http_status = 409

@@ -34,6 +34,7 @@ from recognition.errors import FineTuningRefused, NotEnoughVerified
 from recognition.models import FineTuning, JobState, RecognitionModel
 from recognition.services import (
     document_model_set,
+    document_tuning_sync,
     fine_tuning_documents,
     model_current,
     model_for_document,
@@ -163,6 +164,7 @@ def fine_tuning_here(*, documents: QuerySet[Document], out: Path, kind: str, epo
     kind = document.kind if document else kind
     run = FineTuning.objects.create(kind=kind, document=document, epochs=epochs, state=JobState.RUNNING,
                                     started=timezone.now())
+    document_tuning_sync(document_id=run.document_id)
     _run(run, documents=documents, out=out, lr=lr, extra_train=extra_train)
     run.refresh_from_db()
     return run
@@ -176,6 +178,7 @@ def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path, lr: float
                            on_epoch=lambda done, total: running.update(progress=done / total))
     except Exception as error:
         running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now())
+        document_tuning_sync(document_id=run.document_id)
         if isinstance(error, (*_EXPECTED, SoftTimeLimitExceeded)):
             return
         raise  # unexpected: the log shows the traceback too
@@ -183,6 +186,7 @@ def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path, lr: float
                    base_model=result.base, train_lines=result.train_lines, holdout_lines=result.holdout_lines,
                    cer_before=result.cer_before, cer_after=result.cer_after, sure=result.sure,
                    promoted=result.promoted)
+    document_tuning_sync(document_id=run.document_id)
 
 
 def _failure(error: BaseException) -> str:

@@ -9,18 +9,21 @@ import logging
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 from uuid import UUID
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from documents import services as documents
+from documents.errors import DocumentNotDeleted
 from documents.models import Document, Line, Page
-from documents.services import DocumentNotDeleted, LineEditRefused, PageNotDeleted, PageNotTurned
+from documents.selectors import documents_expired
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
 from recognition.models import DocumentModel, FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
@@ -51,28 +54,23 @@ def document_imported_follow(*, document: Document) -> list[Job]:
     jobs = Job.objects.bulk_create(
         Job(document=document, page=page, stage=JobStage.PLACES) for page in document.pages.order_by("number")
     )
-    _enqueue_after_commit(jobs)
+    _jobs_queued(jobs)
     return jobs
 
 
 def page_process_again(*, page: Page) -> list[Job]:
-    """Queue a page to be segmented and read again (it was turned); refused while it is being processed."""
-    if _being_processed(page):
-        raise PageNotTurned("This page is still being processed: turn it once that is done.")
+    """Queue a page to be segmented and read again (a person turned it)."""
     return pages_process(pages=[page])
 
 
-def page_edit_follow(*, page: Page, to_read: Line | None) -> Job | None:
-    """Follow a person's change to the page's lines: queue the reading of a line drawn or
-    redrawn. Any change is refused while the page is being processed (a running job would
-    write to lines that moved or went)."""
-    if _being_processed(page):
-        raise LineEditRefused("This page is still being processed: change its lines once that is done.")
-    if to_read is None:
+def lines_read(*, page: Page, lines: list[Line]) -> Job | None:
+    """Queue the reading of the page's lines that have no text (lines a person drew, or drew again
+    where a model's reading was dropped); one job reads them all. None when all have text."""
+    if not any(not line.versions.exists() for line in lines):
         return None
     # The heartbeat of a queued job is when its message was sent: now, just below.
     job = Job.objects.create(document=page.document, page=page, stage=JobStage.RECOGNIZE, heartbeat=timezone.now())
-    _enqueue_after_commit([job])
+    _jobs_queued([job])
     return job
 
 
@@ -85,12 +83,34 @@ def document_read_again(*, document: Document) -> list[Job]:
     jobs = Job.objects.bulk_create(
         Job(document=document, page=page, stage=JobStage.READ_AGAIN, heartbeat=timezone.now()) for page in pages
     )
-    _enqueue_after_commit(jobs)
+    _jobs_queued(jobs)
     return jobs
 
 
 def _being_processed(page: Page) -> bool:
-    return Job.objects.filter(page=page).exclude(state__in=[JobState.DONE, JobState.FAILED]).exists()
+    return Job.objects.filter(page=page, state__in=JOB_ACTIVE).exists()
+
+
+JOB_ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+
+
+def pages_processing_sync(*, page_ids: Iterable[object]) -> None:
+    """Tell documents which of these pages have jobs queued or running: people do not change their
+    lines nor turn them meanwhile."""
+    ids = set(page_ids)
+    if not ids:
+        return
+    with transaction.atomic():
+        list(Page.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))  # one at a time
+        busy = set(Job.objects.filter(page_id__in=ids, state__in=JOB_ACTIVE).values_list("page_id", flat=True))
+        documents.pages_processing_set(page_ids=busy, processing=True)
+        documents.pages_processing_set(page_ids=ids - busy, processing=False)
+
+
+def _jobs_queued(jobs: list[Job]) -> None:
+    """The pages of ``jobs`` are being processed; the jobs are sent once the transaction commits."""
+    pages_processing_sync(page_ids={job.page_id for job in jobs})
+    _enqueue_after_commit(jobs)
 
 
 def pages_process(*, pages: list[Page]) -> list[Job]:
@@ -100,6 +120,7 @@ def pages_process(*, pages: list[Page]) -> list[Job]:
         jobs.append(Job(document=page.document, page=page, stage=JobStage.SEGMENT))
         jobs.append(Job(document=page.document, page=page, stage=JobStage.RECOGNIZE))
     Job.objects.bulk_create(jobs)
+    pages_processing_sync(page_ids={page.pk for page in pages})
     _enqueue_after_commit([job for job in jobs if job.stage == JobStage.SEGMENT])
     return jobs
 
@@ -152,6 +173,7 @@ def job_finish(*, job: Job) -> None:
     )
     if job.stage == JobStage.SEGMENT:
         _enqueue_after_commit(list(_queued_recognition(job)))
+    pages_processing_sync(page_ids=[job.page_id])
 
 
 def _queued_recognition(job: Job) -> QuerySet[Job]:
@@ -180,6 +202,8 @@ def job_fail(*, job_id: UUID | str, error: str) -> None:
                 finished=now,
                 error="Not started: the lines of this page could not be found.",
             )
+        if job:
+            pages_processing_sync(page_ids=[job.page_id])
 
 
 class Recovery(NamedTuple):
@@ -327,21 +351,34 @@ def _run_folder_delete(model: RecognitionModel) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def page_delete_check(*, page: Page) -> None:
-    """Refuse to delete a page while a model is being tuned to its document (the run holds its lines)."""
-    if FineTuning.objects.filter(document_id=page.document_id, state__in=FINE_TUNING_ACTIVE).exists():
-        raise PageNotDeleted("A model is being tuned to this document: delete the page once that has finished.")
+def document_tuning_sync(*, document_id: object) -> None:
+    """Tell documents whether a model is being tuned to the document: it and its pages stay meanwhile."""
+    if document_id is not None:
+        active = FineTuning.objects.filter(document_id=document_id, state__in=FINE_TUNING_ACTIVE).exists()
+        documents.document_tuning_set(document_id=document_id, being_tuned=active)
 
 
-def document_models_forget(*, document: Document) -> None:
-    """``document`` is being deleted: once that is committed, delete the models tuned to it (their
-    weights learned its text) with their folders, but for one staff put to use elsewhere. Refused
-    while a model is being tuned to it."""
-    runs = FineTuning.objects.filter(document=document)
-    if runs.filter(state__in=FINE_TUNING_ACTIVE).exists():
-        raise DocumentNotDeleted("A model is being tuned to this document: delete it once that has finished.")
-    model_ids = list(runs.exclude(model=None).values_list("model_id", flat=True))
+def document_delete(*, document: Document, by: AbstractBaseUser) -> None:
+    """Delete the document (documents.services.document_delete: its owner only, not while a model is
+    tuned to it), then the models tuned to it (their weights learned its text) with their folders,
+    but for one staff put to use elsewhere."""
+    model_ids = list(FineTuning.objects.filter(document=document).exclude(model=None).values_list("model_id", flat=True))
+    documents.document_delete(document=document, by=by)
     transaction.on_commit(lambda: _models_delete(model_ids))
+
+
+def documents_delete_expired(*, now: datetime | None = None) -> int:
+    """Delete the prescriptions kept longer than PRESCRIPTION_RETENTION_DAYS, as their owners would;
+    one a model is being tuned to waits for the next round."""
+    deleted = 0
+    for document in documents_expired(now=now):
+        try:
+            document_delete(document=document, by=document.owner)
+        except DocumentNotDeleted as error:
+            logger.info("prescription %s is past its retention but was not deleted: %s", document.pk, error)
+            continue
+        deleted += 1
+    return deleted
 
 
 def _models_delete(model_ids: list[int]) -> None:
@@ -370,6 +407,7 @@ def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_
         if pages < 2:
             raise NotEnoughVerified(pages)
         run = FineTuning.objects.create(requested_by=user, kind=kind, document=document, epochs=epochs)
+        document_tuning_sync(document_id=run.document_id)
     transaction.on_commit(lambda: _fine_tuning_send(run))
     return run
 
@@ -389,15 +427,21 @@ def _fine_tuning_send(run: FineTuning) -> None:
         FineTuning.objects.filter(pk=run.pk, state=JobState.QUEUED).update(
             state=JobState.FAILED, finished=timezone.now(),
             error="The task queue could not be reached, so the run was not started: start it again.")
+        document_tuning_sync(document_id=run.document_id)
 
 
 def fine_tunings_recover_stale(*, now: datetime | None = None) -> int:
     """Fail the runs whose worker died: a live one is stopped at the time limit."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.FINE_TUNING_TIME_LIMIT + 120)
-    return FineTuning.objects.filter(state=JobState.RUNNING, started__lt=cutoff).update(
+    dead = FineTuning.objects.filter(state=JobState.RUNNING, started__lt=cutoff)
+    document_ids = set(dead.values_list("document_id", flat=True))
+    failed = dead.update(
         state=JobState.FAILED, finished=now,
         error="The worker stopped during this run; the current model stays in use. Start it again.")
+    for document_id in document_ids:
+        document_tuning_sync(document_id=document_id)
+    return failed
 
 
 def error_message(error: BaseException) -> str:

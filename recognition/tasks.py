@@ -10,7 +10,6 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from documents.services import documents_delete_expired
 from recognition import fine_tuning, pipeline, services
 from recognition.models import JobStage
 
@@ -89,7 +88,7 @@ def recover_stale_jobs() -> None:
 
 @shared_task
 def delete_expired_documents() -> None:
-    documents_delete_expired()
+    services.documents_delete_expired()
 
 
 @worker_ready.connect

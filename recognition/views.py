@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from documents.selectors import document_get, document_list
 from recognition import services
-from recognition.errors import FineTuningRefused, ModelFileMissing, ModelInUse, NotEnoughVerified, ReadAgainRefused
+from recognition.errors import FineTuningRefused, ModelFileMissing, ModelInUse, ReadAgainRefused
 from recognition.forms import KIND_CHOICES, FineTuningForm, ModelUseForm
 from recognition.models import FineTuning, Job, RecognitionModel
 from recognition.selectors import (
@@ -88,10 +88,7 @@ class DocumentReadAgainApi(APIView):
         """Read the lines nobody verified again with the model for the document's kind (409 while
         it is being processed); returns the document's jobs and progress."""
         document = document_get(user=request.user, document_id=document_id)
-        try:
-            services.document_read_again(document=document)
-        except ReadAgainRefused as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        services.document_read_again(document=document)
         return Response(document_status(document=document), status=status.HTTP_202_ACCEPTED)
 
 
@@ -223,10 +220,7 @@ class ModelUseApi(APIView):
         model = get_object_or_404(RecognitionModel, pk=model_id)
         use = ModelUseSerializer(data=request.data)
         use.is_valid(raise_exception=True)
-        try:
-            services.model_make_current(model=model, kind=use.validated_data["kind"])
-        except ModelFileMissing as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        services.model_make_current(model=model, kind=use.validated_data["kind"])
         read = kinds_read(list(RecognitionModel.objects.all()))
         return Response(RecognitionModelSerializer(model, context={"read": read}).data)
 
@@ -238,10 +232,7 @@ class ModelDetailApi(APIView):
     def delete(self, request: Request, model_id: int) -> Response:
         """Delete a model that reads nothing and read no page, e.g. one a fine-tuning kept aside (staff
         only; 409 otherwise)."""
-        try:
-            services.model_delete(model=get_object_or_404(RecognitionModel, pk=model_id))
-        except ModelInUse as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        services.model_delete(model=get_object_or_404(RecognitionModel, pk=model_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -273,10 +264,5 @@ class FineTuningDetailApi(APIView):
 
 
 def _fine_tuning_started(request: Request, **start: object) -> Response:
-    try:
-        run = services.fine_tuning_start(user=request.user, **start)
-    except NotEnoughVerified as error:
-        return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
-    except FineTuningRefused as error:
-        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    run = services.fine_tuning_start(user=request.user, **start)
     return Response(FineTuningSerializer(run).data, status=status.HTTP_202_ACCEPTED)

@@ -12,6 +12,7 @@ from django.conf import settings
 from documents.models import Document, DocumentKind, Line, LineText, TextSource
 from documents.services import document_share, document_upload, line_text_save
 from documents.uploads import UploadedFile
+from recognition import services as recognition
 from tests import scans
 
 
@@ -47,9 +48,24 @@ def make_document(owner) -> Callable[..., Document]:
             upload_file(f"p{n}.png", scans.png_bytes(scans.handwritten_page(first=n)))
             for n in range(pages)
         ]
-        return document_upload(owner=user or owner, kind=kind, title="Notes", files=files)
+        document = document_upload(owner=user or owner, kind=kind, title="Notes", files=files)
+        recognition.document_process(document=document)  # as the web layer does
+        return document
 
     return make
+
+
+def jobs_set(jobs, state: str) -> None:
+    """Move ``jobs`` (a queryset) to ``state`` as workers would, and their pages' processing state with them."""
+    page_ids = set(jobs.values_list("page_id", flat=True))
+    jobs.update(state=state)
+    recognition.pages_processing_sync(page_ids=page_ids)
+
+
+def fine_tuning_set(run, state: str) -> None:
+    """Move a fine-tuning ``run`` to ``state`` as a worker would, and its document's state with it."""
+    type(run).objects.filter(pk=run.pk).update(state=state)
+    recognition.document_tuning_sync(document_id=run.document_id)
 
 
 @pytest.fixture

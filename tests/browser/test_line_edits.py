@@ -11,6 +11,7 @@ from ml.layout.formats.writing import bounding_box
 from recognition.models import Job, JobState
 from tests import scans
 from tests.browser.conftest import logged_in_page
+from tests.conftest import jobs_set
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +21,7 @@ MISSED = 2  # the page's third handwritten line has no Line: the segmenter "miss
 @pytest.fixture
 def review_tab(live_server, browser, make_document):
     page = make_document(pages=1).pages.get()
-    Job.objects.filter(page=page).update(state=JobState.DONE)  # processed, with a line missed
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)  # processed, with a line missed
     for order, index in enumerate(i for i in range(4) if i != MISSED):
         x0, y0, x1, y1 = scans.pasted_box(index)
         line = Line.objects.create(page=page, order=order, revision=1, polygon=[[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
@@ -28,7 +29,7 @@ def review_tab(live_server, browser, make_document):
         LineText.objects.create(line=line, text=f"line {index}", confidences=[0.99] * 6,
                                 source=TextSource.MODEL, model_version="m")
     page.unread_ink = [{"id": 1, "polygon": [[1200, 40], [1400, 40], [1400, 140], [1200, 140]]}]
-    page.save()
+    page.save(update_fields=["unread_ink"])
     yield page, logged_in_page(browser, live_server, f"/documents/pages/{page.id}/")
     connections.close_all()
 
@@ -79,7 +80,7 @@ def missed_line_as_place(page, tab) -> None:
     """The missed line shown as a second place of unread ink, as the segmenter shows ink it left out."""
     x0, y0, x1, y1 = scans.pasted_box(MISSED)
     page.unread_ink.append({"id": 2, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]})
-    page.save()
+    page.save(update_fields=["unread_ink"])
     tab.reload()
 
 

@@ -12,6 +12,7 @@ from documents.selectors import page_lines
 from documents.services import document_import, line_text_save
 from documents.uploads import UploadError
 from ml.layout.formats import parse_layout
+from recognition import services as recognition
 from recognition.models import Job, JobStage, JobState
 from recognition.pipeline import page_places_find
 from tests import scans
@@ -130,10 +131,12 @@ def test_writing_an_imported_page_leaves_out_is_shown_as_a_place_of_unread_ink(o
 
     def imported(indices: list[int]) -> Page:
         with django_capture_on_commit_callbacks(execute=True):
-            page = document_import(
+            document = document_import(
                 owner=owner, kind="prescription", title="Rx", images=[upload_file("scan.png", scans.png_bytes(scans.handwritten_page()))],
                 layouts=[upload_file("scan.xml", scans.page_xml(indices))],
-            ).pages.get()
+            )
+            recognition.document_imported_follow(document=document)  # as the web layer does
+            page = document.pages.get()
         (job,) = Job.objects.filter(page=page)  # the search runs in a worker, not in the request
         assert (job.stage, job.state) == (JobStage.PLACES, JobState.QUEUED) and sent[-1] == ("recognition.tasks.find_places", [str(job.id)])
         assert page_places_find(page=page) == len(Page.objects.get(pk=page.pk).unread_ink)

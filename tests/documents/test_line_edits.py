@@ -10,7 +10,6 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from rest_framework.test import APIClient
 
 from documents.layouts import drawn_box, insertion_index
-from documents import services
 from documents.models import Line, Page
 from documents.services import (
     LineEditRefused, LineRemoved, StaleRevision, line_add, line_redraw, line_remove, line_text_save,
@@ -20,6 +19,7 @@ from ml.segment.drawn_line import writing_direction
 from recognition import services as recognition
 from recognition.models import Job, JobStage, JobState
 from tests import scans
+from tests.conftest import jobs_set
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +34,8 @@ def sent(monkeypatch):
 @pytest.fixture
 def page(document_with_lines):
     """The document's page, its processing over: three lines at y 10-50, 60-100, 110-150."""
-    page = document_with_lines.pages.get()
-    Job.objects.filter(page=page).update(state=JobState.DONE)
-    return page
+    jobs_set(Job.objects.filter(page__document=document_with_lines), JobState.DONE)
+    return document_with_lines.pages.get()
 
 
 def texts(page) -> list[str]:
@@ -48,6 +47,7 @@ def test_a_drawn_line_takes_its_place_in_reading_order_and_is_queued_to_be_read(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         line = line_add(page=page, box=(12, 101, 190, 109.4))  # between the second and third lines
+        recognition.lines_read(page=page, lines=[line])  # as the web layer does
 
     assert texts(page) == ["line 0", "line 1", "(new)", "line 2"]
     assert list(page.lines.order_by("order").values_list("order", flat=True)) == [0, 1, 2, 3]
@@ -68,7 +68,8 @@ def test_the_reading_of_a_line_drawn_on_an_imported_page_is_sent_again_if_its_me
 
     monkeypatch.setattr(recognition.celery_app, "send_task", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        line_add(page=page, box=(10, 300, 200, 340))  # saved; its job stays queued
+        line = line_add(page=page, box=(10, 300, 200, 340))  # saved; its job stays queued
+        recognition.lines_read(page=page, lines=[line])
     sent = []
     monkeypatch.setattr(recognition.celery_app, "send_task", lambda name, args: sent.append(name))
     stale = timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS + 1)
@@ -80,7 +81,7 @@ def test_the_reading_of_a_line_drawn_on_an_imported_page_is_sent_again_if_its_me
 
 def test_lines_drawn_above_all_and_below_all_go_first_and_last(page, sent):
     line_add(page=page, box=(10, 0, 200, 9))
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
     line_add(page=page, box=(10, 400, 200, 440))
     assert texts(page) == ["(new)", "line 0", "line 1", "line 2", "(new)"]
 
@@ -103,7 +104,8 @@ def test_a_box_is_cut_to_the_page_and_a_box_off_the_page_is_refused():
 
 
 def test_no_line_is_added_or_removed_while_the_page_is_being_processed(page, sent):
-    Job.objects.create(document=page.document, page=page, stage=JobStage.RECOGNIZE, state=JobState.RUNNING)
+    job = Job.objects.create(document=page.document, page=page, stage=JobStage.RECOGNIZE)
+    jobs_set(Job.objects.filter(pk=job.pk), JobState.RUNNING)
     with pytest.raises(LineEditRefused, match="still being processed"):
         line_add(page=page, box=(10, 300, 200, 340))
     with pytest.raises(LineEditRefused, match="still being processed"):
@@ -115,6 +117,7 @@ def test_a_redrawn_line_is_read_again_from_its_new_box(page, sent, django_captur
     line = page.lines.get(order=1)
     with django_capture_on_commit_callbacks(execute=True):
         redrawn = line_redraw(line=line, box=(8, 58, 260, 104))  # the segmenter cut it short
+        recognition.lines_read(page=page, lines=[redrawn])  # as the web layer does
 
     assert redrawn.pk == line.pk and redrawn.order == 1
     x0, y0, x1, y1 = bounding_box(Line.objects.get(pk=line.pk).polygon)
@@ -137,7 +140,7 @@ def test_a_fault_in_the_fitting_keeps_the_box_as_drawn(page, sent, monkeypatch, 
     def broken(gray, box, direction):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(services, "fit_drawn_line", broken)
+    monkeypatch.setattr("documents.services.lines.fit_drawn_line", broken)
     line = line_add(page=page, box=(40, 140, 1000, 330))
 
     assert line.polygon == [[40, 140], [1000, 140], [1000, 330], [40, 330]]
@@ -168,6 +171,7 @@ def test_a_persons_text_stays_with_a_redrawn_line_and_is_not_read_again(page, ow
     line = page.lines.get(order=1)
     line_text_save(line=line, author=owner, text="Rx amoxicillin 500 mg", revision=line.revision)
     redrawn = line_redraw(line=line, box=(8, 58, 260, 104))
+    assert recognition.lines_read(page=page, lines=[redrawn]) is None
 
     assert texts(page) == ["line 0", "Rx amoxicillin 500 mg", "line 2"]
     assert redrawn.versions.count() == 2  # the model's reading is kept beside the person's
@@ -178,7 +182,7 @@ def test_a_line_redrawn_elsewhere_takes_its_place_in_reading_order(page, sent):
     line_redraw(line=page.lines.get(order=0), box=(10, 160, 200, 200))  # below the others now
     assert texts(page) == ["line 1", "line 2", "(new)"]
     assert list(page.lines.order_by("order").values_list("order", flat=True)) == [0, 1, 2]
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
     line_redraw(line=page.lines.get(order=2), box=(10, 0, 200, 9))  # above them all
     assert texts(page) == ["(new)", "line 1", "line 2"]
     assert list(page.lines.order_by("order").values_list("order", flat=True)) == [0, 1, 2]
@@ -195,13 +199,14 @@ def test_redrawing_takes_in_the_unread_ink_of_the_new_box(page, sent):
 
 def test_a_line_is_not_redrawn_while_the_page_is_processed_nor_once_removed(page, sent):
     line = page.lines.get(order=1)
-    Job.objects.create(document=page.document, page=page, stage=JobStage.RECOGNIZE, state=JobState.RUNNING)
+    job = Job.objects.create(document=page.document, page=page, stage=JobStage.RECOGNIZE)
+    jobs_set(Job.objects.filter(pk=job.pk), JobState.RUNNING)
     with pytest.raises(LineEditRefused, match="still being processed"):
         line_redraw(line=line, box=(8, 58, 260, 104))
     assert texts(page) == ["line 0", "line 1", "line 2"]
     assert Line.objects.get(pk=line.pk).polygon == line.polygon
 
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
     stale_copy = Line.objects.get(pk=line.pk)
     line_remove(line=line)
     with pytest.raises(LineRemoved, match="removed by someone else meanwhile"):
@@ -246,7 +251,7 @@ def test_the_api_adds_and_removes_lines(api, page, sent):
     busy = api.delete(reverse("api-line-detail", args=[added.json()["id"]]))
     assert busy.status_code == 409 and "still being processed" in busy.json()["detail"]
 
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
     removed = api.delete(reverse("api-line-detail", args=[added.json()["id"]]))
     assert removed.status_code == 204
     assert page.lines.count() == 3
@@ -263,7 +268,7 @@ def test_the_api_redraws_a_line(api, page, sent):
 
     busy = api.put(url, {"box": [8, 58, 260, 100]}, format="json")
     assert busy.status_code == 409 and "still being processed" in busy.json()["detail"]
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
     off_page = api.put(url, {"box": [5000, 5000, 6000, 6000]}, format="json")
     assert off_page.status_code == 400 and "on the page" in off_page.json()["detail"]
     line_remove(line=line)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from documents.models import Line, Page
 from recognition.models import FineTuning, JobState
+from tests.conftest import fine_tuning_set
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_the_only_page_stays_and_others_cannot_delete_pages(client, owner, colla
 
 def test_a_page_waits_while_a_model_is_tuned_to_its_document(client, owner, make_document):
     document = make_document(pages=2)
-    FineTuning.objects.create(document=document, epochs=1, state=JobState.RUNNING)
+    fine_tuning_set(FineTuning.objects.create(document=document, epochs=1), JobState.RUNNING)
     client.force_login(owner)
     refused = client.delete(reverse("api-page-detail", args=[document.pages.get(number=1).id]))
     assert refused.status_code == 409 and "being tuned" in refused.json()["detail"]

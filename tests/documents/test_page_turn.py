@@ -13,6 +13,7 @@ from documents.services import PageNotTurned, line_text_save, page_turn
 from recognition import services as recognition
 from recognition.models import Job, JobStage, JobState
 from recognition.selectors import document_status
+from tests.conftest import jobs_set
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,8 @@ def sent(monkeypatch):
 
 
 def finish_jobs(page) -> None:
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
+    page.refresh_from_db()
 
 
 def pixels(page) -> np.ndarray:
@@ -44,6 +46,7 @@ def test_a_turned_page_has_its_image_turned_its_lines_gone_and_is_read_again(
 
     with django_capture_on_commit_callbacks(execute=True):
         page_turn(page=page, quarter_turns=1)
+        recognition.page_process_again(page=page)  # as the web layer does
 
     page.refresh_from_db()
     assert (page.width, page.height) == (before.shape[0], before.shape[1])

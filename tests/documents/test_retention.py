@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from documents.models import Document, DocumentKind
-from documents.services import documents_delete_expired
 from recognition import tasks
 from recognition.models import FineTuning, JobState
+from recognition.services import documents_delete_expired
+from tests.conftest import fine_tuning_set
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +42,10 @@ def test_without_a_retention_nothing_is_deleted(make_document, settings):
 def test_one_being_tuned_waits_for_the_next_round(make_document, settings):
     settings.PRESCRIPTION_RETENTION_DAYS = 30
     old = uploaded_days_ago(make_document(pages=1, kind=DocumentKind.PRESCRIPTION), 31)
-    run = FineTuning.objects.create(document=old, epochs=1, state=JobState.RUNNING)
+    run = FineTuning.objects.create(document=old, epochs=1)
+    fine_tuning_set(run, JobState.RUNNING)
     assert documents_delete_expired() == 0
-    FineTuning.objects.filter(pk=run.pk).update(state=JobState.DONE)
+    fine_tuning_set(run, JobState.DONE)
     assert documents_delete_expired() == 1
 
 

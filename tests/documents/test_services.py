@@ -12,6 +12,8 @@ from documents.services import (
 )
 from documents.uploads import UploadError
 from ml.layout import LinePrediction, PageLayout, TextLine
+from documents.services import uploads
+from recognition import services as recognition
 from recognition.models import Job
 from tests import scans
 from tests.conftest import upload_file
@@ -23,6 +25,7 @@ def test_upload_stores_pages_and_queues_jobs_after_commit(owner, django_capture_
     files = [upload_file("scan.pdf", scans.pdf_bytes([scans.handwritten_page(first=n) for n in range(2)]))]
     with django_capture_on_commit_callbacks() as callbacks:
         document = document_upload(owner=owner, kind="prescription", title="Rx", files=files)
+        recognition.document_process(document=document)  # as the web layer does
     pages = list(document.pages.order_by("number"))
     assert [(p.number, p.width, p.height) for p in pages] == [(1, 1500, 1000), (2, 1500, 1000)]
     assert all(default_storage.exists(p.image.name) for p in pages)
@@ -47,14 +50,19 @@ def test_failed_upload_leaves_no_rows_and_no_files(owner, monkeypatch):
         stored.append(original_save(name, content, **kwargs))
         return stored[-1]
 
-    def failing_jobs(**kwargs):
-        raise RuntimeError("database went away")
+    original_page_create = uploads.page_create
+
+    def failing_second_page(**kwargs):
+        if kwargs["number"] == 2:
+            raise RuntimeError("database went away")
+        return original_page_create(**kwargs)
 
     monkeypatch.setattr(default_storage, "save", tracking_save)
-    monkeypatch.setattr("recognition.receivers.document_process", failing_jobs)
+    monkeypatch.setattr(uploads, "page_create", failing_second_page)
     good.file.seek(0)
+    again = upload_file("c.png", scans.png_bytes(scans.handwritten_page()))
     with pytest.raises(RuntimeError):
-        document_upload(owner=owner, kind="lecture_notes", title="x", files=[good])
+        document_upload(owner=owner, kind="lecture_notes", title="x", files=[good, again])
     assert stored and not any(default_storage.exists(name) for name in stored)
     assert not Document.objects.exists()
 

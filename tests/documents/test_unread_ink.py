@@ -25,8 +25,10 @@ from documents.services import (
 )
 from ml.layout import PageLayout, TextLine
 from ml.layout.formats.writing import bounding_box
+from recognition import services as recognition
 from recognition.models import Job, JobState
 from tests import scans
+from tests.conftest import jobs_set
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +42,7 @@ def page(make_document, monkeypatch):
     layout = PageLayout(width=page.width, height=page.height, unread_ink=[STAMP, DOSE])
     layout.lines.append(TextLine(id="l1", polygon=[(60, 80), (600, 80), (600, 130), (60, 130)], baseline=[(60, 120), (600, 120)]))
     page_lines_create(page=page, layout=layout)
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
     return Page.objects.get(pk=page.pk)
 
 
@@ -71,7 +73,7 @@ def test_a_line_drawn_over_part_of_a_place_leaves_the_rest_of_it_to_look_at(page
     x0, y0, x1, y1 = bounding_box(page.unread_ink[0]["polygon"])
     assert y0 > second[1] + 0.5 * (second[3] - second[1]) and y1 > third[1]  # the third line's ink is still shown
 
-    Job.objects.filter(page=page).update(state=JobState.DONE)  # the drawn line was read
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)  # the drawn line was read
     line_add(page=page, box=(third[0] - 5, third[1] - 5, third[2] + 5, third[3] + 5))
 
     page.refresh_from_db()
@@ -98,6 +100,7 @@ def test_a_place_over_two_lines_is_read_as_two_lines_in_one_job_and_other_places
 
     with django_capture_on_commit_callbacks(execute=True):
         lines = place_read(page=page, place_id=1)
+        recognition.lines_read(page=page, lines=lines)  # as the web layer does
 
     assert sent == ["recognition.tasks.recognize_page"]  # one job reads both
     read = sorted((bounding_box(line.polygon) for line in lines), key=lambda box: box[1])
@@ -193,6 +196,7 @@ def test_reading_all_places_reads_each_line_of_them_in_one_job_and_leaves_the_re
 
     with django_capture_on_commit_callbacks(execute=True):
         lines = places_read_all(page=page)
+        recognition.lines_read(page=page, lines=lines)  # as the web layer does
 
     assert sent == ["recognition.tasks.recognize_page"]  # one job reads them all
     read = sorted((bounding_box(line.polygon) for line in lines), key=lambda box: box[1])
@@ -201,13 +205,13 @@ def test_reading_all_places_reads_each_line_of_them_in_one_job_and_leaves_the_re
     assert [place["id"] for place in page.unread_ink] == [3, 4, 5]  # left for a person to judge
     assert [line.order for line in page.lines.order_by("order")] == [0, 1, 2, 3]
 
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
     assert places_read_all(page=page) == []
 
 
 def test_reading_all_places_is_refused_while_the_page_is_processed_and_adds_nothing(page, monkeypatch):
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
-    Job.objects.filter(page=page).update(state=JobState.RUNNING)
+    jobs_set(Job.objects.filter(page=page), JobState.RUNNING)
     with pytest.raises(LineEditRefused):
         places_read_all(page=page)
     page.refresh_from_db()
@@ -259,7 +263,7 @@ def test_a_line_run_into_its_neighbour_and_drawn_again_leaves_the_neighbours_ink
     x0, y0, x1, y1 = bounding_box(left["polygon"])
     assert y0 >= second[3] - 10 and y1 > third[1] + 0.5 * (third[3] - third[1])  # the third line's ink
 
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
     line_redraw(line=page.lines.get(), box=(second[0] - 5, second[1] - 5, second[2] + 5, second[3] + 5))
 
     page.refresh_from_db()

@@ -13,7 +13,7 @@ from documents.services import document_import, document_upload, line_text_save
 from htr_platform.celery import app as celery_app
 from recognition.models import FineTuning, Job, JobStage, JobState, RecognitionModel
 from recognition.selectors import document_status
-from recognition.services import document_read_again, model_register
+from recognition.services import document_imported_follow, document_process, document_read_again, model_register
 from tests import scans
 from tests.conftest import upload_file
 from tests.recognition.conftest import save_tiny_model
@@ -33,7 +33,9 @@ def wait_until_finished(document, timeout: float = 240) -> dict:
 
 def upload_pdf(owner, pages: int):
     pdf = scans.pdf_bytes([scans.handwritten_page(first=2 * n, count=3) for n in range(pages)])
-    return document_upload(owner=owner, kind="lecture_notes", title="Lecture", files=[upload_file("lecture.pdf", pdf)])
+    document = document_upload(owner=owner, kind="lecture_notes", title="Lecture", files=[upload_file("lecture.pdf", pdf)])
+    document_process(document=document)  # as the web layer does
+    return document
 
 
 def test_an_uploaded_pdf_is_segmented_and_read(celery_worker, owner):
@@ -57,6 +59,7 @@ def test_an_imported_page_is_searched_for_ink_its_lines_leave_out_by_the_worker(
     scan = upload_file("scan.png", scans.png_bytes(scans.handwritten_page()))
     document = document_import(owner=owner, kind="prescription", title="Rx", images=[scan],
                                layouts=[upload_file("scan.xml", scans.page_xml([0, 1, 3]))])  # the third line left out
+    document_imported_follow(document=document)  # as the web layer does
     status = wait_until_finished(document)
     assert [(j["page_number"], j["stage"], j["state"]) for j in status["jobs"]] == [(1, "places", "done")]
     (place,) = document.pages.get().unread_ink

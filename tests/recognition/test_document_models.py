@@ -10,14 +10,16 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from documents.models import Document, LineText
-from documents.services import DocumentNotDeleted, document_delete, document_pages_add
+from documents.services import DocumentNotDeleted, document_pages_add
 from documents.uploads import UploadedFile
 from recognition import fine_tuning, pipeline
 from recognition.fine_tuning import fine_tune
 from recognition.models import DocumentModel, FineTuning, JobStage, JobState, RecognitionModel
 from recognition.selectors import document_status, fine_tuning_outcome
 from tests import scans
+from tests.conftest import fine_tuning_set
 from recognition.errors import FineTuningRefused
+from recognition.services import document_delete, pages_process
 from recognition.services import (
     document_read_again,
     fine_tuning_start,
@@ -186,11 +188,13 @@ def test_deleting_a_document_deletes_the_models_tuned_to_it(verified_pages, owne
     settings.FINE_TUNING_MIN_HELD_OUT_LINES = 4
     run = FineTuning.objects.create(document=verified_pages, kind=verified_pages.kind, epochs=3,
                                     state=JobState.RUNNING)
+    fine_tuning_set(run, JobState.RUNNING)
     out = settings.FINE_TUNING_DIR / str(run.id)
     with pytest.raises(DocumentNotDeleted, match="being tuned"):
         document_delete(document=verified_pages, by=owner)
     tuned = tune(verified_pages, out, epochs=3, lr=1e-3).model
-    FineTuning.objects.filter(pk=run.pk).update(state=JobState.DONE, model=tuned)
+    FineTuning.objects.filter(pk=run.pk).update(model=tuned)
+    fine_tuning_set(run, JobState.DONE)
     shipped = model_current()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -223,6 +227,7 @@ def test_pages_added_to_a_tuned_document_are_read_with_its_model(verified_pages,
     image = scans.png_bytes(scans.handwritten_page(first=6))
     [page] = document_pages_add(document=verified_pages, by=owner,
                                 files=[UploadedFile(name="next.png", file=io.BytesIO(image), size=len(image))])
+    pages_process(pages=[page])  # as the web layer does
 
     for stage, step in ((JobStage.SEGMENT, pipeline.job_segment), (JobStage.RECOGNIZE, pipeline.job_recognize)):
         job = claim(job_id=page.jobs.get(stage=stage).id)

@@ -21,10 +21,17 @@ from recognition import pipeline, recognizers, services, tasks  # noqa: F401  (t
 from recognition.errors import PermanentJobError, ReadAgainRefused
 from recognition.models import Job, JobStage, JobState, RecognitionModel
 from tests import scans
-from tests.conftest import upload_file
+from tests.conftest import upload_file, jobs_set
 from tests.recognition.conftest import save_tiny_model
 
 pytestmark = pytest.mark.django_db
+
+
+def uploaded(**upload):
+    """A document uploaded as the web layer does it: stored, then queued for processing."""
+    document = document_upload(**upload)
+    services.document_process(document=document)
+    return document
 
 
 def test_segmentation_finds_the_lines_of_a_scan_once(make_document):
@@ -140,7 +147,7 @@ def test_a_document_is_read_again_by_jobs_once_it_is_not_being_processed(make_do
     with pytest.raises(ReadAgainRefused, match="still being processed"):
         services.document_read_again(document=document)
 
-    Job.objects.filter(document=document).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(document=document), JobState.DONE)
     jobs = services.document_read_again(document=document)
     assert [(job.page.number, job.stage) for job in jobs] == [(1, JobStage.READ_AGAIN), (2, JobStage.READ_AGAIN)]
     pipeline.job_read_again(job=jobs[0])
@@ -240,7 +247,7 @@ def assert_reads_the_first_four_fixture_lines(page):
 def test_a_page_uploaded_upside_down_is_turned_and_read_upright(owner):
     upright = scans.handwritten_page(count=4)
     files = [upload_file("upside-down.png", scans.png_bytes(upright.rotate(180)))]
-    page = document_upload(owner=owner, kind="lecture_notes", title="Turned", files=files).pages.get()
+    page = uploaded(owner=owner, kind="lecture_notes", title="Turned", files=files).pages.get()
     pipeline.page_segment(page=page)
 
     assert pipeline.page_recognize(page=page, model=services.model_current()) == 4
@@ -253,7 +260,7 @@ def test_a_page_uploaded_upside_down_is_turned_and_read_upright(owner):
 
 def test_a_line_showing_through_from_the_back_of_the_sheet_is_set_aside_as_unread_ink(owner):
     files = [upload_file("thin-paper.png", scans.png_bytes(scans.handwritten_page(count=5, showing_through=(4,))))]
-    page = document_upload(owner=owner, kind="lecture_notes", title="Thin paper", files=files).pages.get()
+    page = uploaded(owner=owner, kind="lecture_notes", title="Thin paper", files=files).pages.get()
     assert pipeline.page_segment(page=page) == 5
 
     assert pipeline.page_recognize(page=page, model=services.model_current()) == 4
@@ -269,7 +276,7 @@ def test_a_line_showing_through_from_the_back_of_the_sheet_is_set_aside_as_unrea
 @pytest.mark.parametrize("degrees", [90, 270])
 def test_a_page_uploaded_on_its_side_is_read_the_right_way_round(owner, degrees):
     files = [upload_file("sideways.png", scans.png_bytes(scans.handwritten_page(count=4).rotate(degrees, expand=True)))]
-    page = document_upload(owner=owner, kind="lecture_notes", title="Sideways", files=files).pages.get()
+    page = uploaded(owner=owner, kind="lecture_notes", title="Sideways", files=files).pages.get()
     pipeline.page_segment(page=page)
 
     pipeline.page_recognize(page=page, model=services.model_current())
@@ -280,7 +287,7 @@ def test_a_page_uploaded_on_its_side_is_read_the_right_way_round(owner, degrees)
 def test_a_page_whose_sideways_lines_were_found_the_wrong_way_round_is_turned_upright(owner, monkeypatch):
     upright = scans.handwritten_page(count=4)
     files = [upload_file("sideways.png", scans.png_bytes(upright.rotate(90, expand=True)))]  # writing runs up
-    page = document_upload(owner=owner, kind="lecture_notes", title="Sideways", files=files).pages.get()
+    page = uploaded(owner=owner, kind="lecture_notes", title="Sideways", files=files).pages.get()
 
     def found_backwards(gray, config):  # the segmenter's guess of the writing's direction was wrong
         layout = segment_page(gray, config)
@@ -301,8 +308,9 @@ def test_a_page_whose_sideways_lines_were_found_the_wrong_way_round_is_turned_up
 
 def test_a_page_a_person_turned_is_read_as_it_is(owner, make_document):
     page = make_document(pages=1).pages.get()
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
     page_turn(page=page, quarter_turns=2)  # the person's choice, even if it looks wrong
+    services.page_process_again(page=page)
     pipeline.page_segment(page=page)
     pipeline.page_recognize(page=page, model=services.model_current())
     page.refresh_from_db()
@@ -320,10 +328,10 @@ def test_a_line_drawn_along_the_margin_is_read_the_way_its_writing_runs(owner, d
     note = scans.line_crops()[4].rotate(-90, expand=True)  # written down the right margin
     page_image.paste(note, (1400, 100))
     files = [upload_file("margin.png", scans.png_bytes(page_image))]
-    page = document_upload(owner=owner, kind="lecture_notes", title="Margin", files=files).pages.get()
+    page = uploaded(owner=owner, kind="lecture_notes", title="Margin", files=files).pages.get()
     pipeline.page_segment(page=page)
     pipeline.page_recognize(page=page, model=services.model_current())
-    Job.objects.filter(page=page).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(page=page), JobState.DONE)
 
     line = line_add(page=page, box=(1390, 90, 1410 + note.width, 110 + note.height), direction=drawn_as)
     pipeline.page_recognize(page=page, model=services.model_current())

@@ -6,6 +6,7 @@ from django.urls import reverse
 from documents.models import Line, LineText, TextSource
 from documents.services import line_text_save
 from recognition.models import Job, JobState, JobStage, KindModel, RecognitionModel
+from tests.conftest import jobs_set
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def newer_model(document_with_lines) -> RecognitionModel:
     """The three lines were read by test-model-1; lecture notes are read by another model now."""
-    Job.objects.filter(document=document_with_lines).update(state=JobState.DONE)
+    jobs_set(Job.objects.filter(document=document_with_lines), JobState.DONE)
     model = RecognitionModel.objects.create(name="tuned", version="tuned-2", file_path="tuned.pt")
     KindModel.objects.create(kind=document_with_lines.kind, model=model)
     return model

@@ -10,6 +10,7 @@ from documents.models import LineText, TextSource
 from documents.services import document_upload
 from documents.uploads import UploadedFile
 from recognition.selectors import document_status
+from recognition.services import document_process
 
 
 class Command(BaseCommand):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             owner=owner, kind="lecture_notes", title=f"Timing {file.name}",
             files=[UploadedFile(name=file.name, file=io.BytesIO(data), size=len(data))],
         )
+        document_process(document=document)
         first_line = None
         while time.monotonic() - start < timeout:
             if first_line is None and LineText.objects.filter(

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from documents import api
+
+urlpatterns = [
+    path("documents/", api.DocumentListApi.as_view(), name="api-documents"),
+    path("documents/import/", api.DocumentImportApi.as_view(), name="api-document-import"),
+    path("documents/<uuid:document_id>/", api.DocumentDetailApi.as_view(), name="api-document-detail"),
+    path(
+        "documents/<uuid:document_id>/collaborators/",
+        api.DocumentCollaboratorsApi.as_view(),
+        name="api-document-collaborators",
+    ),
+    path(
+        "documents/<uuid:document_id>/collaborators/<str:username>/",
+        api.DocumentCollaboratorApi.as_view(),
+        name="api-document-collaborator",
+    ),
+    path("documents/<uuid:document_id>/pages/", api.DocumentPagesApi.as_view(), name="api-document-pages"),
+    path(
+        "documents/<uuid:document_id>/export/<str:fmt>/",
+        api.DocumentExportApi.as_view(),
+        name="api-document-export",
+    ),
+    path("search/", api.SearchApi.as_view(), name="api-search"),
+    path("pages/<uuid:page_id>/", api.PageDetailApi.as_view(), name="api-page-detail"),
+    path("pages/<uuid:page_id>/lines/", api.PageLinesApi.as_view(), name="api-page-lines"),
+    path(
+        "pages/<uuid:page_id>/unread-ink/<int:place_id>/",
+        api.PageUnreadInkApi.as_view(),
+        name="api-page-unread-ink",
+    ),
+    path("pages/<uuid:page_id>/unread-ink/read/", api.PageUnreadInkReadAllApi.as_view(), name="api-page-unread-ink-read-all"),
+    path(
+        "pages/<uuid:page_id>/unread-ink/<int:place_id>/read/",
+        api.PageUnreadInkReadApi.as_view(),
+        name="api-page-unread-ink-read",
+    ),
+    path("lines/<uuid:line_id>/", api.LineDetailApi.as_view(), name="api-line-detail"),
+    path("lines/<uuid:line_id>/box/", api.LineBoxApi.as_view(), name="api-line-box"),
+]

@@ -1,0 +1,64 @@
+"""Everything that writes documents, pages, lines, text versions and places of unread ink.
+
+One module per concern; callers use ``from documents import services`` or import a name from here.
+"""
+from documents.errors import (
+    DocumentNotDeleted,
+    LineEditRefused,
+    LineRemoved,
+    NotOwner,
+    PageNotDeleted,
+    PageNotTurned,
+    PlaceGone,
+    Refused,
+    SharingError,
+    StaleRevision,
+)
+from documents.services.documents import document_delete, document_edit
+from documents.services.imports import document_import
+from documents.services.lines import line_add, line_redraw, line_remove, lines_turn_round
+from documents.services.pages import page_delete, page_lines_create, page_turn, page_turn_upright
+from documents.services.place_reading import place_read, places_read_all
+from documents.services.processing import document_tuning_set, pages_processing_set
+from documents.services.sharing import document_share, document_share_with, document_unshare
+from documents.services.texts import line_text_save, line_texts_add_model
+from documents.services.unread_ink import page_lines_set_aside, page_places_set, unread_ink_mark
+from documents.services.uploads import document_pages_add, document_upload
+
+__all__ = [
+    "DocumentNotDeleted",
+    "LineEditRefused",
+    "LineRemoved",
+    "NotOwner",
+    "PageNotDeleted",
+    "PageNotTurned",
+    "PlaceGone",
+    "Refused",
+    "SharingError",
+    "StaleRevision",
+    "document_delete",
+    "document_edit",
+    "document_import",
+    "document_pages_add",
+    "document_share",
+    "document_tuning_set",
+    "document_share_with",
+    "document_unshare",
+    "document_upload",
+    "line_add",
+    "line_redraw",
+    "line_remove",
+    "line_text_save",
+    "line_texts_add_model",
+    "lines_turn_round",
+    "page_delete",
+    "page_lines_create",
+    "page_lines_set_aside",
+    "page_places_set",
+    "pages_processing_set",
+    "page_turn",
+    "page_turn_upright",
+    "place_read",
+    "places_read_all",
+    "unread_ink_mark",
+]

@@ -1,0 +1,33 @@
+"""Changing and deleting whole documents."""
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from documents.errors import DocumentNotDeleted
+from documents.models import Document
+from documents.services.sharing import check_owner
+from documents.services.uploads import stored_files_delete
+
+
+def document_edit(*, document: Document, by: AbstractBaseUser, title: str, kind: str) -> Document:
+    """The owner renames the document or corrects its kind (which sets how strictly its characters
+    are marked, and which model reads its pages from now on)."""
+    check_owner(document, by, "change its title or kind")
+    document.title, document.kind = title.strip(), kind
+    document.save(update_fields=["title", "kind"])
+    return document
+
+
+def document_delete(*, document: Document, by: AbstractBaseUser) -> None:
+    """The owner deletes the document: its pages, their images and lines, and every version of the
+    lines' text; refused while a model is being tuned to it. The images go once the rows have.
+    The caller has recognition forget the models tuned to it."""
+    check_owner(document, by, "delete it")
+    folder = f"pages/{document.pk}"
+    images = [page.image.name for page in document.pages.all()]
+    with transaction.atomic():
+        if Document.objects.select_for_update().get(pk=document.pk).being_tuned:
+            raise DocumentNotDeleted("A model is being tuned to this document: delete it once that has finished.")
+        document.delete()
+    transaction.on_commit(lambda: stored_files_delete(folder, images))
