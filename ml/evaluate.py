@@ -22,7 +22,7 @@ from ml.model_file import ModelBundle, load_model
 from ml.packed_lines import load_lines
 from ml.precision import precision_name
 from ml.preprocess import PreprocessConfig, resize_to_height
-from ml.recognizer import Recognizer
+from ml.recognizer import DEFAULT_BEAM, DEFAULT_LANGUAGE, Recognizer
 from ml.unsure_marks import MarkFigures, mark_figures
 
 
@@ -51,12 +51,14 @@ def stored_inks(samples: list[LineSample], preprocess: PreprocessConfig) -> list
 
 def evaluate_samples(bundle: ModelBundle, samples: list[LineSample], device: torch.device | str = "cpu",
                      batch_size: int = 32, beam_width: int = 0, widths: tuple[float, ...] = (1.0,),
-                     unsure_thresholds: tuple[float, ...] = ()) -> EvaluationReport:
+                     unsure_thresholds: tuple[float, ...] = (), language: str | None = None) -> EvaluationReport:
     was_training = bundle.model.training
     recognizer = Recognizer(bundle, device, widths)
     inks = stored_inks(samples, bundle.preprocess)
+    if beam_width > 1:
+        recognizer.decoder(beam_width, language)  # loading the language model is not reading
     started = time.perf_counter()
-    predictions = recognizer.recognize_inks(inks, batch_size=batch_size, beam_width=beam_width)
+    predictions = recognizer.recognize_inks(inks, batch_size=batch_size, beam_width=beam_width, language=language)
     seconds = time.perf_counter() - started
     bundle.model.train(was_training)
     hypotheses = [p.text for p in predictions]
@@ -95,7 +97,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model")
     parser.add_argument("data", nargs="+")
-    parser.add_argument("--beam", type=int, default=0, help="beam width (0: greedy)")
+    parser.add_argument("--beam", type=int, default=DEFAULT_BEAM,
+                        help="beam width of the compiled CTC beam search (0: greedy, without language model)")
+    parser.add_argument("--language", default=DEFAULT_LANGUAGE,
+                        help="the character language model the beam search uses (ml/pretrained/lm: en, fr; none)")
     parser.add_argument("--widths", type=float, nargs="+", default=[1.0],
                         help="read each line at these horizontal scales and keep the text they find most likely")
     parser.add_argument("--unsure", type=float, nargs="*", default=[0.7, 0.9],
@@ -107,10 +112,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     bundle = load_model(args.model)
     samples = [s for folder in args.data for s in load_lines(folder, args.cache)]
+    language = None if args.language == "none" else args.language
     report = evaluate_samples(bundle, samples, args.device, args.batch_size, args.beam, tuple(args.widths),
-                              tuple(args.unsure))
+                              tuple(args.unsure), language)
     readings = f", read at widths {' '.join(map(str, args.widths))}" if args.widths != [1.0] else ""
-    print(f"model {args.model} ({bundle.version}), {'beam ' + str(args.beam) if args.beam else 'greedy'}"
+    decoding = f"beam {args.beam}, {language or 'no'} language model" if args.beam > 1 else "greedy"
+    print(f"model {args.model} ({bundle.version}), {decoding}"
           f" decoding on {args.device} ({precision_name(torch.device(args.device))}){readings}")
     print(f"{'data':<12}{'lines':>7}{'CER %':>8}{'WER %':>8}")
     for source, row in report.per_source.items():
