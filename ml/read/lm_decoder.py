@@ -75,12 +75,11 @@ class LmDecoder:
     def decode(self, log_probs: np.ndarray) -> LinePrediction:
         if log_probs.shape[0] == 0:
             return LinePrediction("", [], [])
-        emissions = np.array(log_probs, dtype=np.float32)
+        emissions = np.array(log_probs, dtype=np.float32)  # a contiguous copy, which the penalty changes
         frames, classes = emissions.shape
         emissions[:, BLANK] -= self.blank_penalty
         path = np.array(self._decoder.decode(emissions.ctypes.data, frames, classes)[0].tokens[1:-1])
-        emissions[:, BLANK] += self.blank_penalty
-        probs = np.exp(emissions)
+        probs = np.exp(log_probs)
         best = probs.argmax(axis=1)
         labels = _collapsed(path)
         if np.array_equal(labels, _collapsed(best)):
