@@ -125,7 +125,9 @@ def _judge(before: str | Path, after: str | Path, held_out: list[LineSample]) ->
 
 def _readings(model_file: str | Path, samples: list[LineSample]) -> list[str]:
     bundle = load_model(model_file)
-    return [p.text for p in Recognizer(bundle, "cpu").recognize_inks(stored_inks(samples, bundle.preprocess))]
+    # Greedy: the networks are judged, not a language model, whose language is not known here.
+    inks = stored_inks(samples, bundle.preprocess)
+    return [p.text for p in Recognizer(bundle, "cpu").recognize_inks(inks, beam_width=0)]
 
 
 def fine_tuning_run(*, run_id: str) -> None:
