@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from ml.ctc import greedy_decode
 from ml.read.char_lm import kneser_ney, write_arpa
@@ -85,3 +86,31 @@ def test_the_shipped_models_are_found_by_language():
         assert language_model_path(language).is_file()
     with pytest.raises(ValueError, match="no language model for 'xx'"):
         language_model_path("xx")
+
+
+def tiny_recognizer():
+    from ml.codec import Codec
+    from ml.model import CRNN, CRNNConfig
+    from ml.model_file import ModelBundle
+    from ml.preprocess import PreprocessConfig
+    from ml.recognizer import Recognizer
+
+    torch.manual_seed(0)
+    codec = Codec(ALPHABET)
+    model = CRNN(CRNNConfig(num_classes=codec.num_classes, channels=[8, 16, 32, 32], lstm_hidden=32, dropout=0.0))
+    return Recognizer(ModelBundle(model=model, codec=codec, preprocess=PreprocessConfig()), "cpu")
+
+
+def test_the_recognizer_decodes_with_a_language_model_unless_told_greedy():
+    recognizer = tiny_recognizer()
+    inks = [np.random.default_rng(0).random((recognizer.bundle.preprocess.height, 120)).astype(np.float32)]
+    greedy = recognizer.recognize_inks(inks, beam_width=0)
+    assert recognizer._decoders == {}
+    for language in ("en", "fr", None):
+        [reading] = recognizer.recognize_inks(inks, beam_width=4, language=language)
+        assert len(reading.confidences) == len(reading.text) and all(0 <= c <= 1 for c in reading.confidences)
+    assert set(recognizer._decoders) == {(4, "en"), (4, "fr"), (4, None)}  # each made once, then kept
+    assert recognizer.decoder(4, "fr") is recognizer.decoder(4, "fr")
+    assert greedy[0].text == recognizer.recognize_inks(inks, beam_width=1)[0].text
+    with pytest.raises(ValueError, match="no language model for 'xx'"):
+        recognizer.recognize_inks(inks, language="xx")
