@@ -134,9 +134,11 @@ FINE_TUNING_EXTRA_TRAIN = env_list("FINE_TUNING_EXTRA_TRAIN", [])
 FINE_TUNING_MIN_HELD_OUT_LINES = env_int("FINE_TUNING_MIN_HELD_OUT_LINES", 20, minimum=1)
 FINE_TUNING_MIN_SURE_PERCENT = env_int("FINE_TUNING_MIN_SURE_PERCENT", 95, minimum=0)
 RECOGNITION_BATCH_SIZE = env_int("RECOGNITION_BATCH_SIZE", 16, minimum=1)
-# CTC beam width; 0 or 1 decodes greedily. Beam 3 reads the shared val lines 0.1-0.3 points
-# of CER better than greedy at about two thirds of its speed (docs/model-card.md).
-RECOGNITION_BEAM_WIDTH = env_int("RECOGNITION_BEAM_WIDTH", 3, minimum=0)
+# CTC decoding: a beam search this wide with the character language model of
+# RECOGNITION_LANGUAGE ("none": without one); 0 or 1 decodes greedily, with none (docs/decoding.md).
+# The language is the installation's until the upload form asks a document's.
+RECOGNITION_BEAM_WIDTH = env_int("RECOGNITION_BEAM_WIDTH", 12, minimum=0)
+RECOGNITION_LANGUAGE = env_choice("RECOGNITION_LANGUAGE", "en", ("en", "fr", "none"))
 # Horizontal scales each line is read at; with several, the text they together find most likely
 # is kept (ml.read.rescoring). "1 0.8" reads the val lines 0.2 points of CER better with the default
 # model (0.6 with the earlier 48 px one) at 58 % of the speed (docs/model-card.md).

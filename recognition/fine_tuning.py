@@ -127,8 +127,9 @@ def _judge(before: str | Path, after: str | Path, held_out: list[LineSample]) ->
 
 def _readings(model_file: str | Path, samples: list[LineSample]) -> list[str]:
     bundle = load_model(model_file)
+    # Greedy: the networks are judged, not a language model, whose language is not known here.
     recognizer = Recognizer(bundle, "cpu", cpu_bf16=settings.HTR_CPU_BF16, threads=settings.HTR_TORCH_THREADS or None)
-    return [p.text for p in recognizer.recognize_inks(stored_inks(samples, bundle.preprocess))]
+    return [p.text for p in recognizer.recognize_inks(stored_inks(samples, bundle.preprocess), beam_width=0)]
 
 
 def fine_tuning_run(*, run_id: str) -> None:

@@ -107,8 +107,10 @@ def _read(
 ) -> tuple[list[np.ndarray], list[LinePrediction]]:
     """The lines cut out of the page image, and the recognizer's readings of them."""
     images = [extract_line(gray, line) for line in lines]
+    language = None if settings.RECOGNITION_LANGUAGE == "none" else settings.RECOGNITION_LANGUAGE
     return images, recognizer.recognize(
-        images, batch_size=settings.RECOGNITION_BATCH_SIZE, beam_width=settings.RECOGNITION_BEAM_WIDTH
+        images, batch_size=settings.RECOGNITION_BATCH_SIZE, beam_width=settings.RECOGNITION_BEAM_WIDTH,
+        language=language,
     )
 
 

@@ -14,6 +14,7 @@ import torch
 from ml.evaluate.unsure_marks import mark_figures
 from ml.read.model_file import ModelBundle, load_model
 from ml.read.precision import cpu_bf16_option, precision_name
+from ml.read.recognizer import DEFAULT_BEAM, DEFAULT_LANGUAGE
 from ml.train.datasets import LineSample
 from ml.train.packed_lines import load_lines
 from ml.train.validation import EvaluationReport, confusions, read_samples, scored, stored_inks
@@ -23,10 +24,12 @@ __all__ = ["EvaluationReport", "confusions", "evaluate_samples", "stored_inks", 
 
 def evaluate_samples(bundle: ModelBundle, samples: list[LineSample], device: torch.device | str = "cpu",
                      batch_size: int = 32, beam_width: int = 0, widths: tuple[float, ...] = (1.0,),
-                     unsure_thresholds: tuple[float, ...] = (), cpu_bf16: str = "auto") -> EvaluationReport:
+                     unsure_thresholds: tuple[float, ...] = (), cpu_bf16: str = "auto",
+                     language: str | None = None) -> EvaluationReport:
     """``samples`` read and scored (ml.train.validation), with how the marks on uncertain
     characters fall on the errors at each of ``unsure_thresholds``."""
-    recognizer, predictions, seconds = read_samples(bundle, samples, device, batch_size, beam_width, widths, cpu_bf16)
+    recognizer, predictions, seconds = read_samples(bundle, samples, device, batch_size, beam_width, widths, cpu_bf16,
+                                                    language)
     report = scored(samples, predictions, seconds)
     references = [s.text for s in samples]
     report.marks = [mark_figures(references, recognizer.shown(predictions), t) for t in unsure_thresholds]
@@ -37,7 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model")
     parser.add_argument("data", nargs="+")
-    parser.add_argument("--beam", type=int, default=0, help="beam width (0: greedy)")
+    parser.add_argument("--beam", type=int, default=DEFAULT_BEAM,
+                        help="beam width of the compiled CTC beam search (0: greedy, without language model)")
+    parser.add_argument("--language", default=DEFAULT_LANGUAGE,
+                        help="the character language model the beam search uses (ml/pretrained/lm: en, fr; none)")
     parser.add_argument("--widths", type=float, nargs="+", default=[1.0],
                         help="read each line at these horizontal scales and keep the text they find most likely")
     parser.add_argument("--unsure", type=float, nargs="*", default=[0.7, 0.9],
@@ -50,10 +56,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     bundle = load_model(args.model)
     samples = [s for folder in args.data for s in load_lines(folder, args.cache)]
+    language = None if args.language == "none" else args.language
     report = evaluate_samples(bundle, samples, args.device, args.batch_size, args.beam, tuple(args.widths),
-                              tuple(args.unsure), args.cpu_bf16)
+                              tuple(args.unsure), args.cpu_bf16, language)
     readings = f", read at widths {' '.join(map(str, args.widths))}" if args.widths != [1.0] else ""
-    print(f"model {args.model} ({bundle.version}), {'beam ' + str(args.beam) if args.beam else 'greedy'}"
+    decoding = f"beam {args.beam}, {language or 'no'} language model" if args.beam > 1 else "greedy"
+    print(f"model {args.model} ({bundle.version}), {decoding}"
           f" decoding on {args.device} ({precision_name(torch.device(args.device), args.cpu_bf16)}){readings}")
     print(f"{'data':<12}{'lines':>7}{'CER %':>8}{'WER %':>8}")
     for source, row in report.per_source.items():

@@ -192,7 +192,8 @@ def recognizer_reader(model_path: str | None, beam_width: int = 3, cpu_bf16: str
         if not lines:
             return []
         images = [extract_line(gray, line) for line in lines]
-        readings = recognizer.recognize(images, beam_width=beam_width)
+        # No language model: the pages here are of either language, and the figures stay comparable.
+        readings = recognizer.recognize(images, beam_width=beam_width, language=None)
         texts: list[str | None] = [reading.text for reading in readings]
         for i in show_through(recognizer, images, readings) if set_aside_show_through else []:
             texts[i] = None

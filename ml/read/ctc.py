@@ -1,8 +1,6 @@
 """CTC decoding with per-character confidences and frame spans."""
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 
 import numpy as np
 
@@ -35,59 +33,6 @@ def best_path_decode(best: np.ndarray, best_probs: np.ndarray, alphabet: str) ->
         [float(peak) for peak in peaks[chars]],
         list(zip(starts[chars].tolist(), ends[chars].tolist())),
     )
-
-
-def beam_decode(probs: np.ndarray, alphabet: str, beam_width: int = 8, prune: float = 1e-4) -> LinePrediction:
-    """Prefix beam search over one line's posteriors [T, C], summing all paths of a prefix.
-
-    Confidences and spans come from the best alignment of the chosen text, so they
-    mean the same as the greedy ones.
-    """
-    labels = beam_search(probs, beam_width, prune)
-    greedy = greedy_decode(probs, alphabet)
-    if greedy.text == "".join(alphabet[label - 1] for label in labels):
-        # The best path is the best alignment of its own text: no need to search for it (most lines).
-        return greedy
-    return align(probs, labels, alphabet)
-
-
-def beam_search(probs: np.ndarray, beam_width: int = 8, prune: float = 1e-4) -> list[int]:
-    """The labels (from 1; 0 is the blank) of the likeliest text, by prefix beam search."""
-    log = np.log(np.clip(probs, 1e-12, 1.0))
-    # prefix -> [log p of paths ending in blank, log p of paths ending in its last label]
-    beams: dict[tuple[int, ...], list[float]] = {(): [0.0, -math.inf]}
-    for t in range(log.shape[0]):
-        candidates = [int(c) for c in np.flatnonzero(probs[t] > prune)]
-        if candidates == [BLANK]:
-            # Most frames: every prefix now ends in a blank, and their order stays the same.
-            p = float(log[t, BLANK])
-            beams = {prefix: [_log_add(*scores) + p, -math.inf] for prefix, scores in beams.items()}
-            continue
-        grown: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [-math.inf, -math.inf])
-        frame = log[t].tolist()
-        for prefix, (p_blank, p_label) in beams.items():
-            total = _log_add(p_blank, p_label)
-            for label in candidates:
-                p = frame[label]
-                if label == BLANK:
-                    grown[prefix][0] = _log_add(grown[prefix][0], total + p)
-                elif prefix and prefix[-1] == label:
-                    # the same label again: it continues the last character, or after a blank repeats it
-                    grown[prefix][1] = _log_add(grown[prefix][1], p_label + p)
-                    extended = grown[prefix + (label,)]
-                    extended[1] = _log_add(extended[1], p_blank + p)
-                else:
-                    extended = grown[prefix + (label,)]
-                    extended[1] = _log_add(extended[1], total + p)
-        beams = dict(sorted(grown.items(), key=lambda kv: -_log_add(*kv[1]))[:beam_width])
-    return list(max(beams, key=lambda prefix: _log_add(*beams[prefix])))
-
-
-def _log_add(a: float, b: float) -> float:
-    """log(exp(a) + exp(b)) of two Python floats (numpy's logaddexp is slow on scalars)."""
-    if a < b:
-        a, b = b, a
-    return a if b == -math.inf else a + math.log1p(math.exp(b - a))
 
 
 def align(probs: np.ndarray, labels: list[int], alphabet: str) -> LinePrediction:

@@ -12,13 +12,17 @@ import numpy as np
 import torch
 
 from ml.layout import LinePrediction
-from ml.read.ctc import align, beam_decode, beam_search, best_path_decode, greedy_decode
+from ml.read.ctc import align, best_path_decode, greedy_decode
+from ml.read.lm_decoder import DEFAULT_BEAM, LmDecoder, language_model_path
 from ml.read.model_file import ModelBundle, load_model
 from ml.read.precision import autocast, uses_bf16
 from ml.read.preprocess import normalize_line
 from ml.read.rescoring import most_likely, stretched
 
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "pretrained" / "crnn-default.pt"
+# The language whose character model decodes when none is given: the platform's users write
+# English (lecture notes, prescriptions); a French document says so (docs/decoding.md).
+DEFAULT_LANGUAGE = "en"
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Recognizer:
             torch.set_flush_denormal(True)  # denormal floats slow CPU math tenfold
             torch.set_num_threads(self.threads)
         self.info = ModelInfo(bundle.name, bundle.version, bundle.metrics, bundle.codec.alphabet)
+        self._decoders: dict[tuple[int, str | None], LmDecoder] = {}
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL_PATH, device: torch.device | str | None = None,
@@ -67,9 +72,12 @@ class Recognizer:
         calibration = self.bundle.calibration
         return [calibration.prediction(p) for p in predictions] if calibration else predictions
 
-    def recognize(self, images: list[np.ndarray], batch_size: int = 32, beam_width: int = 0) -> list[LinePrediction]:
-        """Read line images (gray or BGR uint8), in the order given."""
-        return self.recognize_inks(self.preprocess(images), batch_size, beam_width)
+    def recognize(self, images: list[np.ndarray], batch_size: int = 32, beam_width: int = DEFAULT_BEAM,
+                  language: str | None = DEFAULT_LANGUAGE) -> list[LinePrediction]:
+        """Read line images (gray or BGR uint8), in the order given: by a beam search of
+        ``beam_width`` with the character language model of ``language`` (None: none), or
+        greedily where ``beam_width`` is 0 or 1."""
+        return self.recognize_inks(self.preprocess(images), batch_size, beam_width, language)
 
     def preprocess(self, images: list[np.ndarray]) -> list[np.ndarray]:
         """The network's input for each line image: in threads, since OpenCV lets go of the GIL
@@ -80,26 +88,33 @@ class Recognizer:
         with ThreadPoolExecutor(self.threads) as pool:
             return list(pool.map(normalize, images))
 
-    def recognize_inks(self, inks: list[np.ndarray], batch_size: int = 32, beam_width: int = 0) -> list[LinePrediction]:
+    def recognize_inks(self, inks: list[np.ndarray], batch_size: int = 32, beam_width: int = DEFAULT_BEAM,
+                       language: str | None = DEFAULT_LANGUAGE) -> list[LinePrediction]:
         """Read preprocessed ink maps ([height, width] float32), batched by similar width."""
         if self.widths != (1.0,):
-            return self._recognize_at_widths(inks, batch_size, beam_width)
-        alphabet = self.bundle.codec.alphabet
+            return self._recognize_at_widths(inks, batch_size, beam_width, language)
         if beam_width > 1:
-            beam_searches = partial(_beam_searches, alphabet=alphabet, beam_width=beam_width)
-            return self._in_width_batches(inks, batch_size, beam_searches)
-        return self._in_width_batches(inks, batch_size, partial(_best_paths, alphabet=alphabet))
+            decode = self.decoder(beam_width, language).decode
+            return self._in_width_batches(inks, batch_size, lambda *batch: [decode(r) for r in _posterior_rows(*batch)])
+        return self._in_width_batches(inks, batch_size, partial(_best_paths, alphabet=self.bundle.codec.alphabet))
 
-    def _recognize_at_widths(self, inks: list[np.ndarray], batch_size: int, beam_width: int) -> list[LinePrediction]:
+    def decoder(self, beam_width: int = DEFAULT_BEAM, language: str | None = DEFAULT_LANGUAGE) -> LmDecoder:
+        """The beam-search decoder of this model's alphabet with ``language``'s model, made once."""
+        key = (beam_width, language)
+        if key not in self._decoders:
+            self._decoders[key] = LmDecoder(self.bundle.codec.alphabet, language_model_path(language), beam_width)
+        return self._decoders[key]
+
+    def _recognize_at_widths(self, inks: list[np.ndarray], batch_size: int, beam_width: int,
+                             language: str | None) -> list[LinePrediction]:
         readings = [self._in_width_batches(stretched(inks, width), batch_size, _posterior_rows) for width in self.widths]
         alphabet, encode = self.bundle.codec.alphabet, self.bundle.codec.encode
         results = []
         for line_readings in zip(*readings):
-            probs = [np.exp(reading) for reading in line_readings]
             # Each reading's own text, as labels; only the one kept is aligned (for its confidences).
-            candidates = [beam_search(p, beam_width) if beam_width > 1 else encode(greedy_decode(p, alphabet).text)
-                          for p in probs]
-            results.append(align(probs[0], most_likely(list(line_readings), candidates), alphabet))
+            candidates = [encode(self.decoder(beam_width, language).decode(reading).text) if beam_width > 1
+                          else encode(greedy_decode(np.exp(reading), alphabet).text) for reading in line_readings]
+            results.append(align(np.exp(line_readings[0]), most_likely(list(line_readings), candidates), alphabet))
         return results
 
     def _in_width_batches(self, inks: list[np.ndarray], batch_size: int, read: Callable) -> list:
@@ -130,10 +145,6 @@ def _posterior_rows(log_probs: torch.Tensor, lengths: list[int]) -> list[np.ndar
     """Each line's log-posteriors [T, C], float32, on the CPU (copies: the batch's padding is let go)."""
     rows = log_probs.float().permute(1, 0, 2).cpu().numpy()  # [B, T, C]
     return [rows[row, :length].copy() for row, length in enumerate(lengths)]
-
-
-def _beam_searches(log_probs: torch.Tensor, lengths: list[int], alphabet: str, beam_width: int) -> list[LinePrediction]:
-    return [beam_decode(np.exp(reading), alphabet, beam_width) for reading in _posterior_rows(log_probs, lengths)]
 
 
 def _best_paths(log_probs: torch.Tensor, lengths: list[int], alphabet: str) -> list[LinePrediction]:

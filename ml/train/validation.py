@@ -43,14 +43,16 @@ def stored_inks(samples: list[LineSample], preprocess: PreprocessConfig) -> list
 
 def read_samples(bundle: ModelBundle, samples: list[LineSample], device: torch.device | str = "cpu",
                  batch_size: int = 32, beam_width: int = 0, widths: tuple[float, ...] = (1.0,),
-                 cpu_bf16: str = "auto") -> tuple[Recognizer, list[LinePrediction], float]:
+                 cpu_bf16: str = "auto", language: str | None = None) -> tuple[Recognizer, list[LinePrediction], float]:
     """The recognizer, its readings of ``samples`` and the seconds they took; the model is left
     in training mode if it was in it."""
     was_training = bundle.model.training
     recognizer = Recognizer(bundle, device, widths, cpu_bf16=cpu_bf16)
     inks = stored_inks(samples, bundle.preprocess)
+    if beam_width > 1:
+        recognizer.decoder(beam_width, language)  # loading the language model is not reading
     started = time.perf_counter()
-    predictions = recognizer.recognize_inks(inks, batch_size=batch_size, beam_width=beam_width)
+    predictions = recognizer.recognize_inks(inks, batch_size=batch_size, beam_width=beam_width, language=language)
     seconds = time.perf_counter() - started
     bundle.model.train(was_training)
     return recognizer, predictions, seconds

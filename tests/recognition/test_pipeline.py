@@ -69,8 +69,8 @@ def test_lines_are_read_with_the_configured_beam_width(make_document, tiny_model
     pipeline.page_segment(page=page)
     widths = []
     recognize = Recognizer.recognize
-    monkeypatch.setattr(Recognizer, "recognize", lambda self, images, batch_size=32, beam_width=0: (
-        widths.append(beam_width) or recognize(self, images, batch_size, beam_width)))
+    monkeypatch.setattr(Recognizer, "recognize", lambda self, images, batch_size=32, beam_width=0, language=None: (
+        widths.append(beam_width) or recognize(self, images, batch_size, beam_width, language)))
 
     assert pipeline.page_recognize(page=page, model=services.model_current()) == 4
 
