@@ -1,7 +1,7 @@
 """Recognition throughput: ``python -m ml.evaluate.benchmark DATA [--model M] [--batch-size 32 ...]``.
 
-Times the platform's path (preprocess + network + greedy decoding with
-confidences) on real line crops cut from DATA's pages, after one warm-up batch.
+Times the platform's path (preprocess + network + decoding with confidences:
+by default the beam search with a language model, as the platform reads) on real line crops cut from DATA's pages, after one warm-up batch.
 Prints lines/s per batch size and the peak memory.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 from ml.layout.formats import read_layout
 from ml.read.line_image import extract_line
 from ml.read.precision import cpu_bf16_option, precision_name
-from ml.read.recognizer import DEFAULT_MODEL_PATH, Recognizer
+from ml.read.recognizer import DEFAULT_BEAM, DEFAULT_LANGUAGE, DEFAULT_MODEL_PATH, Recognizer
 
 
 def line_crops(folder: Path, limit: int) -> list[np.ndarray]:
@@ -43,30 +43,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, nargs="+", default=[1, 16, 32])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--repeat", type=int, default=1, help="pass over the lines this many times")
-    parser.add_argument("--beam", type=int, default=0, help="beam width (0: greedy)")
+    parser.add_argument("--beam", type=int, default=DEFAULT_BEAM, help="beam width (0: greedy, no language model)")
+    parser.add_argument("--language", default=DEFAULT_LANGUAGE, help="character language model (en, fr; none)")
     parser.add_argument("--widths", type=float, nargs="+", default=[1.0], help="read each line at these horizontal scales")
     parser.add_argument("--threads", type=int, help="torch threads on the CPU (default: one per core)")
     cpu_bf16_option(parser)
     args = parser.parse_args(argv)
+    language = None if args.language == "none" else args.language
 
     crops = line_crops(args.data, args.lines)
     recognizer = Recognizer.load(args.model, device=args.device, widths=tuple(args.widths),
                                  cpu_bf16=args.cpu_bf16, threads=args.threads)
     device_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else f"cpu, {torch.get_num_threads()} threads"
-    decoding = f"{precision_name(recognizer.device, args.cpu_bf16)}, " + (f"beam {args.beam}" if args.beam > 1 else "greedy")
+    decoding = f"{precision_name(recognizer.device, args.cpu_bf16)}, " + (f"beam {args.beam}, {language or 'no'} language model" if args.beam > 1 else "greedy")
     if args.widths != [1.0]:
         decoding += f", read at widths {' '.join(map(str, args.widths))}"
     print(f"{len(crops)} real lines from {args.data}, model {args.model.name} ({recognizer.info.version}), {device_name}, {decoding}")
+    if args.beam > 1:
+        recognizer.decoder(args.beam, language)  # loading the language model is not reading
     started = time.perf_counter()
     recognizer.preprocess(crops)
     print(f"preprocessing alone: {len(crops) / (time.perf_counter() - started):8.1f} lines/s ({recognizer.threads} threads)")
     for batch_size in args.batch_size:
-        recognizer.recognize(crops[:batch_size], batch_size=batch_size, beam_width=args.beam)  # warm-up
+        recognizer.recognize(crops[:batch_size], batch_size=batch_size, beam_width=args.beam, language=language)  # warm-up
         if args.device.startswith("cuda"):
             torch.cuda.synchronize()
         started = time.perf_counter()
         for _ in range(args.repeat):
-            recognizer.recognize(crops, batch_size=batch_size, beam_width=args.beam)
+            recognizer.recognize(crops, batch_size=batch_size, beam_width=args.beam, language=language)
         if args.device.startswith("cuda"):
             torch.cuda.synchronize()
         seconds = time.perf_counter() - started
