@@ -35,6 +35,7 @@ from recognition.errors import (
     PermanentJobError,
     ReadAgainRefused,
 )
+from recognition.prescription_flags import formulary_add, line_flag, lines_flag  # noqa: F401 (the web layer's way in)
 from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
 from recognition.selectors import models_reading_new_pages, pages_verified, tuned_model
 
