@@ -51,9 +51,9 @@ def lines_flag(*, lines: Iterable[Line]) -> int:
 
 
 def formulary_add(*, names: Iterable[str], by) -> list[FormularyDrug]:
-    """Add drug names to the pharmacy's formulary (blank and known ones are passed over)."""
+    """Add drug names to the pharmacy's formulary (blank and known ones are passed over, case aside)."""
     added = []
-    for name in {" ".join(n.split()) for n in names if n.strip()}:
+    for name in dict.fromkeys(" ".join(n.split()) for n in names if n.strip()):
         drug, made = FormularyDrug.objects.get_or_create(name__iexact=name, defaults={"name": name, "added_by": by})
         if made:
             added.append(drug)

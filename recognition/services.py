@@ -5,6 +5,7 @@ retried task message can never run a job twice at the same time.
 """
 from __future__ import annotations
 
+import copy
 import logging
 import shutil
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from documents import services as documents
 from documents.errors import DocumentNotDeleted
-from documents.models import Document, Line, Page
+from documents.models import AuditAction, Document, Line, Page
 from documents.selectors import documents_expired
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
@@ -373,11 +374,14 @@ def documents_delete_expired(*, now: datetime | None = None) -> int:
     one a model is being tuned to waits for the next round."""
     deleted = 0
     for document in documents_expired(now=now):
+        gone = copy.copy(document)  # its id and title, for the audit log once the row is gone
         try:
             document_delete(document=document, by=document.owner)
         except DocumentNotDeleted as error:
             logger.info("prescription %s is past its retention but was not deleted: %s", document.pk, error)
             continue
+        documents.audit_record(document=gone, user=None, action=AuditAction.DELETE,
+                               detail=f"retention: kept {settings.PRESCRIPTION_RETENTION_DAYS} days")
         deleted += 1
     return deleted
 

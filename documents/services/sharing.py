@@ -15,8 +15,9 @@ def document_share(*, document: Document, user: AbstractBaseUser, role: str = Sh
 
 
 def document_share_with(*, document: Document, by: AbstractBaseUser, username: str,
-                        role: str = ShareRole.EDITOR) -> AbstractBaseUser:
-    """The owner lets another user read and export the document (a viewer), and correct it (an editor)."""
+                        role: str = ShareRole.VIEWER) -> AbstractBaseUser:
+    """The owner lets another user read and export the document (a viewer), and correct it (an editor);
+    sharing again changes the role."""
     check_owner(document, by)
     user = get_user_model().objects.filter(username__iexact=username.strip()).first()
     if user is None:

@@ -140,3 +140,15 @@ def test_the_review_page_shows_flags_with_reasons_and_suggestions(client, prescr
     client.force_login(owner)
     page = client.get(reverse("page-review", args=[prescription.pages.get().id])).content.decode()
     assert "is not in the drug list" in page and 'data-suggestion="amoxicillin"' in page
+
+
+def test_staff_add_to_the_formulary_on_the_models_page(client, owner, prescription):
+    client.force_login(owner)
+    assert client.post(reverse("formulary-edit"), {"names": "Zapomycin"}).status_code == 403
+    owner.is_staff = True
+    owner.save()
+    client.post(reverse("formulary-edit"), {"names": "Zapomycin\n  \nzapomycin"})
+    assert list(FormularyDrug.objects.values_list("name", flat=True)) == ["Zapomycin"]
+    assert "Zapomycin" in client.get(reverse("models")).content.decode()
+    line = read_line(prescription, "Zapomycin 50 mg bd")
+    assert not LineFlag.objects.filter(version__line=line, kind="unknown_drug").exists()
