@@ -106,7 +106,10 @@ class DocumentDetailApi(APIView):
         edit = DocumentEditSerializer(data=request.data, partial=True)
         edit.is_valid(raise_exception=True)
         changes = {"title": document.title, "kind": document.kind, **edit.validated_data}
+        was = document.kind
         services.document_edit(document=document, by=request.user, **changes)
+        if document.kind != was:
+            recognition.document_flag(document=document)
         return Response(DocumentSerializer(document).data)
 
     @extend_schema(responses={204: None})

@@ -141,6 +141,8 @@ def document_edit(request: HttpRequest, document_id: UUID) -> HttpResponse:
     except services.NotOwner as error:
         messages.error(request, str(error))
     else:
+        if document.get_kind_display() != was:
+            recognition.document_flag(document=document)
         changed = f" It is a {document.get_kind_display().lower()} now, no longer {was.lower()}: its characters are " \
                   f"marked under {document.low_confidence:.0%} sure." if document.get_kind_display() != was else ""
         messages.success(request, "Saved." + changed)

@@ -58,3 +58,8 @@ def formulary_add(*, names: Iterable[str], by) -> list[FormularyDrug]:
         if made:
             added.append(drug)
     return added
+
+
+def document_flag(*, document) -> int:
+    """Flag every line of a prescription (one imported, or one that was lecture notes until now)."""
+    return lines_flag(lines=Line.objects.filter(page__document=document).select_related("page__document"))

@@ -36,7 +36,7 @@ from recognition.errors import (
     PermanentJobError,
     ReadAgainRefused,
 )
-from recognition.prescription_flags import formulary_add, line_flag, lines_flag  # noqa: F401 (the web layer's way in)
+from recognition.prescription_flags import document_flag, formulary_add, line_flag, lines_flag  # noqa: F401 (the web layer's way in)
 from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
 from recognition.selectors import models_reading_new_pages, pages_verified, tuned_model
 
@@ -52,7 +52,9 @@ def document_process(*, document: Document) -> list[Job]:
 
 
 def document_imported_follow(*, document: Document) -> list[Job]:
-    """Queue the search for ink the lines of every imported page leave out."""
+    """Flag the imported lines of a prescription (a verified text is checked too), and queue the
+    search for ink the lines of every imported page leave out."""
+    document_flag(document=document)
     jobs = Job.objects.bulk_create(
         Job(document=document, page=page, stage=JobStage.PLACES) for page in document.pages.order_by("number")
     )

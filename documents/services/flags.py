@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from documents.errors import FlagsNotConfirmed, LineRemoved, StaleRevision
 from documents.services.sharing import check_editor
-from documents.models import DocumentKind, Line, LineFlag, LineText, current_version
+from documents.models import Document, DocumentKind, Line, LineFlag, LineText, current_version
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,9 @@ def line_flags_confirm(*, line: Line, by: AbstractBaseUser, revision: int, flag_
         if flag_ids is not None and flags.count() != len(set(flag_ids)):
             raise FlagsNotConfirmed("Some of these flags are not open flags of the line's current text: reload the page.")
         return flags.update(confirmed_by=by, confirmed_at=timezone.now())
+
+
+def document_flags_clear(*, document: Document) -> int:
+    """Drop the flags of a document that is no longer a prescription: lecture notes carry none."""
+    deleted, _ = LineFlag.objects.filter(version__line__page__document=document).delete()
+    return deleted

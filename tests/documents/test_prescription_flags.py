@@ -152,3 +152,14 @@ def test_staff_add_to_the_formulary_on_the_models_page(client, owner, prescripti
     assert "Zapomycin" in client.get(reverse("models")).content.decode()
     line = read_line(prescription, "Zapomycin 50 mg bd")
     assert not LineFlag.objects.filter(version__line=line, kind="unknown_drug").exists()
+
+
+def test_a_change_of_kind_flags_or_unflags_the_lines(client, make_document, owner):
+    document = make_document(pages=1, kind=DocumentKind.LECTURE_NOTES)
+    line = read_line(document, MISREAD)
+    client.force_login(owner)
+    url = reverse("api-document-detail", args=[document.id])
+    client.patch(url, {"kind": "prescription"}, content_type="application/json")
+    assert LineFlag.objects.filter(version__line=line).count() == 2
+    client.post(reverse("document-edit", args=[document.id]), {"title": "Notes", "kind": "lecture_notes"})
+    assert not LineFlag.objects.filter(version__line=line).exists()
