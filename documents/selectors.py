@@ -219,15 +219,14 @@ def document_open_flags(*, document: Document) -> int:
 
 
 def documents_with_open_flags(*, documents: QuerySet[Document]) -> set[UUID]:
-    """The ids of those of ``documents`` (prescriptions) with a flag nobody confirmed on a line's current text."""
-    candidates = LineFlag.objects.filter(confirmed_at__isnull=True, version__line__page__document__in=documents,
-                                         version__line__page__document__kind=DocumentKind.PRESCRIPTION)
-    found = set()
-    for flag in candidates.select_related("version__line__page"):
-        view = line_view(line=flag.version.line)
-        if view.current and view.current.pk == flag.version_id:  # a flag of an older version no longer counts
-            found.add(flag.version.line.page.document_id)
-    return found
+    """The ids of those of ``documents`` (prescriptions) with a flag nobody confirmed on a line's
+    current text (a flag of an older version no longer counts); in three queries."""
+    line_ids = LineFlag.objects.filter(
+        confirmed_at__isnull=True, version__line__page__document__in=documents,
+        version__line__page__document__kind=DocumentKind.PRESCRIPTION,
+    ).values("version__line_id")
+    lines = _with_versions(Line.objects.filter(pk__in=line_ids).select_related("page"))
+    return {line.page.document_id for line in lines if LineView(line, list(line.versions.all())).open_flags}
 
 
 def document_role(*, document: Document, user: AbstractBaseUser) -> str:
