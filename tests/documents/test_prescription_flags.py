@@ -163,3 +163,19 @@ def test_a_change_of_kind_flags_or_unflags_the_lines(client, make_document, owne
     assert LineFlag.objects.filter(version__line=line).count() == 2
     client.post(reverse("document-edit", args=[document.id]), {"title": "Notes", "kind": "lecture_notes"})
     assert not LineFlag.objects.filter(version__line=line).exists()
+
+
+def test_an_imported_prescription_is_checked_too(document_with_lines, owner):
+    from documents.exports import document_export
+    from documents.services import document_import
+    from tests.conftest import upload_file
+
+    line = document_with_lines.pages.get().lines.order_by("order").first()
+    line_text_save(line=line, author=owner, text=MISREAD, revision=line.revision)
+    archive = zipfile.ZipFile(io.BytesIO(document_export(document=document_with_lines, fmt="page")))
+    document = document_import(owner=owner, kind="prescription", title="Rx",
+                               images=[upload_file("page-0001.png", archive.read("page-0001.png"))],
+                               layouts=[upload_file("page-0001.xml", archive.read("page-0001.xml"))])
+    recognition.document_imported_follow(document=document)  # as the web layer does
+    flags = LineFlag.objects.filter(version__line__page__document=document, version__line__order=0)
+    assert {flag.kind for flag in flags} == {"unknown_drug", "unusual_strength"}
