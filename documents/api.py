@@ -4,6 +4,7 @@ What a service refuses is answered by htr_platform.api_errors (its ``http_status
 above both apps: it stores with documents' services, then starts recognition's work."""
 from __future__ import annotations
 
+import copy
 from functools import partial
 from typing import Callable
 from uuid import UUID
@@ -20,12 +21,16 @@ from rest_framework.views import APIView
 from documents import selectors, services
 from documents.exports import export_response
 from documents.forms import uploaded
-from documents.models import Line
+from documents.models import AuditAction, Line
+from documents.request_audit import audited
 from documents.serializers import (
     DocumentEditSerializer,
     DocumentImportSerializer,
+    AuditEntrySerializer,
     CollaboratorSerializer,
     DocumentSerializer,
+    FlagsConfirmSerializer,
+    LineRevertSerializer,
     DocumentUploadSerializer,
     LineBoxSerializer,
     LineSavedSerializer,
@@ -91,6 +96,7 @@ class DocumentDetailApi(APIView):
     @extend_schema(responses=DocumentSerializer)
     def get(self, request: Request, document_id: UUID) -> Response:
         document = selectors.document_get(user=request.user, document_id=document_id)
+        audited(request, document, AuditAction.VIEW)
         return Response(DocumentSerializer(document).data)
 
     @extend_schema(request=DocumentEditSerializer, responses=DocumentSerializer)
@@ -100,7 +106,10 @@ class DocumentDetailApi(APIView):
         edit = DocumentEditSerializer(data=request.data, partial=True)
         edit.is_valid(raise_exception=True)
         changes = {"title": document.title, "kind": document.kind, **edit.validated_data}
+        was = document.kind
         services.document_edit(document=document, by=request.user, **changes)
+        if document.kind != was:
+            recognition.document_flag(document=document)
         return Response(DocumentSerializer(document).data)
 
     @extend_schema(responses={204: None})
@@ -108,7 +117,9 @@ class DocumentDetailApi(APIView):
         """Delete the document, its pages and every version of their text (its owner only: 403 for
         others it is shared with; 409 while a model is being tuned to it)."""
         document = selectors.document_get(user=request.user, document_id=document_id)
+        deleted = copy.copy(document)  # its id and title, for the audit log once the row is gone
         recognition.document_delete(document=document, by=request.user)
+        audited(request, deleted, AuditAction.DELETE)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -118,8 +129,9 @@ class DocumentCollaboratorsApi(APIView):
     @extend_schema(responses=CollaboratorSerializer(many=True))
     def get(self, request: Request, document_id: UUID) -> Response:
         document = selectors.document_get(user=request.user, document_id=document_id)
-        people = document.collaborators.order_by("username")
-        return Response(CollaboratorSerializer([{"username": p.get_username()} for p in people], many=True).data)
+        shares = selectors.document_shares(document=document)
+        return Response(CollaboratorSerializer([{"username": share.user.get_username(), "role": share.role}
+                                                for share in shares], many=True).data)
 
     @extend_schema(request=CollaboratorSerializer, responses={201: CollaboratorSerializer})
     def post(self, request: Request, document_id: UUID) -> Response:
@@ -127,7 +139,9 @@ class DocumentCollaboratorsApi(APIView):
         serializer = CollaboratorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.document_share_with(document=document, by=request.user, **serializer.validated_data)
-        return Response({"username": user.get_username()}, status=status.HTTP_201_CREATED)
+        role = serializer.validated_data["role"]
+        audited(request, document, AuditAction.SHARE, f"shared with {user.get_username()} as {role}")
+        return Response({"username": user.get_username(), "role": role}, status=status.HTTP_201_CREATED)
 
 
 class DocumentCollaboratorApi(APIView):
@@ -136,6 +150,7 @@ class DocumentCollaboratorApi(APIView):
         document = selectors.document_get(user=request.user, document_id=document_id)
         if not services.document_unshare(document=document, by=request.user, username=username):
             return Response({"detail": f"This document is not shared with {username}."}, status=status.HTTP_404_NOT_FOUND)
+        audited(request, document, AuditAction.SHARE, f"no longer shared with {username}")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -185,12 +200,14 @@ class PageLinesApi(APIView):
     @extend_schema(responses=LineSerializer(many=True))
     def get(self, request: Request, page_id: UUID) -> Response:
         page = selectors.page_get(user=request.user, page_id=page_id)
+        audited(request, page.document, AuditAction.VIEW, f"page {page.number}")
         return Response(LineSerializer(selectors.page_lines(page=page), many=True).data)
 
     @extend_schema(request=LineBoxSerializer, responses={201: LineSerializer})
     def post(self, request: Request, page_id: UUID) -> Response:
         """Add a line the segmenter missed, drawn as a box; it is read by the model. 409 while the page is processed."""
         page = selectors.page_get(user=request.user, page_id=page_id)
+        services.check_editor(page.document, request.user)
         return _line_drawn(request, lambda box: [services.line_add(page=page, **box)], status.HTTP_201_CREATED)
 
 
@@ -199,6 +216,7 @@ class PageUnreadInkApi(APIView):
     def patch(self, request: Request, page_id: UUID, place_id: int) -> Response:
         """Dismiss a place of unread ink (the page's ``unread_ink``) where a person saw no text, or undo that."""
         page = selectors.page_get(user=request.user, page_id=page_id)
+        services.check_editor(page.document, request.user)
         serializer = UnreadPlaceMarkSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not services.unread_ink_mark(page=page, place_id=place_id, user=request.user, **serializer.validated_data):
@@ -213,6 +231,7 @@ class PageUnreadInkReadApi(APIView):
         """Read the writing in a place of unread ink: each line of it becomes a line (crumbs left
         out stay a place), read by the model. 404 when the place went, 409 while the page is processed."""
         page = selectors.page_get(user=request.user, page_id=page_id)
+        services.check_editor(page.document, request.user)
         serializer = PlaceReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         read = partial(services.place_read, page=page, place_id=place_id, **serializer.validated_data)
@@ -226,6 +245,7 @@ class PageUnreadInkReadAllApi(APIView):
         margin notes, places many lines high or crumbs): the lines added, read by the model in one
         job. 409 while the page is processed."""
         page = selectors.page_get(user=request.user, page_id=page_id)
+        services.check_editor(page.document, request.user)
         lines = services.places_read_all(page=page)
         recognition.lines_read(page=page, lines=lines)
         body = LineSerializer([selectors.line_view(line=line) for line in lines], many=True).data
@@ -242,20 +262,59 @@ class LineDetailApi(APIView):
         request=LineTextSaveSerializer, responses={200: LineSavedSerializer, 409: StaleRevisionSerializer}
     )
     def patch(self, request: Request, line_id: UUID) -> Response:
-        """Save a corrected text, naming the revision it was edited from; 409 if the line changed since."""
+        """Save a corrected text, naming the revision it was edited from; 409 if the line changed since,
+        403 for someone the document is shared with as a viewer. On a prescription the answer carries
+        the new text's flags."""
         line = selectors.line_get(user=request.user, line_id=line_id)
         serializer = LineTextSaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         version = services.line_text_save(line=line, author=request.user, **serializer.validated_data)
-        body = {"id": line.id, "text": version.text, "revision": line.revision, "author": request.user.get_username()}
-        return Response(LineSavedSerializer(body).data)
+        return _line_saved(request, line, version, f"line {line.order + 1} of page {line.page.number}")
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, line_id: UUID) -> Response:
         """Remove a line that is not text; 409 when a person saved text for it or the page is being processed."""
         line = selectors.line_get(user=request.user, line_id=line_id)
+        services.check_editor(line.page.document, request.user)
         services.line_remove(line=line, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LineRevertApi(APIView):
+    @extend_schema(request=LineRevertSerializer, responses={200: LineSavedSerializer, 409: StaleRevisionSerializer})
+    def post(self, request: Request, line_id: UUID) -> Response:
+        """Make an earlier version's text current again: a new version is added, none is deleted.
+        409 if the line changed since ``revision``, 404 for a version the line does not have."""
+        line = selectors.line_get(user=request.user, line_id=line_id)
+        serializer = LineRevertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = services.line_text_revert(line=line, author=request.user, version_id=serializer.validated_data["version"],
+                                            revision=serializer.validated_data["revision"])
+        return _line_saved(request, line, version, f"line {line.order + 1} of page {line.page.number} reverted")
+
+
+def _line_saved(request: Request, line: Line, version, detail: str) -> Response:
+    """After a person's text was saved: check it (prescriptions), log it, answer with its flags."""
+    flags = recognition.line_flag(line=line)
+    audited(request, line.page.document, AuditAction.EDIT, detail)
+    body = {"id": line.id, "text": version.text, "revision": line.revision, "author": request.user.get_username(),
+            "flags": flags}
+    return Response(LineSavedSerializer(body).data)
+
+
+class LineFlagsConfirmApi(APIView):
+    @extend_schema(request=FlagsConfirmSerializer, responses={200: LineSerializer, 409: StaleRevisionSerializer})
+    def post(self, request: Request, line_id: UUID) -> Response:
+        """A pharmacist checked the flagged spans of the line's current text against the scan and
+        confirms them (those named, else all). 409 if the text changed since ``revision``."""
+        line = selectors.line_get(user=request.user, line_id=line_id)
+        serializer = FlagsConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        confirmed = services.line_flags_confirm(line=line, by=request.user, revision=serializer.validated_data["revision"],
+                                                flag_ids=serializer.validated_data.get("flags"))
+        audited(request, line.page.document, AuditAction.EDIT,
+                f"{confirmed} flag(s) confirmed on line {line.order + 1} of page {line.page.number}")
+        return Response(LineSerializer(selectors.line_view(line=line)).data)
 
 
 class LineBoxApi(APIView):
@@ -264,6 +323,7 @@ class LineBoxApi(APIView):
         """Give a line a new box; a person's text stays, a model's reading is read again from it.
         409 while the page is processed, 410 when the line was removed meanwhile."""
         line = selectors.line_get(user=request.user, line_id=line_id)
+        services.check_editor(line.page.document, request.user)
         return _line_drawn(request, lambda box: [services.line_redraw(line=line, **box)], status.HTTP_200_OK)
 
 
@@ -292,4 +352,20 @@ class DocumentExportApi(APIView):
         """Download the document as txt, docx, pdf (searchable), csv, json, alto (zip) or page (zip),
         with the current text."""
         document = selectors.document_get(user=request.user, document_id=document_id)
-        return export_response(document=document, fmt=fmt)
+        response = export_response(document=document, fmt=fmt)
+        audited(request, document, AuditAction.EXPORT, fmt)
+        return response
+
+
+class AuditLogApi(APIView):
+    @extend_schema(parameters=[OpenApiParameter("document", OpenApiTypes.UUID, description="one document's entries")],
+                   responses=AuditEntrySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        """Who viewed, edited, exported, shared or deleted your documents (staff: any document), newest first."""
+        document = request.query_params.get("document")
+        try:
+            key = UUID(document) if document else None
+        except ValueError:
+            return Response({"detail": f"“{document}” is not a document id."}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(AuditEntrySerializer(selectors.audit_entries(user=request.user, document_key=key)[:1000],
+                                             many=True).data)

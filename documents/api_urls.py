@@ -38,4 +38,7 @@ urlpatterns = [
     ),
     path("lines/<uuid:line_id>/", api.LineDetailApi.as_view(), name="api-line-detail"),
     path("lines/<uuid:line_id>/box/", api.LineBoxApi.as_view(), name="api-line-box"),
+    path("lines/<uuid:line_id>/revert/", api.LineRevertApi.as_view(), name="api-line-revert"),
+    path("lines/<uuid:line_id>/flags/confirm/", api.LineFlagsConfirmApi.as_view(), name="api-line-flags-confirm"),
+    path("audit/", api.AuditLogApi.as_view(), name="api-audit"),
 ]

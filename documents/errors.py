@@ -59,6 +59,22 @@ class LineRemoved(Refused):
         super().__init__(message)
 
 
+class FlagsNotConfirmed(Refused):
+    """Flags named for confirmation that are not open flags of the line's current text."""
+
+
+class NotEditor(Refused):
+    """Someone the document is shared with as a viewer tried to change its text."""
+
+    http_status = 403
+
+
+class VersionGone(Refused):
+    """A revert to a version the line does not have."""
+
+    http_status = 404
+
+
 class PlaceGone(Refused):
     """The page has no such place of unread ink (any more): a line took it in, or it was dismissed."""
 

@@ -17,7 +17,7 @@ from django.template.defaultfilters import pluralize
 
 import ml.layout.formats as formats
 from documents.docx_export import word_document
-from documents.models import Document, LineText, Page, TextSource
+from documents.models import Document, LineFlag, LineText, Page, TextSource
 from documents.searchable_pdf import searchable_pdf
 from documents.selectors import LineView, document_lines
 from ml.layout import PageLayout, TextLine, TextRegion
@@ -40,10 +40,11 @@ def document_export(*, document: Document, fmt: str) -> bytes:
     if fmt == "docx":
         pages = document_lines(document=document)
         notes = _warnings(pages, document, marked=False)
-        return word_document(document, pages, notes, NOT_READ)
+        return word_document(document, pages, notes, NOT_READ, warning=flags_warning(pages))
     if fmt == "pdf":
         level = document.unsure_level
-        return searchable_pdf(document_lines(document=document), lambda view: _text_line(view, level))
+        pages = document_lines(document=document)
+        return searchable_pdf(pages, lambda view: _text_line(view, level), warning=flags_warning(pages))
     if fmt == "csv":
         return export_csv(document).encode("utf-8-sig")  # the byte-order mark tells spreadsheets it is UTF-8
     if fmt == "json":
@@ -71,7 +72,24 @@ def export_filename(document: Document, fmt: str) -> str:
 
 
 UNSURE_MARK = "[?] "
+FLAG_MARK = "[flag] "
 NOT_READ = "[not read yet]"
+
+
+def flags_warning(pages: list[tuple[Page, list[LineView]]]) -> str | None:
+    """The warning an export of a prescription carries while flags of its lines' current texts are
+    not confirmed; None when there are none."""
+    flagged = [view for _, views in pages for view in views if view.open_flags]
+    if not flagged:
+        return None
+    count = sum(len(view.open_flags) for view in flagged)
+    return (f"WARNING: NOT CONFIRMED BY A PHARMACIST. {count} flag{pluralize(count)} on drug names, doses or "
+            f"error-prone forms in {len(flagged)} line{pluralize(len(flagged))} {pluralize(count, 'is,are')} not "
+            "confirmed: check each against the scan before this text is used.")
+
+
+def _flag_reasons(view: LineView) -> str:
+    return " | ".join(f"'{flag.token}': {flag.reason}" for flag in view.open_flags)
 
 
 def export_text(document: Document) -> str:
@@ -83,14 +101,18 @@ def export_text(document: Document) -> str:
     """
     pages = document_lines(document=document)
     body = "\n\n".join("\n".join(_text_line(view, document.unsure_level) for view in views) for _, views in pages)
-    notes = _warnings(pages, document)
+    notes = [warning] if (warning := flags_warning(pages)) else []
+    if warning:
+        notes.append(f"Lines with flags not confirmed start with {FLAG_MARK.strip()}.")
+    notes += _warnings(pages, document)
     return "".join(note + "\n" for note in notes) + ("\n" if notes else "") + body + "\n"
 
 
 def _text_line(view: LineView, level: float) -> str:
     if view.current is None:
         return NOT_READ
-    return UNSURE_MARK + view.text if view.unsure(level) else view.text
+    marks = (FLAG_MARK if view.open_flags else "") + (UNSURE_MARK if view.unsure(level) else "")
+    return marks + view.text
 
 
 def _warnings(pages: list[tuple[Page, list[LineView]]], document: Document, marked: bool = True) -> list[str]:
@@ -124,13 +146,14 @@ def _warnings(pages: list[tuple[Page, list[LineView]]], document: Document, mark
     return notes
 
 
-CSV_COLUMNS = ["page", "line", "text", "checked_by", "least_confidence", "unsure"]
+CSV_COLUMNS = ["page", "line", "text", "checked_by", "least_confidence", "unsure", "flags_not_confirmed"]
 
 
 def export_csv(document: Document) -> str:
     """A row a line, for spreadsheets: its page and number, its text, who checked it (a person's name,
     "imported", or empty for the model's reading), the model's least confidence in a character of
-    it, and whether it is an unchecked reading the model was unsure of."""
+    it, whether it is an unchecked reading the model was unsure of, and (prescriptions) the flags of
+    its text no pharmacist has confirmed, each with its reason."""
     level = document.unsure_level
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -141,7 +164,7 @@ def export_csv(document: Document) -> str:
             confidence = current.confidence if current and not current.is_human else None
             writer.writerow([page.number, view.line.order + 1, view.text if current else NOT_READ,
                              _checked_by(current), "" if confidence is None else f"{confidence:.2f}",
-                             "yes" if view.unsure(level) else "no"])
+                             "yes" if view.unsure(level) else "no", _flag_reasons(view)])
     return buffer.getvalue()
 
 
@@ -154,10 +177,13 @@ def _checked_by(version: LineText | None) -> str:
 
 
 def export_json(document: Document) -> dict[str, Any]:
+    pages = document_lines(document=document)
+    warning = flags_warning(pages)
     return {
         "id": str(document.id),
         "title": document.title,
         "kind": document.kind,
+        "warnings": [warning] if warning else [],
         "pages": [
             {
                 "id": str(page.id),
@@ -167,7 +193,7 @@ def export_json(document: Document) -> dict[str, Any]:
                 "lines": [_line_json(view) for view in views],
                 "unread_ink": page.unread_ink,  # places with ink in no line: nothing there was read
             }
-            for page, views in document_lines(document=document)
+            for page, views in pages
         ],
     }
 
@@ -183,7 +209,17 @@ def _line_json(view: LineView) -> dict[str, Any]:
         "text": view.text,
         "confidences": view.confidences,
         "source": current.source if current else None,
+        "flags": [_flag_json(flag) for flag in view.flags],
         "versions": [_version_json(version) for version in view.versions],
+    }
+
+
+def _flag_json(flag: LineFlag) -> dict[str, Any]:
+    return {
+        "kind": flag.kind, "start": flag.start, "end": flag.end, "token": flag.token, "reason": flag.reason,
+        "suggestions": flag.suggestions, "confirmed": flag.confirmed,
+        "confirmed_by": flag.confirmed_by.get_username() if flag.confirmed_by else None,
+        "confirmed_at": flag.confirmed_at.isoformat() if flag.confirmed_at else None,
     }
 
 
@@ -201,15 +237,33 @@ def _version_json(version: LineText) -> dict[str, Any]:
 def export_layout_zip(document: Document, write: Callable[[PageLayout], bytes]) -> bytes:
     """A zip with each page's image and its XML side by side (page-0001.jpg, page-0001.xml)."""
     buffer = io.BytesIO()
+    pages = document_lines(document=document)
+    warning = flags_warning(pages)
     with zipfile.ZipFile(buffer, "w") as archive:
-        for page, views in document_lines(document=document):
+        if warning:
+            archive.writestr(WARNING_FILE, warning + "\n", compress_type=zipfile.ZIP_DEFLATED)
+        for page, views in pages:
             stem = f"page-{page.number:04d}"
             image_name = stem + PurePosixPath(page.image.name).suffix
             with page.image.open("rb") as image:
                 archive.writestr(image_name, image.read(), compress_type=zipfile.ZIP_STORED)
             xml = write(page_layout(page, views, image_name))
+            if warning:
+                xml = with_comment(xml, warning)
             archive.writestr(stem + ".xml", xml, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
+
+
+WARNING_FILE = "WARNING-flags-not-confirmed.txt"
+
+
+def with_comment(xml: bytes, comment: str) -> bytes:
+    """``xml`` with ``comment`` as an XML comment before its root element (readers that validate
+    against the schema skip comments; a person opening the file sees it first)."""
+    safe = comment.replace("--", "- -")
+    head, _, rest = xml.partition(b"?>") if xml.startswith(b"<?xml") else (b"", b"", xml)
+    declaration = head + b"?>" if head else b""
+    return declaration + f"\n<!-- {safe} -->\n".encode("utf-8") + rest.lstrip()
 
 
 def page_layout(page: Page, views: list[LineView], image_filename: str) -> PageLayout:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from documents.models import DocumentKind
+from documents.models import DocumentKind, ShareRole
 from documents.uploads import UploadedFile
 
 
@@ -41,6 +41,11 @@ class AddPagesForm(forms.Form):
 
 class ShareForm(forms.Form):
     username = forms.CharField(max_length=150, label="Share with", help_text="Their username on this platform.")
+    role = forms.ChoiceField(choices=ShareRole.choices, initial=ShareRole.VIEWER, label="as", required=False,
+                             help_text="A viewer reads and exports; an editor also corrects.")
+
+    def clean_role(self) -> str:
+        return self.cleaned_data["role"] or ShareRole.VIEWER  # the least a share can give
 
 
 class DocumentEditForm(forms.Form):

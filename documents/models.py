@@ -30,7 +30,7 @@ class Document(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="documents")
     collaborators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="shared_documents"
+        settings.AUTH_USER_MODEL, blank=True, related_name="shared_documents", through="Share"
     )
     kind = models.CharField(max_length=20, choices=DocumentKind.choices)
     title = models.CharField(max_length=200)
@@ -52,6 +52,26 @@ class Document(models.Model):
     @property
     def unsure_level(self) -> float:
         return UNSURE_LEVEL[DocumentKind(self.kind)]
+
+
+class ShareRole(models.TextChoices):
+    VIEWER = "viewer", "Viewer (reads and exports)"
+    EDITOR = "editor", "Editor (also corrects)"
+
+
+class Share(models.Model):
+    """A document shared with a person, in a role. Only the owner shares, unshares and deletes."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    role = models.CharField(max_length=10, choices=ShareRole.choices, default=ShareRole.EDITOR)
+
+    class Meta:
+        db_table = "documents_document_collaborators"  # the table of the plain sharing that came before roles
+        unique_together = [("document", "user")]
+
+    def __str__(self) -> str:
+        return f"{self.document} → {self.user} ({self.role})"
 
 
 def page_image_path(page: "Page", filename: str) -> str:
@@ -169,3 +189,84 @@ def current_version(versions: list[LineText]) -> LineText | None:
         if version.is_human:
             return version
     return versions[-1] if versions else None
+
+
+class LineFlag(models.Model):
+    """Something a pharmacist must look at in one version of a prescription line's text (an unknown
+    drug name, a doubted digit, an error-prone form, an unusual dose), computed by recognition.
+
+    A flag belongs to the version it was computed on: a new version has flags of its own. It is
+    confirmed (who, when) by a person who checked the span against the scan."""
+
+    version = models.ForeignKey(LineText, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=30)
+    start = models.PositiveIntegerField()  # the span version.text[start:end] the flag is about
+    end = models.PositiveIntegerField()
+    reason = models.TextField()
+    suggestions = models.JSONField(default=list)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "start", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start}-{self.end}: {self.reason[:40]}"
+
+    @property
+    def token(self) -> str:
+        return self.version.text[self.start:self.end]
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    EDIT = "edit", "Edited"
+    EXPORT = "export", "Exported"
+    SHARE = "share", "Shared"
+    DELETE = "delete", "Deleted"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only: its entries are never changed.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only: its entries are never deleted.")
+
+
+class AuditEntry(models.Model):
+    """Who did what to a document, when, from which address. Append-only: an entry is never
+    changed nor deleted, and it outlives the document (its id and title are kept in the row)."""
+
+    document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    document_key = models.UUIDField(db_index=True)  # the document's id, kept once it is deleted
+    document_title = models.CharField(max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150)  # kept if the account goes
+    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.document_title}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only: its entries are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only: its entries are never deleted.")

@@ -47,12 +47,16 @@ def text_font() -> Path:
     raise FileNotFoundError("A searchable PDF needs DejaVu Sans: install fonts-dejavu-core (apt) or matplotlib.")
 
 
-def searchable_pdf(pages: list[tuple[Page, list[LineView]]], line_text: Callable[[LineView], str]) -> bytes:
-    """The PDF: one PDF page a page, its scan filling it, and ``line_text`` of each line over it."""
+def searchable_pdf(pages: list[tuple[Page, list[LineView]]], line_text: Callable[[LineView], str],
+                   warning: str | None = None) -> bytes:
+    """The PDF: one PDF page a page, its scan filling it, and ``line_text`` of each line over it;
+    with a ``warning``, a first page that says it in red (and the PDF's subject says it too)."""
     pdf = FPDF(unit="pt")
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
     pdf.add_font("text", fname=str(text_font()))
+    if warning:
+        _warning_page(pdf, warning)
     for page, views in pages:
         with page.image.open("rb") as file:
             image = file.read()
@@ -65,6 +69,16 @@ def searchable_pdf(pages: list[tuple[Page, list[LineView]]], line_text: Callable
                 if text.strip() and view.line.polygon:
                     _line_text(pdf, text, view.line.polygon, view.line.baseline, scale)
     return bytes(pdf.output())
+
+
+def _warning_page(pdf: FPDF, warning: str) -> None:
+    pdf.set_subject(warning)
+    pdf.add_page(format="A4")
+    pdf.set_font("text", size=16)
+    pdf.set_text_color(176, 0, 32)
+    pdf.set_xy(56, 72)
+    pdf.multi_cell(pdf.epw - 112, 22, warning)
+    pdf.set_text_color(0, 0, 0)
 
 
 def _dpi(image: bytes) -> float:

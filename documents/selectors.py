@@ -16,7 +16,18 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from documents.models import Document, DocumentKind, Line, LineText, Page, current_version
+from documents.models import (
+    AuditEntry,
+    Document,
+    DocumentKind,
+    Line,
+    LineFlag,
+    LineText,
+    Page,
+    Share,
+    ShareRole,
+    current_version,
+)
 from documents.text_search import search_pattern
 
 
@@ -53,6 +64,16 @@ class LineView:
             return 0.0
         return sum(1.0 - c for c in current.confidences or [])
 
+    @property
+    def flags(self) -> list[LineFlag]:
+        """The flags of the current text (prescriptions only), in the order of their spans."""
+        return list(self.current.flags.all()) if self.current else []
+
+    @property
+    def open_flags(self) -> list[LineFlag]:
+        """The flags nobody has confirmed yet."""
+        return [flag for flag in self.flags if not flag.confirmed]
+
     def unsure(self, level: float) -> bool:
         """Nobody has checked the model's text, and it is expected to hold ``level`` wrong characters or more."""
         current = self.current
@@ -84,7 +105,9 @@ def document_pages(*, document: Document) -> QuerySet[Page]:
 
 
 def _with_versions(lines: QuerySet[Line]) -> QuerySet[Line]:
-    versions = LineText.objects.select_related("author").order_by("created", "id")
+    versions = LineText.objects.select_related("author").prefetch_related(
+        Prefetch("flags", queryset=LineFlag.objects.select_related("confirmed_by"))
+    ).order_by("created", "id")
     return lines.prefetch_related(Prefetch("versions", queryset=versions))
 
 
@@ -94,7 +117,8 @@ def page_lines(*, page: Page) -> list[LineView]:
 
 
 def line_view(*, line: Line) -> LineView:
-    return LineView(line, list(line.versions.select_related("author").order_by("created", "id")))
+    return LineView(line, list(line.versions.select_related("author").prefetch_related("flags__confirmed_by")
+                               .order_by("created", "id")))
 
 
 def document_lines(*, document: Document) -> list[tuple[Page, list[LineView]]]:
@@ -187,3 +211,40 @@ def documents_expired(*, now: datetime | None = None) -> QuerySet[Document]:
         return Document.objects.none()
     cutoff = (now or timezone.now()) - retention
     return Document.objects.filter(kind=DocumentKind.PRESCRIPTION, created__lt=cutoff).select_related("owner")
+
+
+def document_open_flags(*, document: Document) -> int:
+    """How many flags of the current texts of the document's lines nobody has confirmed."""
+    return sum(len(view.open_flags) for _, views in document_lines(document=document) for view in views)
+
+
+def documents_with_open_flags(*, documents: QuerySet[Document]) -> set[UUID]:
+    """The ids of those of ``documents`` (prescriptions) with a flag nobody confirmed on a line's
+    current text (a flag of an older version no longer counts); in three queries."""
+    line_ids = LineFlag.objects.filter(
+        confirmed_at__isnull=True, version__line__page__document__in=documents,
+        version__line__page__document__kind=DocumentKind.PRESCRIPTION,
+    ).values("version__line_id")
+    lines = _with_versions(Line.objects.filter(pk__in=line_ids).select_related("page"))
+    return {line.page.document_id for line in lines if LineView(line, list(line.versions.all())).open_flags}
+
+
+def document_role(*, document: Document, user: AbstractBaseUser) -> str:
+    """"owner", "editor" or "viewer": what ``user`` may do with the document."""
+    if user.pk == document.owner_id:
+        return "owner"
+    share = Share.objects.filter(document=document, user_id=user.pk).first()
+    return share.role if share else ShareRole.VIEWER
+
+
+def document_shares(*, document: Document) -> QuerySet[Share]:
+    return Share.objects.filter(document=document).select_related("user").order_by("user__username")
+
+
+def audit_entries(*, user: AbstractBaseUser, document_key: UUID | None = None) -> QuerySet[AuditEntry]:
+    """The audit log ``user`` may read: staff all of it, others the entries of the documents they own
+    (or owned: a deleted document's entries stay); of one document when ``document_key`` is given."""
+    entries = AuditEntry.objects.all() if user.is_staff else AuditEntry.objects.filter(owner_id=user.pk)
+    if document_key is not None:
+        entries = entries.filter(document_key=document_key)
+    return entries

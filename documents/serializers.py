@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from documents.models import Document, DocumentKind, LineText, Page
+from documents.models import AuditEntry, Document, DocumentKind, LineFlag, LineText, Page, ShareRole
 from ml.segment.drawn_line import DIRECTIONS
 
 
@@ -71,7 +71,18 @@ class LineTextSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LineText
-        fields = ["text", "confidences", "source", "author", "model_version", "created"]
+        fields = ["id", "text", "confidences", "source", "author", "model_version", "created"]
+
+
+class LineFlagSerializer(serializers.ModelSerializer):
+    """A flag of a prescription line's current text: the span ``text[start:end]``, why, what it may be."""
+
+    token = serializers.CharField(read_only=True)
+    confirmed_by = serializers.CharField(source="confirmed_by.get_username", default=None, read_only=True)
+
+    class Meta:
+        model = LineFlag
+        fields = ["id", "kind", "start", "end", "token", "reason", "suggestions", "confirmed_by", "confirmed_at"]
 
 
 class LineSerializer(serializers.Serializer):
@@ -85,7 +96,19 @@ class LineSerializer(serializers.Serializer):
     text = serializers.CharField()
     confidences = serializers.ListField(child=serializers.FloatField())
     source = serializers.CharField(source="current.source", default=None)
+    flags = LineFlagSerializer(many=True, help_text="Prescriptions only: what a pharmacist must confirm or correct.")
     versions = LineTextSerializer(many=True)
+
+
+class LineRevertSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text="The id of the earlier version whose text becomes current again.")
+    revision = serializers.IntegerField(min_value=0, help_text="The line's revision the revert was asked from.")
+
+
+class FlagsConfirmSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(min_value=0, help_text="The line's revision whose text was checked.")
+    flags = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                  help_text="The ids of the flags confirmed; all open flags of the line when left out.")
 
 
 class LineTextSaveSerializer(serializers.Serializer):
@@ -118,6 +141,7 @@ class LineSavedSerializer(serializers.Serializer):
     text = serializers.CharField()
     revision = serializers.IntegerField()
     author = serializers.CharField()
+    flags = LineFlagSerializer(many=True)
 
 
 class StaleRevisionSerializer(serializers.Serializer):
@@ -128,3 +152,13 @@ class StaleRevisionSerializer(serializers.Serializer):
 
 class CollaboratorSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=ShareRole.choices, default=ShareRole.VIEWER,
+                                   help_text="viewer: reads and exports; editor: also corrects.")
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    document = serializers.UUIDField(source="document_key")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["at", "username", "action", "document", "document_title", "address", "detail"]

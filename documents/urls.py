@@ -5,6 +5,7 @@ from documents import views
 urlpatterns = [
     path("", views.document_list, name="document-list"),
     path("import/", views.document_import, name="document-import"),
+    path("audit/", views.audit_log, name="audit-log"),
     path("<uuid:document_id>/", views.document_detail, name="document-detail"),
     path("<uuid:document_id>/sharing/", views.document_sharing, name="document-sharing"),
     path("<uuid:document_id>/edit/", views.document_edit, name="document-edit"),

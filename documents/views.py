@@ -3,6 +3,8 @@
 Views sit above both apps: they store with documents' services, then start or stop recognition's work."""
 from __future__ import annotations
 
+import copy
+import csv
 from uuid import UUID
 
 from django.contrib import messages
@@ -15,6 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from documents import selectors, services
 from documents.exports import export_response
+from documents.models import AuditAction
+from documents.request_audit import audited
 from documents.forms import AddPagesForm, DocumentEditForm, ImportForm, ShareForm, UploadForm, uploaded
 from documents.text_search import search_pattern
 from documents.uploads import UploadError
@@ -47,6 +51,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
     return render(request, "documents/document_list.html", {
         "form": form, "documents": documents, "query": query, "matches": matches,
         "more": len(matches) == selectors.SEARCH_LIMIT,
+        "flagged": selectors.documents_with_open_flags(documents=documents),
     })
 
 
@@ -76,13 +81,17 @@ def document_import(request: HttpRequest) -> HttpResponse:
 @require_GET
 def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
     document = selectors.document_get(user=request.user, document_id=document_id)
+    audited(request, document, AuditAction.VIEW)
     checks = selectors.document_checks(document=document)
     return render(request, "documents/document_detail.html", {
         "document": document,
         "checks": checks,
         "unsure": sum(check.unsure for check in checks),
         "unread_places": sum(check.unread_places for check in checks),
-        "collaborators": document.collaborators.order_by("username"),
+        "open_flags": selectors.document_open_flags(document=document),
+        "shares": selectors.document_shares(document=document),
+        "role": selectors.document_role(document=document, user=request.user),
+        "audit": selectors.audit_entries(user=request.user, document_key=document.pk)[:20],
         "is_owner": request.user.pk == document.owner_id,
         "share_form": ShareForm(),
         "add_pages_form": AddPagesForm(),
@@ -101,12 +110,16 @@ def document_sharing(request: HttpRequest, document_id: UUID) -> HttpResponse:
         if "remove" in request.POST:
             username = request.POST["remove"]
             if services.document_unshare(document=document, by=request.user, username=username):
+                audited(request, document, AuditAction.SHARE, f"no longer shared with {username}")
                 messages.success(request, f"No longer shared with {username}.")
             else:
                 messages.error(request, f"This document is not shared with {username}.")
         elif form.is_valid():
-            user = services.document_share_with(document=document, by=request.user, username=form.cleaned_data["username"])
-            messages.success(request, f"Shared with {user.get_username()}: they can now read, correct and export it.")
+            user = services.document_share_with(document=document, by=request.user, **form.cleaned_data)
+            role = form.cleaned_data["role"]
+            audited(request, document, AuditAction.SHARE, f"shared with {user.get_username()} as {role}")
+            can = "read, correct and export it" if role == "editor" else "read and export it, not correct it"
+            messages.success(request, f"Shared with {user.get_username()} as {role}: they can now {can}.")
         else:
             messages.error(request, "Give the username of the person to share with.")
     except services.SharingError as error:
@@ -128,6 +141,8 @@ def document_edit(request: HttpRequest, document_id: UUID) -> HttpResponse:
     except services.NotOwner as error:
         messages.error(request, str(error))
     else:
+        if document.get_kind_display() != was:
+            recognition.document_flag(document=document)
         changed = f" It is a {document.get_kind_display().lower()} now, no longer {was.lower()}: its characters are " \
                   f"marked under {document.low_confidence:.0%} sure." if document.get_kind_display() != was else ""
         messages.success(request, "Saved." + changed)
@@ -160,11 +175,13 @@ def document_delete(request: HttpRequest, document_id: UUID) -> HttpResponse:
     """Asks first (GET), then deletes (POST); only the owner."""
     document = selectors.document_get(user=request.user, document_id=document_id)
     if request.method == "POST":
+        deleted = copy.copy(document)  # its id and title, for the audit log once the row is gone
         try:
             recognition.document_delete(document=document, by=request.user)
         except (services.NotOwner, services.DocumentNotDeleted) as error:
             messages.error(request, str(error))
             return redirect("document-detail", document_id=document.id)
+        audited(request, deleted, AuditAction.DELETE)
         messages.success(request, f"“{document.title}” was deleted, with its pages and every version of their text.")
         return redirect("document-list")
     checks = selectors.document_checks(document=document)
@@ -180,13 +197,16 @@ def document_delete(request: HttpRequest, document_id: UUID) -> HttpResponse:
 @require_GET
 def document_download(request: HttpRequest, document_id: UUID, fmt: str) -> HttpResponse:
     document = selectors.document_get(user=request.user, document_id=document_id)
-    return export_response(document=document, fmt=fmt)
+    response = export_response(document=document, fmt=fmt)
+    audited(request, document, AuditAction.EXPORT, fmt)
+    return response
 
 
 @login_required
 @require_GET
 def page_review(request: HttpRequest, page_id: UUID) -> HttpResponse:
     page = selectors.page_get(user=request.user, page_id=page_id)
+    audited(request, page.document, AuditAction.VIEW, f"page {page.number}")
     read_at = timezone.now()  # the page script reloads when one of this page's jobs finishes after this
     lines = selectors.page_lines(page=page)
     pages = list(selectors.document_pages(document=page.document).values_list("id", "number"))
@@ -206,6 +226,9 @@ def page_review(request: HttpRequest, page_id: UUID) -> HttpResponse:
             "counts": {"lines": len(lines), "checked": sum(view.checked for view in lines),
                        "unsure": sum(view.unsure(level) for view in lines)},
             "read_at": read_at,
+            "can_edit": services.can_edit(page.document, request.user),
+            "open_flags": sum(len(view.open_flags) for view in lines),
+            "deleted_on": selectors.document_expiry(document=page.document),
         },
     )
 
@@ -236,7 +259,10 @@ def page_turn(request: HttpRequest, page_id: UUID) -> HttpResponse:
     """Turn a page scanned the wrong way round (``turns``: quarter turns clockwise) and read it again."""
     page = selectors.page_get(user=request.user, page_id=page_id)
     turns = request.POST.get("turns", "")
-    if turns not in ("1", "2", "3"):
+    if not services.can_edit(page.document, request.user):
+        messages.error(request, "This document is shared with you to read and export: only its owner and its "
+                                "editors can turn its pages.")
+    elif turns not in ("1", "2", "3"):
         messages.error(request, "Choose a quarter turn to the right or left, or a half turn.")
     else:
         try:
@@ -256,3 +282,29 @@ def page_image(request: HttpRequest, page_id: UUID) -> FileResponse:
     response = FileResponse(page.image.open("rb"))
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+AUDIT_CSV_COLUMNS = ["at", "username", "action", "document", "document_title", "address", "detail"]
+
+
+@login_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Who viewed, edited, exported, shared or deleted your documents (staff: every document), newest
+    first; ``?document=`` one document's (a deleted one's too); ``?format=csv`` as a spreadsheet."""
+    try:
+        key = UUID(request.GET["document"]) if request.GET.get("document") else None
+    except ValueError:
+        return HttpResponse("That is not a document id.", status=400, content_type="text/plain")
+    entries = selectors.audit_entries(user=request.user, document_key=key)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        response.write("\ufeff")  # the byte-order mark tells spreadsheets it is UTF-8
+        writer = csv.writer(response)
+        writer.writerow(AUDIT_CSV_COLUMNS)
+        for entry in entries.iterator():
+            writer.writerow([entry.at.isoformat(), entry.username, entry.action, entry.document_key,
+                             entry.document_title, entry.address or "", entry.detail])
+        return response
+    return render(request, "documents/audit_log.html", {"entries": entries[:500], "document_key": key})

@@ -115,9 +115,9 @@ UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 200, minimum=1)
 # Pillow's decompression-bomb guard: images above this many pixels are refused.
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 60_000_000, minimum=1)
 PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 200, minimum=50)
-# Prescriptions hold patient data: with a number of days here, each is deleted (pages, text, the
-# models tuned to it) that long after its upload. 0 keeps them until someone deletes them.
-PRESCRIPTION_RETENTION_DAYS = env_int("PRESCRIPTION_RETENTION_DAYS", 0, minimum=0)
+# Prescriptions hold patient data: each is deleted (pages, text, the models tuned to it) this many
+# days after its upload; 0 keeps them until someone deletes them. Why 30: docs/operations.md, "Retention".
+PRESCRIPTION_RETENTION_DAYS = env_int("PRESCRIPTION_RETENTION_DAYS", 30, minimum=0)
 DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_PAGES
 
 # Recognition: the model file to register when none is; empty means ml's shipped model.

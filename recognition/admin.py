@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from recognition.models import FineTuning, Job, RecognitionModel
+from recognition.models import FineTuning, FormularyDrug, Job, RecognitionModel
 
 
 @admin.register(Job)
@@ -18,3 +18,9 @@ class RecognitionModelAdmin(admin.ModelAdmin):
 class FineTuningAdmin(admin.ModelAdmin):
     list_display = ["created", "requested_by", "state", "progress", "model", "cer_before", "cer_after"]
     list_filter = ["state"]
+
+
+@admin.register(FormularyDrug)
+class FormularyDrugAdmin(admin.ModelAdmin):
+    list_display = ["name", "added_by", "created"]
+    search_fields = ["name"]

@@ -22,3 +22,11 @@ class FineTuningForm(forms.Form):
 
 class ModelUseForm(forms.Form):
     kind = forms.ChoiceField(choices=KIND_CHOICES, required=False)
+
+
+class FormularyForm(forms.Form):
+    names = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Add drug names",
+        help_text="One a line: names of your pharmacy's formulary that prescriptions are checked against beside "
+                  "the shipped list. They apply to lines checked from now on.",
+    )

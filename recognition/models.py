@@ -132,3 +132,19 @@ class FineTuning(models.Model):
 
     def __str__(self) -> str:
         return f"fine-tuning {self.created:%Y-%m-%d %H:%M} ({self.state})"
+
+
+class FormularyDrug(models.Model):
+    """A drug name of the pharmacy's own formulary, checked on prescriptions beside the shipped list
+    (staff add them on the models page or in the admin; no deploy needed)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

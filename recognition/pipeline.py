@@ -23,6 +23,7 @@ from ml.segment.orientation import half_turned, lines_read_turned, reads_upside_
 from ml.segment.segmenter import segment_page, unread_ink_around
 from ml.segment.show_through import show_through
 from recognition.models import Job, JobStage, RecognitionModel
+from recognition.prescription_flags import lines_flag
 from recognition.recognizers import recognizer_load, segmenter_config
 from recognition.selectors import unverified_lines_not_read_by
 from recognition.services import job_progress, model_for_document
@@ -57,7 +58,8 @@ def page_recognize(
     the way that stands its writing upright, and its lines are found again on the turned
     image and read instead. On such a page, lines that read far better mirrored (ink showing
     through from the back of the sheet) become places of unread ink. A line running up or down
-    the page that reads far better the other way round is turned round.
+    the page that reads far better the other way round is turned round. The lines of a prescription
+    are then checked (drug names, doses, error-prone forms) and their flags stored.
     """
     lines = list(page.lines.filter(versions__isnull=True).order_by("order"))
     if not lines:
@@ -80,9 +82,11 @@ def page_recognize(
         page_lines_set_aside(page=page, line_ids=[lines[i].id for i in mirrored], note=SHOW_THROUGH_NOTE)
         lines, predictions = _without(mirrored, lines), _without(mirrored, predictions)
     on_progress(0.9)
-    return line_texts_add_model(
+    added = line_texts_add_model(
         predictions={line.id: p for line, p in zip(lines, recognizer.shown(predictions))}, model_version=model.version
     )
+    lines_flag(lines=lines)
+    return added
 
 
 def page_read_again(
@@ -97,9 +101,11 @@ def page_read_again(
     on_progress(0.2)
     _, predictions = _read(recognizer, page.gray(), [_text_line(line) for line in lines])
     on_progress(0.9)
-    return line_texts_add_model(
+    added = line_texts_add_model(
         predictions={line.id: p for line, p in zip(lines, recognizer.shown(predictions))}, model_version=model.version
     )
+    lines_flag(lines=lines)
+    return added
 
 
 def _read(

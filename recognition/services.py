@@ -5,6 +5,7 @@ retried task message can never run a job twice at the same time.
 """
 from __future__ import annotations
 
+import copy
 import logging
 import shutil
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from documents import services as documents
 from documents.errors import DocumentNotDeleted
-from documents.models import Document, Line, Page
+from documents.models import AuditAction, Document, Line, Page
 from documents.selectors import documents_expired
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
@@ -35,6 +36,7 @@ from recognition.errors import (
     PermanentJobError,
     ReadAgainRefused,
 )
+from recognition.prescription_flags import document_flag, formulary_add, line_flag, lines_flag  # noqa: F401 (the web layer's way in)
 from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
 from recognition.selectors import models_reading_new_pages, pages_verified, tuned_model
 
@@ -50,7 +52,9 @@ def document_process(*, document: Document) -> list[Job]:
 
 
 def document_imported_follow(*, document: Document) -> list[Job]:
-    """Queue the search for ink the lines of every imported page leave out."""
+    """Flag the imported lines of a prescription (a verified text is checked too), and queue the
+    search for ink the lines of every imported page leave out."""
+    document_flag(document=document)
     jobs = Job.objects.bulk_create(
         Job(document=document, page=page, stage=JobStage.PLACES) for page in document.pages.order_by("number")
     )
@@ -372,11 +376,14 @@ def documents_delete_expired(*, now: datetime | None = None) -> int:
     one a model is being tuned to waits for the next round."""
     deleted = 0
     for document in documents_expired(now=now):
+        gone = copy.copy(document)  # its id and title, for the audit log once the row is gone
         try:
             document_delete(document=document, by=document.owner)
         except DocumentNotDeleted as error:
             logger.info("prescription %s is past its retention but was not deleted: %s", document.pk, error)
             continue
+        documents.audit_record(document=gone, user=None, action=AuditAction.DELETE,
+                               detail=f"retention: kept {settings.PRESCRIPTION_RETENTION_DAYS} days")
         deleted += 1
     return deleted
 

@@ -19,11 +19,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from documents.errors import NotEditor
 from documents.selectors import document_get, document_list
+from documents.services import check_editor
 from recognition import services
 from recognition.errors import FineTuningRefused, ModelFileMissing, ModelInUse, ReadAgainRefused
-from recognition.forms import KIND_CHOICES, FineTuningForm, ModelUseForm
-from recognition.models import FineTuning, Job, RecognitionModel
+from recognition.forms import KIND_CHOICES, FineTuningForm, FormularyForm, ModelUseForm
+from recognition.models import FineTuning, FormularyDrug, Job, RecognitionModel
 from recognition.selectors import (
     document_status,
     fine_tuning_outcome,
@@ -46,8 +48,9 @@ from recognition.serializers import (
 def document_read_again(request: HttpRequest, document_id: UUID) -> HttpResponse:
     document = document_get(user=request.user, document_id=document_id)
     try:
+        check_editor(document, request.user)
         services.document_read_again(document=document)
-    except ReadAgainRefused as error:
+    except (ReadAgainRefused, NotEditor) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "The lines nobody checked are being read again; what people wrote stays as it is.")
@@ -59,8 +62,9 @@ def document_read_again(request: HttpRequest, document_id: UUID) -> HttpResponse
 def document_fine_tune(request: HttpRequest, document_id: UUID) -> HttpResponse:
     document = document_get(user=request.user, document_id=document_id)
     try:
+        check_editor(document, request.user)
         services.fine_tuning_start(user=request.user, document=document)
-    except FineTuningRefused as error:
+    except (FineTuningRefused, NotEditor) as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "The model is being tuned to this handwriting: this page follows it.")
@@ -88,6 +92,7 @@ class DocumentReadAgainApi(APIView):
         """Read the lines nobody verified again with the model for the document's kind (409 while
         it is being processed); returns the document's jobs and progress."""
         document = document_get(user=request.user, document_id=document_id)
+        check_editor(document, request.user)
         services.document_read_again(document=document)
         return Response(document_status(document=document), status=status.HTTP_202_ACCEPTED)
 
@@ -106,6 +111,7 @@ class DocumentFineTuningsApi(APIView):
         reads the document from then on only if it reads the held-out verified pages better. 409
         while another run is queued or running, 400 with fewer than two verified pages."""
         document = document_get(user=request.user, document_id=document_id)
+        check_editor(document, request.user)
         return _fine_tuning_started(request, document=document)
 
 
@@ -155,7 +161,27 @@ def models_page(request: HttpRequest) -> HttpResponse:
                     ModelUseForm(auto_id=False, initial={"kind": tuned_for.get(model.id, "")}),
                     model.id in deletable) for model in models],
         "active": any(run.state in services.FINE_TUNING_ACTIVE for run in runs),
+        "formulary": FormularyDrug.objects.all(),
+        "formulary_form": FormularyForm(),
     })
+
+
+@staff_required
+@require_POST
+def formulary_edit(request: HttpRequest) -> HttpResponse:
+    """Staff add names to the pharmacy's formulary (``names``, one a line) or remove one (``remove`` = its id)."""
+    if "remove" in request.POST:
+        removed, _ = FormularyDrug.objects.filter(pk=request.POST["remove"]).delete()
+        messages.success(request, "Removed from the formulary." if removed else "That name was removed already.")
+        return redirect("models")
+    form = FormularyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the drug names to add, one a line.")
+        return redirect("models")
+    added = services.formulary_add(names=form.cleaned_data["names"].splitlines(), by=request.user)
+    messages.success(request, f"{len(added)} name{'s' if len(added) != 1 else ''} added to the formulary." if added
+                     else "Those names are in the formulary already.")
+    return redirect("models")
 
 
 @staff_required

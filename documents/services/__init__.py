@@ -4,8 +4,10 @@ One module per concern; callers use ``from documents import services`` or import
 """
 from documents.errors import (
     DocumentNotDeleted,
+    FlagsNotConfirmed,
     LineEditRefused,
     LineRemoved,
+    NotEditor,
     NotOwner,
     PageNotDeleted,
     PageNotTurned,
@@ -13,20 +15,33 @@ from documents.errors import (
     Refused,
     SharingError,
     StaleRevision,
+    VersionGone,
 )
+from documents.services.audit import audit_record
 from documents.services.documents import document_delete, document_edit
 from documents.services.imports import document_import
 from documents.services.lines import line_add, line_redraw, line_remove, lines_turn_round
 from documents.services.pages import page_delete, page_lines_create, page_turn, page_turn_upright
 from documents.services.place_reading import place_read, places_read_all
 from documents.services.processing import document_tuning_set, pages_processing_set
-from documents.services.sharing import document_share, document_share_with, document_unshare
-from documents.services.texts import line_text_save, line_texts_add_model
+from documents.services.flags import FlagSpec, line_flags_confirm, line_flags_set
+from documents.services.sharing import can_edit, check_editor, document_share, document_share_with, document_unshare
+from documents.services.texts import line_text_revert, line_text_save, line_texts_add_model
 from documents.services.unread_ink import page_lines_set_aside, page_places_set, unread_ink_mark
 from documents.services.uploads import document_pages_add, document_upload
 
 __all__ = [
     "DocumentNotDeleted",
+    "FlagSpec",
+    "FlagsNotConfirmed",
+    "NotEditor",
+    "VersionGone",
+    "audit_record",
+    "can_edit",
+    "check_editor",
+    "line_flags_confirm",
+    "line_flags_set",
+    "line_text_revert",
     "LineEditRefused",
     "LineRemoved",
     "NotOwner",

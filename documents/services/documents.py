@@ -5,17 +5,21 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from documents.errors import DocumentNotDeleted
-from documents.models import Document
+from documents.models import Document, DocumentKind
+from documents.services.flags import document_flags_clear
 from documents.services.sharing import check_owner
 from documents.services.uploads import stored_files_delete
 
 
 def document_edit(*, document: Document, by: AbstractBaseUser, title: str, kind: str) -> Document:
     """The owner renames the document or corrects its kind (which sets how strictly its characters
-    are marked, and which model reads its pages from now on)."""
+    are marked, and which model reads its pages from now on). A document that is no longer a
+    prescription loses its flags; the caller has recognition flag one that became a prescription."""
     check_owner(document, by, "change its title or kind")
     document.title, document.kind = title.strip(), kind
     document.save(update_fields=["title", "kind"])
+    if kind != DocumentKind.PRESCRIPTION:
+        document_flags_clear(document=document)
     return document
 
 

@@ -5,8 +5,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 
-from documents.errors import LineRemoved, StaleRevision
+from documents.errors import LineRemoved, StaleRevision, VersionGone
 from documents.models import Line, LineText, TextSource, current_version
+from documents.services.sharing import check_editor
 from ml.layout import LinePrediction
 
 
@@ -40,8 +41,10 @@ def line_texts_add_model(
 def line_text_save(*, line: Line, author: AbstractBaseUser, text: str, revision: int) -> LineText:
     """Save a person's text as a new version, if the line is still at ``revision``.
 
-    Raises StaleRevision when another version was added since; nothing is written then.
+    Raises StaleRevision when another version was added since, NotEditor when ``author`` may only
+    read the document; nothing is written then.
     """
+    check_editor(line.page.document, author)
     with transaction.atomic():
         changed = Line.objects.filter(pk=line.pk, revision=revision).update(
             revision=F("revision") + 1
@@ -56,3 +59,12 @@ def line_text_save(*, line: Line, author: AbstractBaseUser, text: str, revision:
         )
     line.revision = revision + 1
     return version
+
+
+def line_text_revert(*, line: Line, author: AbstractBaseUser, version_id: int, revision: int) -> LineText:
+    """Make an earlier version's text the line's current text again, as a new version by ``author``
+    (no version is ever deleted); refused as ``line_text_save`` refuses."""
+    earlier = LineText.objects.filter(line=line, pk=version_id).first()
+    if earlier is None:
+        raise VersionGone("This line has no such version: reload the page.")
+    return line_text_save(line=line, author=author, text=earlier.text, revision=revision)

@@ -31,6 +31,12 @@ def confidences_json(confidences: list[float] | None) -> str:
 
 
 @register.filter
+def flags_json(flags: list) -> str:
+    """The spans of a line's flags and whether each is confirmed: the review page marks them in the text."""
+    return json.dumps([{"start": f.start, "end": f.end, "confirmed": f.confirmed} for f in flags])
+
+
+@register.filter
 def direction(view: LineView) -> str:
     return writing_direction(view.line.baseline)
 

@@ -1,6 +1,8 @@
 // Review a page: one text field per line, with the characters the model doubted shaded inside it;
 // move with Enter (save), Tab, F8 and clicks on the scan; save with the revision seen and refuse
-// stale saves; keep what is typed as a draft until it is saved or dropped.
+// stale saves; keep what is typed as a draft until it is saved or dropped. On a prescription, the
+// spans flagged (drug names, doses) are underlined in red with their reasons below the line:
+// Ctrl+Enter confirms them, a suggestion corrects one; a line's earlier versions can be made current again.
 
 // A line's API address, from an address the page was given for the line of id zero.
 window.forLine = (url, id) => url.replace("00000000-0000-0000-0000-000000000000", id);
@@ -21,6 +23,7 @@ window.unsavedLineNumber = function () {
   const low = Number(list.dataset.lowConfidence);
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   const items = Array.from(list.querySelectorAll("li.line"));
+  const canEdit = list.dataset.canEdit !== "false";
   const shapeOf = (item) => svg.querySelector('polygon[data-line-id="' + item.dataset.lineId + '"]');
   const fieldOf = (item) => item.querySelector("textarea.line-text");
   const lineId = (item) => item.dataset.lineId;
@@ -42,14 +45,23 @@ window.unsavedLineNumber = function () {
                                     : i >= text.length - end ? confidences[base.length - (text.length - i)] : null);
   }
 
+  // The characters inside a flag nobody confirmed, while the text is the one the flags were found on.
+  function flaggedAt(item, text) {
+    const flagged = new Set();
+    if (!item.dataset.flags || text !== fieldOf(item).defaultValue) return flagged;
+    JSON.parse(item.dataset.flags).filter((flag) => !flag.confirmed)
+      .forEach((flag) => { for (let i = flag.start; i < flag.end; i++) flagged.add(i); });
+    return flagged;
+  }
+
   function shade(item) {
     const field = fieldOf(item), shading = item.querySelector(".shading");
-    const text = field.value, confidences = confidencesFor(item, text);
+    const text = field.value, confidences = confidencesFor(item, text), flagged = flaggedAt(item, text);
     const parts = [];
     let plain = "";
     for (let i = 0; i < text.length; i++) {
-      const c = confidences[i];
-      if (c == null || c >= low) {
+      const c = confidences[i], doubted = c != null && c < low;
+      if (!doubted && !flagged.has(i)) {
         plain += text[i];
         continue;
       }
@@ -57,15 +69,125 @@ window.unsavedLineNumber = function () {
       plain = "";
       const mark = document.createElement("mark");
       mark.textContent = text[i];
-      // darker the less sure: from a light tint just under the level to full colour at 0
-      mark.style.setProperty("--doubt", (0.25 + 0.75 * (low - c) / low).toFixed(2));
-      mark.className = c < 0.5 ? "doubt strong" : "doubt";
+      if (doubted) {
+        // darker the less sure: from a light tint just under the level to full colour at 0
+        mark.style.setProperty("--doubt", (0.25 + 0.75 * (low - c) / low).toFixed(2));
+        mark.className = c < 0.5 ? "doubt strong" : "doubt";
+      }
+      if (flagged.has(i)) mark.classList.add("flagged");
       parts.push(mark);
     }
     parts.push(document.createTextNode(plain + "\u200b")); // a trailing space or newline keeps its width
     shading.replaceChildren(...parts);
     item.dataset.marked = parts.length - 1;
+    item.classList.toggle("flagged", flagged.size > 0);
     fit(field);
+  }
+
+  // --- flags (prescriptions) ---
+
+  // The flags of the line's current text, as the API gives them: the spans marked in the text, the
+  // reasons and suggestions listed below it.
+  function showFlags(item, flags) {
+    if (flags.length) item.dataset.flags = JSON.stringify(flags.map((flag) =>
+      ({ start: flag.start, end: flag.end, confirmed: Boolean(flag.confirmed_at) })));
+    else delete item.dataset.flags;
+    const entries = flags.map((flag) => {
+      const entry = document.createElement("li");
+      entry.className = "flag" + (flag.confirmed_at ? " confirmed" : "");
+      entry.dataset.flagId = flag.id;
+      const token = document.createElement("b");
+      token.className = "flag-token";
+      token.textContent = flag.token;
+      entry.append(token, " " + flag.reason);
+      flag.suggestions.forEach((name) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "small suggestion";
+        Object.assign(button.dataset, { suggestion: name, start: flag.start, end: flag.end });
+        button.textContent = name;
+        entry.append(" ", button);
+      });
+      if (flag.confirmed_at) {
+        const by = document.createElement("span");
+        by.className = "confirmed-by";
+        by.textContent = "confirmed by " + (flag.confirmed_by || "(a removed account)");
+        entry.append(" ", by);
+      }
+      return entry;
+    });
+    item.querySelector("ul.flags").replaceChildren(...entries);
+    shade(item);
+    showFlagCount();
+  }
+
+  function openFlags(item) {
+    return item.dataset.flags ? JSON.parse(item.dataset.flags).filter((flag) => !flag.confirmed).length : 0;
+  }
+
+  function showFlagCount() {
+    const count = document.getElementById("flag-count");
+    if (!count) return;
+    const open = items.reduce((sum, item) => sum + openFlags(item), 0);
+    count.firstChild.textContent = open ? "⚑ " + open + " to confirm " : "All flags confirmed ";
+  }
+
+  async function post(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    return { response, body: await response.json().catch(() => ({})) };
+  }
+
+  // Ctrl+Enter: the person checked the flagged spans of the saved text against the scan.
+  async function confirmFlags(item) {
+    const field = fieldOf(item);
+    if (!openFlags(item)) return setStatus(item, "No flag to confirm on this line.", "ok");
+    if (field.value !== field.defaultValue) {
+      return setStatus(item, "Your changes are not saved: press Enter to save them (the new text is checked again), " +
+                             "or drop them to confirm the flags of the saved text.", "error");
+    }
+    setStatus(item, "Confirming…");
+    let answer;
+    try {
+      answer = await post(window.forLine(window.LINE_FLAGS_CONFIRM_API, lineId(item)), { revision: Number(item.dataset.revision) });
+    } catch (error) {
+      return setStatus(item, "Not confirmed: the server could not be reached.", "error");
+    }
+    if (answer.response.ok) {
+      showFlags(item, answer.body.flags);
+      return setStatus(item, "Flags confirmed.", "ok");
+    }
+    if (answer.response.status === 409 && answer.body.current_text !== undefined) return showConflict(item, answer.body);
+    setStatus(item, "Not confirmed: " + (answer.body.detail || "error " + answer.response.status), "error");
+  }
+
+  // A suggestion picked: the flagged span of the saved text becomes it, and the line is saved (and checked again).
+  async function pickSuggestion(item, button) {
+    const field = fieldOf(item);
+    if (field.value !== field.defaultValue) {
+      return setStatus(item, "Your changes are not saved: save or drop them before picking a suggestion.", "error");
+    }
+    const text = field.defaultValue, start = Number(button.dataset.start), end = Number(button.dataset.end);
+    field.value = text.slice(0, start) + button.dataset.suggestion + text.slice(end);
+    keepDraft(item);
+    shade(item);
+    await save(item, item.dataset.revision);
+    focusItem(item);
+  }
+
+  async function revert(item, versionId) {
+    if (fieldOf(item).value !== fieldOf(item).defaultValue) {
+      return setStatus(item, "Your changes are not saved: save or drop them before going back to an earlier version.", "error");
+    }
+    const answer = await post(window.forLine(window.LINE_REVERT_API, lineId(item)),
+                              { version: Number(versionId), revision: Number(item.dataset.revision) });
+    if (answer.response.ok) return location.reload(); // the history and the text's shading as stored
+    if (answer.response.status === 409 && answer.body.current_text !== undefined) return showConflict(item, answer.body);
+    setStatus(item, "Not reverted: " + (answer.body.detail || "error " + answer.response.status), "error");
   }
 
   function fit(field) {
@@ -168,6 +290,7 @@ window.unsavedLineNumber = function () {
       source.className = "source human";
       // The person's text replaces the model's reading: its doubts no longer apply to it.
       delete item.dataset.confidences;
+      if (body.flags) showFlags(item, body.flags);
       item.classList.remove("unsure");
       item.classList.add("checked", "saved");
       shapeOf(item).classList.remove("unsure");
@@ -237,9 +360,14 @@ window.unsavedLineNumber = function () {
       shade(item);
     });
     field.addEventListener("keydown", async (event) => {
-      if (event.key === "Enter" && !event.altKey) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
-        if (await save(item, item.dataset.draftRevision || item.dataset.revision)) focusItem(items[index + 1]);
+        if (canEdit) await confirmFlags(item);
+        else setStatus(item, "Shared with you to read and export: only the owner and editors confirm flags.", "error");
+      } else if (event.key === "Enter" && !event.altKey) {
+        event.preventDefault();
+        if (!canEdit) setStatus(item, "Shared with you to read and export: only the owner and editors correct it.", "error");
+        else if (await save(item, item.dataset.draftRevision || item.dataset.revision)) focusItem(items[index + 1]);
       } else if (event.key === "Tab" && !event.altKey && !event.ctrlKey) {
         const next = items[index + (event.shiftKey ? -1 : 1)];
         if (next) {
@@ -265,7 +393,10 @@ window.unsavedLineNumber = function () {
       }
     });
     item.addEventListener("click", (event) => {
-      if (!event.target.closest("textarea, button, summary, details, a")) focusItem(item);
+      const suggestion = event.target.closest("button.suggestion"), back = event.target.closest("button.revert");
+      if (suggestion && canEdit) pickSuggestion(item, suggestion);
+      else if (back) revert(item, back.closest("li[data-version-id]").dataset.versionId);
+      else if (!event.target.closest("textarea, button, summary, details, a")) focusItem(item);
     });
     restoreDraft(item);
     shade(item);

@@ -125,7 +125,7 @@ def test_the_owner_shares_and_unshares_through_the_api(api, collaborator, make_d
     document = make_document(pages=1)
     people = reverse("api-document-collaborators", args=[document.id])
     assert api.post(people, {"username": "collaborator"}).status_code == 201
-    assert api.get(people).json() == [{"username": "collaborator"}]
+    assert api.get(people).json() == [{"username": "collaborator", "role": "viewer"}]
 
     unknown = api.post(people, {"username": "nobody"})
     assert unknown.status_code == 400 and "no user named" in unknown.json()["detail"]

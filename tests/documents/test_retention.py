@@ -58,3 +58,22 @@ def test_the_prescription_page_says_when_it_will_be_deleted(client, owner, make_
     expected = timezone.localtime(prescription.created + timedelta(days=30))
     assert f"with its pages and text, on {expected.day} {expected:%B %Y}" in page
     assert 'id="retention"' not in client.get(reverse("document-detail", args=[notes.id])).content.decode()
+
+
+def test_retention_is_on_by_default_and_its_deletion_is_audited(make_document, client, owner,
+                                                                 django_capture_on_commit_callbacks):
+    from django.conf import settings as django_settings
+    from documents.models import AuditEntry
+
+    from htr_platform import settings as defaults
+
+    assert defaults.PRESCRIPTION_RETENTION_DAYS == 30 == django_settings.PRESCRIPTION_RETENTION_DAYS
+    old = uploaded_days_ago(make_document(pages=1, kind=DocumentKind.PRESCRIPTION), 31)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert documents_delete_expired() == 1
+    entry = AuditEntry.objects.get(document_key=old.pk)
+    assert (entry.action, entry.username, entry.detail) == ("delete", "(system)", "retention: kept 30 days")
+    recent = make_document(pages=1, kind=DocumentKind.PRESCRIPTION)
+    client.force_login(owner)
+    page = client.get(reverse("page-review", args=[recent.pages.get().id])).content.decode()
+    assert f"is deleted on {(recent.created + timedelta(days=30)):%-d %B %Y}" in page

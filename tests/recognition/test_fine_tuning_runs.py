@@ -72,7 +72,7 @@ def test_a_second_run_waits_for_the_first(client, staff, verified_pages, sent):
 
 def test_a_run_needs_two_pages_of_verified_lines(client, staff, document_with_lines, sent):
     line = Line.objects.get(page__document=document_with_lines, order=0)
-    line_text_save(line=line, author=staff, text="one page only", revision=line.revision)
+    line_text_save(line=line, author=document_with_lines.owner, text="one page only", revision=line.revision)
     client.force_login(staff)
     page = start(client)
     assert not FineTuning.objects.exists()

@@ -10,6 +10,7 @@ from PIL import Image
 from documents.models import LineText, TextSource
 from documents.selectors import page_lines
 from documents.services import document_upload, line_add, line_text_save, page_turn
+from ml.layout import LinePrediction
 from ml.read.calibration import Calibration
 from ml.read.codec import normalize_text
 from ml.read.metrics import cer
@@ -60,6 +61,20 @@ def test_recognition_adds_model_versions_and_keeps_a_persons_text(make_document,
     assert versions.count() == 3 and not versions.filter(line=first).exists()
     assert all(len(v.confidences) == len(v.text) and v.model_version == model.version for v in versions)
     assert page_lines(page=page)[0].text == "checked by a person"
+
+
+@pytest.mark.parametrize("kind, flagged", [("prescription", True), ("lecture_notes", False)])
+def test_the_lines_of_a_prescription_are_flagged_once_read(make_document, tiny_model, monkeypatch, kind, flagged):
+    page = make_document(pages=1, kind=kind).pages.get()
+    pipeline.page_segment(page=page)
+    text = "Amoxicilin 5000 mg tds"
+    monkeypatch.setattr(Recognizer, "recognize", lambda self, images, batch_size=32, beam_width=0: [
+        LinePrediction(text, [0.99] * len(text)) for _ in images])
+
+    assert pipeline.page_recognize(page=page, model=services.model_current()) == 4
+
+    kinds = {flag.kind for view in page_lines(page=page) for flag in view.flags}
+    assert kinds == ({"unknown_drug", "unusual_strength"} if flagged else set())
 
 
 @pytest.mark.parametrize("beam_width", [0, 3])
