@@ -68,7 +68,7 @@ def test_the_lines_of_a_prescription_are_flagged_once_read(make_document, tiny_m
     page = make_document(pages=1, kind=kind).pages.get()
     pipeline.page_segment(page=page)
     text = "Amoxicilin 5000 mg tds"
-    monkeypatch.setattr(Recognizer, "recognize", lambda self, images, batch_size=32, beam_width=0: [
+    monkeypatch.setattr(Recognizer, "recognize", lambda self, images, batch_size=32, beam_width=0, language=None: [
         LinePrediction(text, [0.99] * len(text)) for _ in images])
 
     assert pipeline.page_recognize(page=page, model=services.model_current()) == 4
