@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from documents.models import Document, Line, LineText, Page
+from documents.models import Document, Line, LineText, Page, UnreadInk
 
 
 @admin.register(Document)
@@ -12,3 +12,8 @@ class DocumentAdmin(admin.ModelAdmin):
 admin.site.register(Page)
 admin.site.register(Line)
 admin.site.register(LineText)
+
+
+@admin.register(UnreadInk)
+class UnreadInkAdmin(admin.ModelAdmin):
+    list_display = ["page", "number", "state", "note", "dismissed_by"]

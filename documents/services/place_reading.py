@@ -15,10 +15,9 @@ from documents.services.lines import (
     line_insert,
     page_edit,
     page_gray,
-    places_save,
     places_taken_in,
 )
-from documents.services.unread_ink import open_places
+from documents.services.unread_ink import open_places, places_save
 from ml.layout.formats.writing import bounding_box
 
 # A place's box is the extent of its ink found at a coarse scale: read, it is widened by this

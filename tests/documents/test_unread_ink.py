@@ -23,6 +23,7 @@ from documents.services import (
     places_read_all,
     unread_ink_mark,
 )
+from documents.services.unread_ink import places_save
 from ml.layout import PageLayout, TextLine
 from ml.layout.formats.writing import bounding_box
 from recognition import services as recognition
@@ -63,8 +64,7 @@ def test_a_line_drawn_over_part_of_a_place_leaves_the_rest_of_it_to_look_at(page
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
     second, third = scans.pasted_box(1), scans.pasted_box(2)
     over_both = [[second[0], second[1]], [third[2], second[1]], [third[2], third[3]], [second[0], third[3]]]
-    page.unread_ink = [{"id": 1, "polygon": over_both}, {"id": 2, "polygon": [list(p) for p in DOSE]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": over_both}, {"id": 2, "polygon": [list(p) for p in DOSE]}])
 
     line_add(page=page, box=(second[0] - 5, second[1] - 5, second[2] + 5, second[3] + 5))
 
@@ -95,8 +95,7 @@ def test_a_place_over_two_lines_is_read_as_two_lines_in_one_job_and_other_places
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: sent.append(name))
     second, third = scans.pasted_box(1), scans.pasted_box(2)
     over_both = [[second[0], second[1]], [third[2], second[1]], [third[2], third[3]], [second[0], third[3]]]
-    page.unread_ink = [{"id": 1, "polygon": over_both}, {"id": 2, "polygon": [list(p) for p in DOSE]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": over_both}, {"id": 2, "polygon": [list(p) for p in DOSE]}])
 
     with django_capture_on_commit_callbacks(execute=True):
         lines = place_read(page=page, place_id=1)
@@ -116,8 +115,7 @@ def test_a_place_over_two_lines_is_read_as_two_lines_in_one_job_and_other_places
 def test_the_api_reads_an_open_place_and_says_when_it_cannot(page, owner, stranger, monkeypatch):
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
     x0, y0, x1, y1 = scans.pasted_box(2)
-    page.unread_ink.append({"id": 3, "polygon": [list(p) for p in bounding_box_corners((x0 + 10, y0 + 10, x1 - 10, y1 - 10))]})
-    page.save()
+    places_save(page, [*page.unread_ink, {"id": 3, "polygon": [list(p) for p in bounding_box_corners((x0 + 10, y0 + 10, x1 - 10, y1 - 10))]}])
     client = APIClient()
     client.force_authenticate(stranger)
     url = reverse("api-page-unread-ink-read", args=[page.id, 3])
@@ -145,8 +143,7 @@ def test_a_block_of_notes_along_the_margin_is_offered_and_read_a_note_at_a_time_
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
     notes = _with_notes_down_the_margin(page, at=(1300, 1400), top=100)
     block = [list(p) for p in bounding_box_corners((notes[0][0], notes[0][1], notes[1][2], notes[1][3]))]
-    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": block}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": block}])
     client.force_login(owner)
     body = client.get(reverse("page-review", args=[page.id])).content.decode()
     assert body.count('data-direction="down"') == 1 and 'data-direction="up"' not in body  # for the tall place only
@@ -189,9 +186,8 @@ def test_reading_all_places_reads_each_line_of_them_in_one_job_and_leaves_the_re
     margin_note = [[1440, 100], [1480, 100], [1480, 400], [1440, 400]]
     many_lines_high = [list(p) for p in bounding_box_corners((1000, 600, 1420, 990))]
     crumb = [list(p) for p in bounding_box_corners((700, 900, 706, 904))]
-    page.unread_ink = [{"id": 1, "polygon": over_two}, {"id": 2, "polygon": [list(p) for p in bounding_box_corners(fourth)]},
-                       {"id": 3, "polygon": margin_note}, {"id": 4, "polygon": many_lines_high}, {"id": 5, "polygon": crumb}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": over_two}, {"id": 2, "polygon": [list(p) for p in bounding_box_corners(fourth)]},
+                       {"id": 3, "polygon": margin_note}, {"id": 4, "polygon": many_lines_high}, {"id": 5, "polygon": crumb}])
     page.lines.update(polygon=[list(p) for p in bounding_box_corners(scans.pasted_box(0))])  # the first line as found
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -239,8 +235,7 @@ def test_the_ink_of_a_line_already_there_is_not_a_places_own(page, monkeypatch):
     second, third = scans.pasted_box(1), scans.pasted_box(2)
     page.lines.create(order=1, polygon=[list(p) for p in bounding_box_corners(second)], baseline=[])
     reaching_into_the_second = bounding_box_corners((third[0], (second[1] + second[3]) // 2, third[2], third[3]))
-    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in reaching_into_the_second]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": [list(p) for p in reaching_into_the_second]}])
 
     line_add(page=page, box=(third[0] - 5, third[1] - 5, third[2] + 5, third[3] + 5))
 
@@ -374,8 +369,7 @@ def test_the_ink_of_a_line_down_the_margin_removed_stays_one_place_not_a_place_a
 
 def test_a_place_at_the_edge_of_the_scan_says_so(page, owner, client):
     edge = [(0, 300), (12, 300), (12, page.height), (0, page.height)]  # a dark strip down the paper's edge
-    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": [list(p) for p in edge]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": [list(p) for p in edge]}])
     assert place_at_scan_edge(edge, page.width, page.height) and not place_at_scan_edge(STAMP, page.width, page.height)
     client.force_login(owner)
     body = client.get(reverse("page-review", args=[page.id])).content.decode()
