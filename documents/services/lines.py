@@ -20,7 +20,7 @@ from documents.layouts import REMOVED_NOTE, drawn_box, insertion_index, places_l
 from documents.models import HUMAN_SOURCES, Line, Page
 from documents.services.unread_ink import places_after, places_save
 from ml.segment.drawn_line import box_line, fit_drawn_line, fit_free_line
-from ml.layout.formats.writing import bounding_box
+from ml.layout.geometry import bounding_box
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from rapidfuzz.distance import Levenshtein
 
 from documents.models import Line, LineText, TextSource
 from documents.services.unread_ink import places_save
-from ml.layout.formats.writing import bounding_box
+from ml.layout.geometry import bounding_box
 from recognition.models import Job, JobState
 from tests import scans
 from tests.browser.conftest import logged_in_page

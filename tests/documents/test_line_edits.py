@@ -15,7 +15,7 @@ from documents.services import (
     LineEditRefused, LineRemoved, StaleRevision, line_add, line_redraw, line_remove, line_text_save,
 )
 from documents.services.unread_ink import places_save
-from ml.layout.formats.writing import bounding_box
+from ml.layout.geometry import bounding_box
 from ml.segment.drawn_line import writing_direction
 from recognition import services as recognition
 from recognition.models import Job, JobStage, JobState
