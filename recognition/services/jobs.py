@@ -1,4 +1,4 @@
-"""Jobs and models: create, claim, finish, fail and recover jobs; register recognition models.
+"""Processing jobs: start processing pages, claim, finish, fail and recover jobs.
 
 Job state only moves through conditional updates here, so a re-delivered or
 retried task message can never run a job twice at the same time.
@@ -6,37 +6,22 @@ retried task message can never run a job twice at the same time.
 from __future__ import annotations
 
 import logging
-import shutil
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Iterable, NamedTuple
 from uuid import UUID
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from documents import services as documents
-from documents.errors import DocumentNotDeleted
 from documents.models import Document, Line, Page
-from documents.selectors import documents_expired
-from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
-from recognition.models import DocumentModel, FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
-from recognition.errors import (
-    FineTuningRefused,
-    ModelFileMissing,
-    ModelInUse,
-    NotEnoughVerified,
-    PermanentJobError,
-    ReadAgainRefused,
-)
-from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
-from recognition.selectors import models_reading_new_pages, pages_verified, tuned_model
+from recognition.errors import PermanentJobError, ReadAgainRefused
+from recognition.models import Job, JobStage, JobState
 
 logger = logging.getLogger(__name__)
 
@@ -254,194 +239,6 @@ def _jobs_waiting_since(cutoff: datetime) -> QuerySet[Job]:
     sent_at_once = Q(stage__in=(JobStage.SEGMENT, JobStage.PLACES, JobStage.READ_AGAIN), created__lt=cutoff)
     due = sent_at_once | Q(~Exists(segment_not_done_by_then), stage=JobStage.RECOGNIZE)
     return Job.objects.filter(not_sent_since, due, state=JobState.QUEUED)
-
-
-def model_current(kind: str = "") -> RecognitionModel:
-    """The model new pages of ``kind`` are read with: the one chosen for that kind, else the current
-    (default) model. The shipped model file is registered on first use, again when an upgrade
-    replaced it, and in place of a shipped file an upgrade removed: readings must name the model
-    that made them; a kind given a shipped model an upgrade replaced follows the default again."""
-    chosen = KindModel.objects.filter(kind=kind).select_related("model").first() if kind else None
-    if chosen and not _replaced_by_upgrade(chosen.model, default_model_path()):
-        return chosen.model
-    if chosen:
-        chosen.delete()
-    model = RecognitionModel.objects.filter(is_current=True).first()
-    shipped = default_model_path()
-    if model is None or _replaced_by_upgrade(model, shipped):
-        return model_register(path=shipped, make_current=True)
-    return model
-
-
-def model_for_document(document: Document) -> RecognitionModel:
-    """The model that reads ``document``: the one tuned to its handwriting, else the one for its kind."""
-    tuned = tuned_model(document)
-    if tuned:
-        return tuned
-    if DocumentModel.objects.filter(document=document).exists():  # jobs name the model that read each page
-        logger.warning("the model file tuned to document %s is gone: reading it with its kind's model", document.pk)
-    return model_current(document.kind)
-
-
-def _replaced_by_upgrade(model: RecognitionModel, shipped: str) -> bool:
-    if model.file_path == shipped:
-        return recognizer_load(shipped).info.version != model.version
-    path = Path(model.file_path)
-    if path.resolve().parent == shipped_models_dir() and not path.exists():
-        logger.warning("model file %s, shipped before, is gone: %s is the current model now", path, shipped)
-        return True
-    return False  # a file someone registered: if it is missing, jobs say so
-
-
-def model_register(*, path: str, make_current: bool, kind: str = "") -> RecognitionModel:
-    """Add a model file to the registry with the name, version and metrics it carries; with
-    ``make_current``, read new pages of ``kind`` (of every kind: blank) with it."""
-    info = recognizer_load(path).info
-    with transaction.atomic():
-        model, _ = RecognitionModel.objects.get_or_create(
-            version=info.version,
-            defaults={"name": info.name, "file_path": path, "metrics": dict(info.metrics)},
-        )
-        if make_current:
-            model_make_current(model=model, kind=kind)
-    return model
-
-
-def model_make_current(*, model: RecognitionModel, kind: str = "") -> None:
-    """Read new pages of ``kind`` with ``model`` from now on; blank ``kind``: make it the current
-    model, which reads every kind that has no model of its own. Pages read before keep their text."""
-    if not Path(model.file_path).is_file():
-        raise ModelFileMissing(f"The model file {model.file_path} is gone: this model cannot be used.")
-    with transaction.atomic():
-        if kind and model.is_current:
-            KindModel.objects.filter(kind=kind).delete()  # the kind follows the current model again
-        elif kind:
-            KindModel.objects.update_or_create(kind=kind, defaults={"model": model})
-        else:
-            RecognitionModel.objects.filter(is_current=True).exclude(pk=model.pk).update(is_current=False)
-            RecognitionModel.objects.filter(pk=model.pk).update(is_current=True)
-            model.is_current = True
-
-
-def document_model_set(*, document: Document, model: RecognitionModel) -> None:
-    """Read ``document``'s lines with ``model`` from now on (a model tuned to its handwriting)."""
-    DocumentModel.objects.update_or_create(document=document, defaults={"model": model})
-
-
-FINE_TUNING_ACTIVE = (JobState.QUEUED, JobState.RUNNING)
-
-
-def model_delete(*, model: RecognitionModel) -> None:
-    """Delete a model that reads nothing and read nothing (kept aside by a fine-tuning, say), with
-    the folder a worker's run made for it; the runs that made or started from it keep their figures."""
-    if model.id in models_reading_new_pages():
-        raise ModelInUse("This model reads new pages: give them another model first.")
-    if Job.objects.filter(model=model).exists():
-        raise ModelInUse("Pages were read with this model: it stays, so that their readings name it.")
-    with transaction.atomic():
-        FineTuning.objects.filter(base_model=model).update(base_model=None)
-        FineTuning.objects.filter(model=model).update(model=None)
-        model.delete()
-    transaction.on_commit(lambda: _run_folder_delete(model))
-
-
-def _run_folder_delete(model: RecognitionModel) -> None:
-    folder = Path(model.file_path).parent
-    if folder.resolve().parent == Path(settings.FINE_TUNING_DIR).resolve():  # a worker's run, not a CLI's OUT
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def document_tuning_sync(*, document_id: object) -> None:
-    """Tell documents whether a model is being tuned to the document: it and its pages stay meanwhile."""
-    if document_id is not None:
-        active = FineTuning.objects.filter(document_id=document_id, state__in=FINE_TUNING_ACTIVE).exists()
-        documents.document_tuning_set(document_id=document_id, being_tuned=active)
-
-
-def document_delete(*, document: Document, by: AbstractBaseUser) -> None:
-    """Delete the document (documents.services.document_delete: its owner only, not while a model is
-    tuned to it), then the models tuned to it (their weights learned its text) with their folders,
-    but for one staff put to use elsewhere."""
-    model_ids = list(FineTuning.objects.filter(document=document).exclude(model=None).values_list("model_id", flat=True))
-    documents.document_delete(document=document, by=by)
-    transaction.on_commit(lambda: _models_delete(model_ids))
-
-
-def documents_delete_expired(*, now: datetime | None = None) -> int:
-    """Delete the prescriptions kept longer than PRESCRIPTION_RETENTION_DAYS, as their owners would;
-    one a model is being tuned to waits for the next round."""
-    deleted = 0
-    for document in documents_expired(now=now):
-        try:
-            document_delete(document=document, by=document.owner)
-        except DocumentNotDeleted as error:
-            logger.info("prescription %s is past its retention but was not deleted: %s", document.pk, error)
-            continue
-        deleted += 1
-    return deleted
-
-
-def _models_delete(model_ids: list[int]) -> None:
-    for model in RecognitionModel.objects.filter(pk__in=model_ids):
-        try:
-            model_delete(model=model)
-        except ModelInUse as why:  # staff put it to use for a kind, or other documents were read with it
-            logger.info("kept model %s, tuned to a deleted document: %s", model.version, why)
-
-
-def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_EPOCHS,
-                      document: Document | None = None) -> FineTuning:
-    """Queue a run that fine-tunes the model reading ``kind`` (blank: every kind, the current model)
-    on the verified lines of that kind, or the model reading ``document`` on that document's;
-    recognition.fine_tuning runs it on queue "train", one after another. Refused while another run
-    of the models that read kinds (or of the same document) is queued or running, and with fewer
-    than two pages of verified lines."""
-    if document is not None:
-        kind = document.kind
-    with transaction.atomic():
-        if FineTuning.objects.filter(state__in=FINE_TUNING_ACTIVE, document=document).exists():
-            raise FineTuningRefused(
-                "A model is already being tuned to this document: start another when it has finished." if document
-                else "A fine-tuning is already queued or running: start another when it has finished.")
-        pages = pages_verified(fine_tuning_documents(kind=kind, document=document))
-        if pages < 2:
-            raise NotEnoughVerified(pages)
-        run = FineTuning.objects.create(requested_by=user, kind=kind, document=document, epochs=epochs)
-        document_tuning_sync(document_id=run.document_id)
-    transaction.on_commit(lambda: _fine_tuning_send(run))
-    return run
-
-
-def fine_tuning_documents(*, kind: str, document: Document | None) -> QuerySet[Document]:
-    """The documents whose verified lines a run trains and judges on."""
-    if document is not None:
-        return Document.objects.filter(pk=document.pk)
-    return documents_selected([kind] if kind else None, None)
-
-
-def _fine_tuning_send(run: FineTuning) -> None:
-    try:
-        celery_app.send_task("recognition.tasks.fine_tune_model", args=[str(run.id)])
-    except KombuOperationalError:
-        logger.exception("could not send fine-tuning %s", run.id)
-        FineTuning.objects.filter(pk=run.pk, state=JobState.QUEUED).update(
-            state=JobState.FAILED, finished=timezone.now(),
-            error="The task queue could not be reached, so the run was not started: start it again.")
-        document_tuning_sync(document_id=run.document_id)
-
-
-def fine_tunings_recover_stale(*, now: datetime | None = None) -> int:
-    """Fail the runs whose worker died: a live one is stopped at the time limit."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.FINE_TUNING_TIME_LIMIT + 120)
-    dead = FineTuning.objects.filter(state=JobState.RUNNING, started__lt=cutoff)
-    document_ids = set(dead.values_list("document_id", flat=True))
-    failed = dead.update(
-        state=JobState.FAILED, finished=now,
-        error="The worker stopped during this run; the current model stays in use. Start it again.")
-    for document_id in document_ids:
-        document_tuning_sync(document_id=document_id)
-    return failed
 
 
 def error_message(error: BaseException) -> str:
