@@ -14,6 +14,7 @@ from documents.errors import PageNotDeleted, PageNotTurned
 from documents.layouts import line_polygon
 from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, UnreadInk
 from documents.services.sharing import check_owner
+from documents.services.unread_ink import page_places_set
 from documents.services.uploads import stored_files_removed_on_error
 from documents.uploads import turn_image
 from ml.layout import PageLayout
@@ -93,10 +94,7 @@ def page_lines_create(*, page: Page, layout: PageLayout) -> int:
         if existing:
             return existing
         Line.objects.bulk_create(line_rows(page=locked, layout=layout))
-        UnreadInk.objects.bulk_create(
-            UnreadInk(page=locked, number=n, polygon=[list(p) for p in polygon])
-            for n, polygon in enumerate(layout.unread_ink, start=1)
-        )
+        page_places_set(page=locked, places=layout.unread_ink)
         return len(layout.lines)
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from documents.exports import export_json
-from documents.models import Page
+from documents.models import Page, UnreadInk
 from documents.selectors import document_checks
 from documents.layouts import LEFT_OUT_NOTE, REMOVED_NOTE, place_at_scan_edge
 from ml.segment.drawn_line import writing_direction
@@ -51,6 +51,23 @@ def test_the_segmenters_places_are_kept_numbered_and_counted(page):
     assert page.unread_ink == [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": [list(p) for p in DOSE]}]
     assert [check.unread_places for check in document_checks(document=page.document)] == [2]
     assert [place["id"] for place in export_json(page.document)["pages"][0]["unread_ink"]] == [1, 2]
+
+
+def test_saving_places_writes_only_the_difference_and_keeps_who_dismissed_one_and_when(page, owner):
+    unread_ink_mark(page=page, place_id=1, user=owner, dismissed=True)
+    dismissed = UnreadInk.objects.get(page=page, number=1)
+    stamp, dose = page.unread_ink
+    smaller_dose = [[700, 600], [760, 600], [760, 640], [700, 640]]
+
+    places_save(page, [stamp, {**dose, "polygon": smaller_dose}, {"id": 3, "polygon": smaller_dose, "note": "left out",
+                                                                   "dismissed_by": owner.username}])
+
+    assert UnreadInk.objects.get(page=page, number=1).dismissed_at == dismissed.dismissed_at
+    assert page.unread_ink == [stamp, {**dose, "polygon": smaller_dose},
+                               {"id": 3, "polygon": smaller_dose, "note": "left out", "dismissed_by": owner.username}]
+    places_save(page, [stamp])
+    assert list(UnreadInk.objects.filter(page=page).values_list("number", "state", "dismissed_by")) == [
+        (1, UnreadInk.State.DISMISSED, owner.pk)]
 
 
 def test_a_line_drawn_round_a_place_takes_it_in(page, monkeypatch):
