@@ -1,4 +1,4 @@
-"""Documents, their pages, the text lines found on them and the versions of each line's text."""
+"""Documents, their pages, the text lines found on them, the versions of each line's text and the places of unread ink."""
 from __future__ import annotations
 
 import hashlib
