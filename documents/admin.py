@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from documents.models import AuditEntry, Document, Line, LineFlag, LineText, Page, Share
+from documents.models import AuditEntry, Document, Line, LineFlag, LineText, Page, Share, UnreadInk
 
 
 class ShareInline(admin.TabularInline):
@@ -42,3 +42,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
 admin.site.register(Page)
 admin.site.register(Line)
 admin.site.register(LineText)
+
+
+@admin.register(UnreadInk)
+class UnreadInkAdmin(admin.ModelAdmin):
+    list_display = ["page", "number", "state", "note", "dismissed_by"]

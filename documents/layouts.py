@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from ml.layout import PageLayout, Point, TextLine, rescale
-from ml.layout.formats.writing import bounding_box
+from ml.layout.geometry import bounding_box, box_mostly_inside, box_polygon, boxes_overlap
 from ml.layout.reading_order import Box, reading_order
 from ml.segment.unread_ink import place_ink
 
@@ -104,10 +104,7 @@ def insertion_index(boxes: list[Box], box: Box) -> int:
 
 def mostly_inside(polygon: Sequence[Sequence[float]], box: Box) -> bool:
     """At least half of the polygon's bounding box lies inside ``box``."""
-    x0, y0, x1, y1 = bounding_box(polygon)
-    width = min(x1, box[2]) - max(x0, box[0])
-    height = min(y1, box[3]) - max(y0, box[1])
-    return width > 0 and height > 0 and width * height >= 0.5 * max((x1 - x0) * (y1 - y0), 1)
+    return box_mostly_inside(bounding_box(polygon), box)
 
 
 # A place a drawn line covers this much of the ink of is read with it; one it covers less of
@@ -141,7 +138,7 @@ def places_left(
     kept = []
     for place in places:
         place_box = bounding_box(place["polygon"])
-        if not _overlap(place_box, box):
+        if not boxes_overlap(place_box, box):
             kept.append(place)
             continue
         ink = place_ink(gray, place_box, [outline], thickness, taken=others)
@@ -196,9 +193,5 @@ def line_thickness(polygon: Sequence[Sequence[float]]) -> float:
 
 
 def _corners(box: Box) -> list[list[int]]:
-    x0, y0, x1, y1 = box
-    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
-
-
-def _overlap(a: Box, b: Box) -> bool:
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+    """The box as a place's polygon (lists, as stored)."""
+    return [list(p) for p in box_polygon(box)]

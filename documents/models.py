@@ -1,4 +1,4 @@
-"""Documents, their pages, the text lines found on them and the versions of each line's text."""
+"""Documents, their pages, the text lines found on them, the versions of each line's text and the places of unread ink."""
 from __future__ import annotations
 
 import hashlib
@@ -85,10 +85,6 @@ class Page(models.Model):
     image = models.FileField(upload_to=page_image_path)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    # Places where the segmenter left ink in no line, so nothing there was read:
-    # [{"id": n, "polygon": [[x, y], ...]}]. A line drawn over one removes it; a person
-    # who finds no text there dismisses it ("dismissed_by": username), which can be undone.
-    unread_ink = models.JSONField(default=list, blank=True)
     # Recognition has work queued or running on this page (it says so through
     # documents.services.pages_processing_set): its lines are not changed nor the page turned meanwhile.
     processing = models.BooleanField(default=False)
@@ -103,13 +99,20 @@ class Page(models.Model):
         return f"{self.document} p. {self.number}"
 
     @property
+    def unread_ink(self) -> list[dict]:
+        """The page's places of unread ink as plain values, by number: ``{"id": number, "polygon":
+        [[x, y], ...]}`` with ``"note"`` when there is one and ``"dismissed_by"`` (a username) when
+        a person dismissed it. The services work out changes on these; the API shows them."""
+        return [ink.as_place() for ink in self.unread_inks.select_related("dismissed_by")]
+
+    @property
     def unread_places(self) -> list[dict]:
         """The places of unread ink nobody has dismissed: still to be looked at."""
-        return [place for place in self.unread_ink if not place.get("dismissed_by")]
+        return [place for place in self.unread_ink if "dismissed_by" not in place]
 
     @property
     def dismissed_places(self) -> list[dict]:
-        return [place for place in self.unread_ink if place.get("dismissed_by")]
+        return [place for place in self.unread_ink if "dismissed_by" in place]
 
     @property
     def image_version(self) -> str:
@@ -121,6 +124,44 @@ class Page(models.Model):
         """The page image as gray uint8."""
         with self.image.open("rb") as file, Image.open(file) as image:
             return np.asarray(image.convert("L"))
+
+
+class UnreadInk(models.Model):
+    """A place on a page with ink that no line holds, so nothing there was read (the segmenter left
+    it out, a line was drawn again without it, or the reading set a line aside). A line drawn over
+    it takes it in (the row goes); a person who finds no text there dismisses it, which can be undone."""
+
+    class State(models.TextChoices):
+        OPEN = "open"  # still to be looked at
+        DISMISSED = "dismissed"  # a person found no text there
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="unread_inks")
+    number = models.PositiveIntegerField()  # the place's id on its page (in URLs), in the order found
+    polygon = models.JSONField()  # [[x, y], ...] in page pixels
+    note = models.TextField(blank=True)  # why the ink is here, when a line left it
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["page", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "number"], name="unique_unread_ink_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page} unread ink {self.number}"
+
+    def as_place(self) -> dict:
+        """The place as a plain value (see ``Page.unread_ink``)."""
+        place: dict = {"id": self.number, "polygon": self.polygon}
+        if self.note:
+            place["note"] = self.note
+        if self.state == self.State.DISMISSED:
+            place["dismissed_by"] = self.dismissed_by.get_username() if self.dismissed_by else ""
+        return place
 
 
 class Line(models.Model):

@@ -54,6 +54,8 @@ class DocumentImportSerializer(serializers.Serializer):
 class PageSerializer(serializers.ModelSerializer):
     image = serializers.SerializerMethodField()
     lines = serializers.SerializerMethodField()
+    # The places of unread ink as the page gives them: {"id", "polygon", "note"?, "dismissed_by"?}
+    unread_ink = serializers.JSONField(read_only=True)
 
     class Meta:
         model = Page

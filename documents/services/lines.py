@@ -18,9 +18,9 @@ from django.db.models import F
 from documents.errors import LineEditRefused, LineRemoved
 from documents.layouts import REMOVED_NOTE, drawn_box, insertion_index, places_left, places_left_out
 from documents.models import HUMAN_SOURCES, Line, Page
-from documents.services.unread_ink import places_after
+from documents.services.unread_ink import places_after, places_save
 from ml.segment.drawn_line import box_line, fit_drawn_line, fit_free_line
-from ml.layout.formats.writing import bounding_box
+from ml.layout.geometry import bounding_box
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,7 @@ class PageState:
 
 def page_state(page: Page) -> PageState:
     lines = list(Line.objects.filter(page=page).order_by("order").values_list("id", "polygon"))
-    places = Page.objects.filter(pk=page.pk).values_list("unread_ink", flat=True).first()
-    return PageState(lines=[(id_, polygon) for id_, polygon in lines], places=places or [])
+    return PageState(lines=[(id_, polygon) for id_, polygon in lines], places=page.unread_ink)
 
 
 def page_edit(page: Page, work_out: Callable[[PageState], T], write: Callable[[Page, T], R]) -> R:
@@ -62,9 +61,7 @@ def page_edit(page: Page, work_out: Callable[[PageState], T], write: Callable[[P
         with transaction.atomic():
             locked = Page.objects.select_for_update().get(pk=page.pk)
             if locked.unread_ink == state.places and _line_outlines(locked) == state.lines:
-                result = write(locked, worked_out)
-                page.unread_ink = locked.unread_ink
-                return result
+                return write(locked, worked_out)
     raise LineEditRefused("Others kept changing this page's lines meanwhile: reload the page and try again.")
 
 
@@ -242,12 +239,6 @@ def places_taken_in(
         return places
     return places_after(page, places, lambda places: places_left(places, gray, box, polygon, others),
                         f"Taking in the places under box {box}")
-
-
-def places_save(page: Page, places: list[dict]) -> None:
-    if places != page.unread_ink:
-        page.unread_ink = places
-        page.save(update_fields=["unread_ink"])
 
 
 def line_insert(page: Page, order: int, polygon: list, baseline: list) -> Line:

@@ -12,8 +12,9 @@ from django.db import transaction
 
 from documents.errors import PageNotDeleted, PageNotTurned
 from documents.layouts import line_polygon
-from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page
+from documents.models import HUMAN_SOURCES, Document, Line, LineText, Page, UnreadInk
 from documents.services.sharing import check_owner
+from documents.services.unread_ink import page_places_set
 from documents.services.uploads import stored_files_removed_on_error
 from documents.uploads import turn_image
 from ml.layout import PageLayout
@@ -57,8 +58,9 @@ def _image_turned(page: Page, quarter_turns: int, by_a_person: bool = False) -> 
             raise PageNotTurned("This page is still being processed: turn it once that is done.")
         page.image.save(f"page-{page.number:04d}.{extension}", ContentFile(image.content), save=False)
         stored.append(page.image.name)
-        page.width, page.height, page.unread_ink = image.width, image.height, []
-        page.save(update_fields=["image", "width", "height", "unread_ink"])
+        page.width, page.height = image.width, image.height
+        page.save(update_fields=["image", "width", "height"])
+        UnreadInk.objects.filter(page=page).delete()
         Line.objects.filter(page=page).delete()
         yield
     transaction.on_commit(lambda: default_storage.delete(old_name))
@@ -92,10 +94,7 @@ def page_lines_create(*, page: Page, layout: PageLayout) -> int:
         if existing:
             return existing
         Line.objects.bulk_create(line_rows(page=locked, layout=layout))
-        locked.unread_ink = [
-            {"id": n, "polygon": [list(p) for p in polygon]} for n, polygon in enumerate(layout.unread_ink, start=1)
-        ]
-        locked.save(update_fields=["unread_ink"])
+        page_places_set(page=locked, places=layout.unread_ink)
         return len(layout.lines)
 
 

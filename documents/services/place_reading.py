@@ -15,11 +15,10 @@ from documents.services.lines import (
     line_insert,
     page_edit,
     page_gray,
-    places_save,
     places_taken_in,
 )
-from documents.services.unread_ink import open_places
-from ml.layout.formats.writing import bounding_box
+from documents.services.unread_ink import open_places, places_save
+from ml.layout.geometry import bounding_box, box_iou
 
 # A place's box is the extent of its ink found at a coarse scale: read, it is widened by this
 # share of its thickness each way (at least PLACE_MARGIN_MIN pixels), as a person draws a box
@@ -143,14 +142,8 @@ def _lines_found(
 def _repeats(polygon: list, polygons: list) -> bool:
     """Whether a line outlined by ``polygon`` would be one of the lines outlined by ``polygons``:
     their boxes overlap by more than half of the two together."""
-    x0, y0, x1, y1 = bounding_box(polygon)
-    for other in polygons:
-        a0, b0, a1, b1 = bounding_box(other)
-        common = max(0, min(x1, a1) - max(x0, a0)) * max(0, min(y1, b1) - max(y0, b0))
-        union = (x1 - x0) * (y1 - y0) + (a1 - a0) * (b1 - b0) - common
-        if union > 0 and common > 0.5 * union:
-            return True
-    return False
+    box = bounding_box(polygon)
+    return any(box_iou(box, bounding_box(other)) > 0.5 for other in polygons)
 
 
 def _median_line_height(polygons: list[list]) -> float:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from ml.layout import Point
+from ml.layout.geometry import box_polygon
 from ml.segment.page_ink import CROP_MAX_SKEW, crop_ink, estimate_skew
 from ml.segment.unread_ink import Box, shifted_outlines
 
@@ -79,7 +80,7 @@ def box_line(box: Box, direction: str = "right") -> tuple[list[Point], list[Poin
     straight baseline inside it, a quarter of the line's height from its foot, running the way
     the writing does."""
     x0, y0, x1, y1 = box
-    polygon = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    polygon = box_polygon(box)
     if direction == "right":
         base = round(y1 - 0.25 * (y1 - y0))
         return polygon, [(x0, base), (x1, base)]

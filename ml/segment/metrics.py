@@ -13,7 +13,7 @@ import numpy as np
 from ml.layout import Point, TextLine
 from ml.layout.baseline_spacing import baseline_spacing
 from ml.layout.formats.writing import line_polygon
-from ml.layout.geometry import bounding_box
+from ml.layout.geometry import bounding_box, boxes_share_half
 
 # Polygons are rasterized at this fraction of the page size: IoU of text-line
 # masks changes by well under a percent, and it is 16 times cheaper.
@@ -134,9 +134,9 @@ def unread_counts(truth: list[TextLine], detected: list[TextLine], places: list[
     written_boxes = [bounding_box(line_polygon(line)) for line in written]
     return UnreadCounts(
         unread=len(unread),
-        unread_shown=sum(any(_overlap(bounding_box(line_polygon(line)), b) for b in boxes) for line in unread),
+        unread_shown=sum(any(boxes_share_half(bounding_box(line_polygon(line)), b) for b in boxes) for line in unread),
         places=len(boxes),
-        places_on_text=sum(any(_overlap(line_box, b) for line_box in written_boxes) for b in boxes),
+        places_on_text=sum(any(boxes_share_half(line_box, b) for line_box in written_boxes) for b in boxes),
     )
 
 
@@ -154,13 +154,6 @@ def _outside(truth: list[TextLine], detected: list[TextLine]) -> list[TextLine]:
         if np.count_nonzero(own & covered) < 0.5 * max(np.count_nonzero(own), 1):
             outside.append(line)
     return outside
-
-
-def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return width > 0 and height > 0 and width * height >= 0.5 * smaller
 
 
 def baseline_counts(truth: list[TextLine], detected: list[TextLine]) -> BaselineCounts:

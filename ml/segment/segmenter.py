@@ -21,6 +21,7 @@ import numpy as np
 
 from ml.layout import PageLayout, Point, TextLine, TextRegion
 from ml.layout.baseline_spacing import baseline_spacing
+from ml.layout.geometry import box_polygon
 from ml.layout.reading_order import reading_order
 from ml.read.thin_outlines import widen_thin_outlines
 from ml.segment.line_finding import (
@@ -138,8 +139,7 @@ def _add_sideways(layout: PageLayout, found: DetectedLines, width: int, height: 
 
 
 def _corners(box: Box) -> np.ndarray:
-    x0, y0, x1, y1 = box
-    return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], np.float32)
+    return np.array(box_polygon(box), np.float32)
 
 
 def find_sideways_page(

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 from rapidfuzz.distance import Levenshtein
 
 from documents.models import Line, LineText, TextSource
-from ml.layout.formats.writing import bounding_box
+from documents.services.unread_ink import places_save
+from ml.layout.geometry import bounding_box
 from recognition.models import Job, JobState
 from tests import scans
 from tests.browser.conftest import logged_in_page
@@ -28,8 +29,7 @@ def review_tab(live_server, browser, make_document):
                                    baseline=[[x0, y1 - 10], [x1, y1 - 10]])
         LineText.objects.create(line=line, text=f"line {index}", confidences=[0.99] * 6,
                                 source=TextSource.MODEL, model_version="m")
-    page.unread_ink = [{"id": 1, "polygon": [[1200, 40], [1400, 40], [1400, 140], [1200, 140]]}]
-    page.save(update_fields=["unread_ink"])
+    places_save(page, [{"id": 1, "polygon": [[1200, 40], [1400, 40], [1400, 140], [1200, 140]]}])
     yield page, logged_in_page(browser, live_server, f"/documents/pages/{page.id}/")
     connections.close_all()
 
@@ -79,8 +79,7 @@ def test_a_drawn_line_is_read_by_the_worker_and_shown_in_its_place(review_tab, c
 def missed_line_as_place(page, tab) -> None:
     """The missed line shown as a second place of unread ink, as the segmenter shows ink it left out."""
     x0, y0, x1, y1 = scans.pasted_box(MISSED)
-    page.unread_ink.append({"id": 2, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]})
-    page.save(update_fields=["unread_ink"])
+    places_save(page, [*page.unread_ink, {"id": 2, "polygon": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]}])
     tab.reload()
 
 

@@ -11,6 +11,7 @@ from documents.services import line_text_save, line_texts_add_model
 from ml.layout import LinePrediction
 from recognition import services
 from recognition.models import DocumentModel, FineTuning, Job, JobStage, RecognitionModel
+from recognition.services import fine_tunings, jobs
 from tests.browser.conftest import logged_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def document(make_document, monkeypatch):
-    monkeypatch.setattr(services, "_send", lambda messages: None)  # no worker: this test is the worker
+    monkeypatch.setattr(jobs, "_send", lambda messages: None)  # no worker: this test is the worker
     yield make_document(pages=1)
     # ORM calls made under Playwright's event loop use a connection of their own.
     connections.close_all()
@@ -132,8 +133,8 @@ def test_lines_an_earlier_model_read_are_offered_to_be_read_again(live_server, b
 
 def test_a_document_with_checked_pages_can_be_tuned_to_its_handwriting(live_server, browser, make_document,
                                                                        monkeypatch, owner, tmp_path):
-    monkeypatch.setattr(services, "_send", lambda messages: None)
-    monkeypatch.setattr(services, "_fine_tuning_send", lambda run: None)  # this test is the worker
+    monkeypatch.setattr(jobs, "_send", lambda messages: None)
+    monkeypatch.setattr(fine_tunings, "_fine_tuning_send", lambda run: None)  # this test is the worker
     document = make_document(pages=2)
     for stage, step in ((JobStage.SEGMENT, find_two_lines), (JobStage.RECOGNIZE, read_lines)):
         for job in Job.objects.filter(document=document, stage=stage):

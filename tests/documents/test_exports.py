@@ -11,6 +11,7 @@ from documents.models import Document, Line, LineText, Page, TextSource
 from documents.selectors import page_lines
 from documents.services import document_import, line_text_save
 from documents.uploads import UploadError
+from documents.services.unread_ink import places_save
 from ml.layout.formats import parse_layout
 from recognition import services as recognition
 from recognition.models import Job, JobStage, JobState
@@ -37,8 +38,7 @@ def test_text_export_marks_the_lines_expected_to_hold_errors_and_unread_ink(docu
     correct_first_line(document_with_lines, owner)  # the others are the model's, expected to hold 0.89 errors
     LineText.objects.filter(line__order=1).update(confidences=[0.3] * 6)  # 4.2: over the level of lecture notes
     page = document_with_lines.pages.get()
-    page.unread_ink = [{"id": 1, "polygon": [[0, 0], [9, 0], [9, 9]]}, {"id": 2, "polygon": [[20, 0], [29, 0], [29, 9]]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": [[0, 0], [9, 0], [9, 9]]}, {"id": 2, "polygon": [[20, 0], [29, 0], [29, 9]]}])
     exported = document_export(document=document_with_lines, fmt="txt").decode()
     notes, text = exported.split("\n\n")
     assert text == "Line zero\n[?] line 1\nline 2\n"
@@ -47,9 +47,7 @@ def test_text_export_marks_the_lines_expected_to_hold_errors_and_unread_ink(docu
     assert "Also not checked: 1 other line is the model's reading, expected to hold fewer wrong characters." in notes
     assert "Not read: 2 places on the pages have ink that no line covers" in notes
 
-    page.unread_ink[0]["dismissed_by"] = owner.username
-    page.unread_ink[1]["dismissed_by"] = owner.username
-    page.save()
+    places_save(page, [{**place, "dismissed_by": owner.username} for place in page.unread_ink])
     Line.objects.filter(page=page, order__gt=0).delete()
     Line.objects.create(page=page, order=1, polygon=[[10, 60], [200, 60], [200, 100]], baseline=[[10, 95], [200, 95]])
     assert document_export(document=document_with_lines, fmt="txt").decode() == "Line zero\n[not read yet]\n"

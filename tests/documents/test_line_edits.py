@@ -14,7 +14,8 @@ from documents.models import Line, Page
 from documents.services import (
     LineEditRefused, LineRemoved, StaleRevision, line_add, line_redraw, line_remove, line_text_save,
 )
-from ml.layout.formats.writing import bounding_box
+from documents.services.unread_ink import places_save
+from ml.layout.geometry import bounding_box
 from ml.segment.drawn_line import writing_direction
 from recognition import services as recognition
 from recognition.models import Job, JobStage, JobState
@@ -148,8 +149,7 @@ def test_a_fault_in_the_fitting_keeps_the_box_as_drawn(page, sent, monkeypatch, 
 
 
 def test_a_page_image_that_cannot_be_read_keeps_the_box_as_drawn_and_the_places(page, sent, monkeypatch, caplog):
-    page.unread_ink = [{"id": 1, "polygon": [[40, 140], [1000, 140], [1000, 330], [40, 330]]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": [[40, 140], [1000, 140], [1000, 330], [40, 330]]}])
     monkeypatch.setattr(Page, "gray", lambda self: (_ for _ in ()).throw(OSError("image file is truncated")))
 
     line = line_add(page=page, box=(40, 140, 1000, 330))
@@ -190,8 +190,7 @@ def test_a_line_redrawn_elsewhere_takes_its_place_in_reading_order(page, sent):
 
 def test_redrawing_takes_in_the_unread_ink_of_the_new_box(page, sent):
     x0, y0, x1, y1 = scans.pasted_box(0)  # writing on the scan that no line held
-    page.unread_ink = [{"id": 1, "polygon": [[x0 + 200, y0], [x0 + 400, y0], [x0 + 400, y1], [x0 + 200, y1]]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": [[x0 + 200, y0], [x0 + 400, y0], [x0 + 400, y1], [x0 + 200, y1]]}])
     line_redraw(line=page.lines.get(order=1), box=(x0 - 5, y0 - 5, x1 + 5, y1 + 5))
     page.refresh_from_db()
     assert page.unread_ink == []

@@ -11,6 +11,7 @@ from docx.enum.text import WD_COLOR_INDEX
 from documents.exports import document_export
 from documents.models import Line, LineText, TextSource
 from documents.services import line_text_save
+from documents.services.unread_ink import places_save
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +54,7 @@ def test_the_searchable_pdf_is_the_scan_with_each_lines_text_over_its_writing(do
 def test_the_word_document_highlights_what_the_model_doubted_and_nobody_checked(document_with_lines, owner):
     checked(document_with_lines, owner, 0, "Line zero")
     page = document_with_lines.pages.get()
-    page.unread_ink = [{"id": 1, "polygon": [[0, 0], [9, 0], [9, 9]]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": [[0, 0], [9, 0], [9, 9]]}])
     Line.objects.create(page=page, order=3, polygon=[[10, 160], [200, 160], [200, 200]], baseline=[[10, 195], [200, 195]])
 
     word = docx.Document(io.BytesIO(document_export(document=document_with_lines, fmt="docx")))

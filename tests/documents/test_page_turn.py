@@ -10,6 +10,7 @@ from PIL import Image
 
 from documents.models import Line
 from documents.services import PageNotTurned, line_text_save, page_turn
+from documents.services.unread_ink import places_save
 from recognition import services as recognition
 from recognition.models import Job, JobStage, JobState
 from recognition.selectors import document_status
@@ -40,8 +41,7 @@ def test_a_turned_page_has_its_image_turned_its_lines_gone_and_is_read_again(
 ):
     page = document_with_lines.pages.get()
     finish_jobs(page)
-    page.unread_ink = [{"id": 1, "polygon": [[0, 0], [9, 0], [9, 9], [0, 9]]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": [[0, 0], [9, 0], [9, 9], [0, 9]]}])
     before, old_name = pixels(page), page.image.name
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from documents.exports import export_json
-from documents.models import Page
+from documents.models import Page, UnreadInk
 from documents.selectors import document_checks
 from documents.layouts import LEFT_OUT_NOTE, REMOVED_NOTE, place_at_scan_edge
 from ml.segment.drawn_line import writing_direction
@@ -23,8 +23,9 @@ from documents.services import (
     places_read_all,
     unread_ink_mark,
 )
+from documents.services.unread_ink import places_save
 from ml.layout import PageLayout, TextLine
-from ml.layout.formats.writing import bounding_box
+from ml.layout.geometry import bounding_box, box_polygon
 from recognition import services as recognition
 from recognition.models import Job, JobState
 from tests import scans
@@ -52,6 +53,23 @@ def test_the_segmenters_places_are_kept_numbered_and_counted(page):
     assert [place["id"] for place in export_json(page.document)["pages"][0]["unread_ink"]] == [1, 2]
 
 
+def test_saving_places_writes_only_the_difference_and_keeps_who_dismissed_one_and_when(page, owner):
+    unread_ink_mark(page=page, place_id=1, user=owner, dismissed=True)
+    dismissed = UnreadInk.objects.get(page=page, number=1)
+    stamp, dose = page.unread_ink
+    smaller_dose = [[700, 600], [760, 600], [760, 640], [700, 640]]
+
+    places_save(page, [stamp, {**dose, "polygon": smaller_dose}, {"id": 3, "polygon": smaller_dose, "note": "left out",
+                                                                   "dismissed_by": owner.username}])
+
+    assert UnreadInk.objects.get(page=page, number=1).dismissed_at == dismissed.dismissed_at
+    assert page.unread_ink == [stamp, {**dose, "polygon": smaller_dose},
+                               {"id": 3, "polygon": smaller_dose, "note": "left out", "dismissed_by": owner.username}]
+    places_save(page, [stamp])
+    assert list(UnreadInk.objects.filter(page=page).values_list("number", "state", "dismissed_by")) == [
+        (1, UnreadInk.State.DISMISSED, owner.pk)]
+
+
 def test_a_line_drawn_round_a_place_takes_it_in(page, monkeypatch):
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
     line_add(page=page, box=(690, 590, 830, 650))
@@ -63,8 +81,7 @@ def test_a_line_drawn_over_part_of_a_place_leaves_the_rest_of_it_to_look_at(page
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
     second, third = scans.pasted_box(1), scans.pasted_box(2)
     over_both = [[second[0], second[1]], [third[2], second[1]], [third[2], third[3]], [second[0], third[3]]]
-    page.unread_ink = [{"id": 1, "polygon": over_both}, {"id": 2, "polygon": [list(p) for p in DOSE]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": over_both}, {"id": 2, "polygon": [list(p) for p in DOSE]}])
 
     line_add(page=page, box=(second[0] - 5, second[1] - 5, second[2] + 5, second[3] + 5))
 
@@ -80,11 +97,6 @@ def test_a_line_drawn_over_part_of_a_place_leaves_the_rest_of_it_to_look_at(page
     assert [place["id"] for place in page.unread_ink] == [2]
 
 
-def bounding_box_corners(box):
-    x0, y0, x1, y1 = box
-    return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
-
-
 def _overlap(box, other) -> float:
     """How much of ``other``'s height ``box`` covers, where they overlap across."""
     return max(0, min(box[3], other[3]) - max(box[1], other[1])) / (other[3] - other[1])
@@ -95,8 +107,7 @@ def test_a_place_over_two_lines_is_read_as_two_lines_in_one_job_and_other_places
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: sent.append(name))
     second, third = scans.pasted_box(1), scans.pasted_box(2)
     over_both = [[second[0], second[1]], [third[2], second[1]], [third[2], third[3]], [second[0], third[3]]]
-    page.unread_ink = [{"id": 1, "polygon": over_both}, {"id": 2, "polygon": [list(p) for p in DOSE]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": over_both}, {"id": 2, "polygon": [list(p) for p in DOSE]}])
 
     with django_capture_on_commit_callbacks(execute=True):
         lines = place_read(page=page, place_id=1)
@@ -116,8 +127,7 @@ def test_a_place_over_two_lines_is_read_as_two_lines_in_one_job_and_other_places
 def test_the_api_reads_an_open_place_and_says_when_it_cannot(page, owner, stranger, monkeypatch):
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
     x0, y0, x1, y1 = scans.pasted_box(2)
-    page.unread_ink.append({"id": 3, "polygon": [list(p) for p in bounding_box_corners((x0 + 10, y0 + 10, x1 - 10, y1 - 10))]})
-    page.save()
+    places_save(page, [*page.unread_ink, {"id": 3, "polygon": [list(p) for p in box_polygon((x0 + 10, y0 + 10, x1 - 10, y1 - 10))]}])
     client = APIClient()
     client.force_authenticate(stranger)
     url = reverse("api-page-unread-ink-read", args=[page.id, 3])
@@ -144,9 +154,8 @@ def test_the_api_reads_an_open_place_and_says_when_it_cannot(page, owner, strang
 def test_a_block_of_notes_along_the_margin_is_offered_and_read_a_note_at_a_time_running_down(page, owner, client, monkeypatch):
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
     notes = _with_notes_down_the_margin(page, at=(1300, 1400), top=100)
-    block = [list(p) for p in bounding_box_corners((notes[0][0], notes[0][1], notes[1][2], notes[1][3]))]
-    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": block}]
-    page.save()
+    block = [list(p) for p in box_polygon((notes[0][0], notes[0][1], notes[1][2], notes[1][3]))]
+    places_save(page, [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": block}])
     client.force_login(owner)
     body = client.get(reverse("page-review", args=[page.id])).content.decode()
     assert body.count('data-direction="down"') == 1 and 'data-direction="up"' not in body  # for the tall place only
@@ -187,12 +196,11 @@ def test_reading_all_places_reads_each_line_of_them_in_one_job_and_leaves_the_re
     second, third, fourth = (scans.pasted_box(n) for n in (1, 2, 3))
     over_two = [[second[0], second[1]], [third[2], second[1]], [third[2], third[3]], [second[0], third[3]]]
     margin_note = [[1440, 100], [1480, 100], [1480, 400], [1440, 400]]
-    many_lines_high = [list(p) for p in bounding_box_corners((1000, 600, 1420, 990))]
-    crumb = [list(p) for p in bounding_box_corners((700, 900, 706, 904))]
-    page.unread_ink = [{"id": 1, "polygon": over_two}, {"id": 2, "polygon": [list(p) for p in bounding_box_corners(fourth)]},
-                       {"id": 3, "polygon": margin_note}, {"id": 4, "polygon": many_lines_high}, {"id": 5, "polygon": crumb}]
-    page.save()
-    page.lines.update(polygon=[list(p) for p in bounding_box_corners(scans.pasted_box(0))])  # the first line as found
+    many_lines_high = [list(p) for p in box_polygon((1000, 600, 1420, 990))]
+    crumb = [list(p) for p in box_polygon((700, 900, 706, 904))]
+    places_save(page, [{"id": 1, "polygon": over_two}, {"id": 2, "polygon": [list(p) for p in box_polygon(fourth)]},
+                       {"id": 3, "polygon": margin_note}, {"id": 4, "polygon": many_lines_high}, {"id": 5, "polygon": crumb}])
+    page.lines.update(polygon=[list(p) for p in box_polygon(scans.pasted_box(0))])  # the first line as found
 
     with django_capture_on_commit_callbacks(execute=True):
         lines = places_read_all(page=page)
@@ -237,10 +245,9 @@ def test_the_ink_of_a_line_already_there_is_not_a_places_own(page, monkeypatch):
     counted as the place's, and stayed a place once the place's own writing was read."""
     monkeypatch.setattr("recognition.services.celery_app.send_task", lambda name, args: None)
     second, third = scans.pasted_box(1), scans.pasted_box(2)
-    page.lines.create(order=1, polygon=[list(p) for p in bounding_box_corners(second)], baseline=[])
-    reaching_into_the_second = bounding_box_corners((third[0], (second[1] + second[3]) // 2, third[2], third[3]))
-    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in reaching_into_the_second]}]
-    page.save()
+    page.lines.create(order=1, polygon=[list(p) for p in box_polygon(second)], baseline=[])
+    reaching_into_the_second = box_polygon((third[0], (second[1] + second[3]) // 2, third[2], third[3]))
+    places_save(page, [{"id": 1, "polygon": [list(p) for p in reaching_into_the_second]}])
 
     line_add(page=page, box=(third[0] - 5, third[1] - 5, third[2] + 5, third[3] + 5))
 
@@ -362,7 +369,7 @@ def test_the_ink_of_a_line_removed_as_not_a_line_stays_as_a_place_the_person_dis
 
 def test_the_ink_of_a_line_down_the_margin_removed_stays_one_place_not_a_place_a_word(page, owner):
     (note,) = _with_notes_down_the_margin(page, at=(1300,), top=100)
-    line = page.lines.create(order=1, polygon=[list(p) for p in bounding_box_corners(note)],
+    line = page.lines.create(order=1, polygon=[list(p) for p in box_polygon(note)],
                              baseline=[[note[0] + 15, note[1]], [note[0] + 15, note[3]]])
 
     line_remove(line=line, by=owner)
@@ -374,8 +381,7 @@ def test_the_ink_of_a_line_down_the_margin_removed_stays_one_place_not_a_place_a
 
 def test_a_place_at_the_edge_of_the_scan_says_so(page, owner, client):
     edge = [(0, 300), (12, 300), (12, page.height), (0, page.height)]  # a dark strip down the paper's edge
-    page.unread_ink = [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": [list(p) for p in edge]}]
-    page.save()
+    places_save(page, [{"id": 1, "polygon": [list(p) for p in STAMP]}, {"id": 2, "polygon": [list(p) for p in edge]}])
     assert place_at_scan_edge(edge, page.width, page.height) and not place_at_scan_edge(STAMP, page.width, page.height)
     client.force_login(owner)
     body = client.get(reverse("page-review", args=[page.id])).content.decode()

@@ -21,6 +21,7 @@ from ml.segment.segmenter import segment_page
 from recognition import pipeline, recognizers, services, tasks  # noqa: F401  (tasks: connects to worker_ready)
 from recognition.errors import PermanentJobError, ReadAgainRefused
 from recognition.models import Job, JobStage, JobState, RecognitionModel
+from recognition.services import model_registry
 from tests import scans
 from tests.conftest import upload_file, jobs_set
 from tests.recognition.conftest import save_tiny_model
@@ -219,7 +220,7 @@ def test_a_model_registered_from_another_file_stays_current(tiny_model, tmp_path
 def test_a_shipped_model_file_an_upgrade_removed_gives_way_to_the_default(tiny_model, tmp_path, monkeypatch):
     shipped = tmp_path / "pretrained"
     shipped.mkdir()
-    monkeypatch.setattr(services, "shipped_models_dir", lambda: shipped)
+    monkeypatch.setattr(model_registry, "shipped_models_dir", lambda: shipped)
     earlier = save_tiny_model(shipped / "earlier.pt")
     call_command("register_model", earlier)
     Path(earlier).unlink()  # the upgrade no longer ships it

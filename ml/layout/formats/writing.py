@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ml.layout.geometry import bounding_box, box_polygon  # noqa: F401 (imported from here too)
+from ml.layout.geometry import bounding_box, box_polygon
 from ml.layout.page import PageLayout, Point, TextLine, TextRegion
 
 # xsd:ID must be an NCName; ASCII is enough for the ids this project makes.

@@ -9,7 +9,7 @@ from tests.ml.drawn_pages import make_folder
 from ml.evaluate.drawn_lines import evaluate_folder, main
 from ml.layout import TextLine
 from ml.layout.formats import read_layout
-from ml.layout.formats.writing import bounding_box
+from ml.layout.geometry import bounding_box
 
 
 def reader_of(folder):

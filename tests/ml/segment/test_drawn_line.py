@@ -5,7 +5,7 @@ import pytest
 from tests.ml.drawn_pages import PAPER, draw_page
 
 from ml.layout import TextLine
-from ml.layout.formats.writing import bounding_box
+from ml.layout.geometry import bounding_box
 from ml.read.codec import normalize_text
 from ml.read.line_image import extract_line
 from ml.read.metrics import cer
