@@ -97,6 +97,17 @@ def test_a_french_documents_pages_are_read_with_the_french_model(make_document, 
         languages.clear()
 
 
+@pytest.mark.parametrize(("language", "model"), [("en", "en-rx"), ("fr", "fr")])
+def test_a_prescription_is_read_with_the_model_that_knows_drug_names(make_document, tiny_model, monkeypatch,
+                                                                     language, model):
+    page = make_document(pages=1, kind="prescription", language=language).pages.get()
+    pipeline.page_segment(page=page)
+    languages = _languages_read_with(monkeypatch)
+
+    pipeline.page_recognize(page=page, model=services.model_current())
+    assert set(languages) == {model}
+
+
 def test_reading_again_reads_with_the_documents_language(make_document, tiny_model, tmp_path, monkeypatch):
     page = make_document(pages=1, language="fr").pages.get()
     pipeline.page_segment(page=page)
