@@ -58,7 +58,8 @@ class DocumentListApi(APIView):
         """Upload scans or photos (PDF, TIFF, JPEG, PNG, HEIC, WebP, AVIF) as one document; processing starts at once."""
         data = _validated(DocumentUploadSerializer, request)
         document = services.document_upload(
-            owner=request.user, kind=data["kind"], title=data["title"], files=uploaded(data["files"])
+            owner=request.user, kind=data["kind"], language=data["language"], title=data["title"],
+            files=uploaded(data["files"]),
         )
         recognition.document_process(document=document)
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
@@ -75,6 +76,7 @@ class DocumentImportApi(APIView):
         document = services.document_import(
             owner=request.user,
             kind=data["kind"],
+            language=data["language"],
             title=data["title"],
             images=uploaded(data["images"]),
             layouts=uploaded(data["layouts"]),
@@ -86,6 +88,8 @@ class DocumentImportApi(APIView):
 def _validated(serializer_class, request: Request) -> dict:
     # Lists of files arrive as repeated multipart fields.
     data = {key: request.data.get(key) for key in ("title", "kind")}
+    if "language" in request.data:  # else the installation's
+        data["language"] = request.data.get("language")
     data.update({key: request.data.getlist(key) for key in ("files", "images", "layouts") if key in request.data})
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
@@ -101,11 +105,11 @@ class DocumentDetailApi(APIView):
 
     @extend_schema(request=DocumentEditSerializer, responses=DocumentSerializer)
     def patch(self, request: Request, document_id: UUID) -> Response:
-        """Rename the document or correct its kind (its owner only: 403 for others it is shared with)."""
+        """Rename the document or correct its kind or language (its owner only: 403 for others it is shared with)."""
         document = selectors.document_get(user=request.user, document_id=document_id)
         edit = DocumentEditSerializer(data=request.data, partial=True)
         edit.is_valid(raise_exception=True)
-        changes = {"title": document.title, "kind": document.kind, **edit.validated_data}
+        changes = {"title": document.title, "kind": document.kind, "language": document.language, **edit.validated_data}
         was = document.kind
         services.document_edit(document=document, by=request.user, **changes)
         if document.kind != was:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from documents.models import DocumentKind, ShareRole
+from documents.models import DocumentKind, DocumentLanguage, ShareRole, default_language
 from documents.uploads import UploadedFile
 
 
@@ -26,9 +26,20 @@ def kind_choice() -> forms.ChoiceField:
     )
 
 
+def language_choice() -> forms.ChoiceField:
+    """The language the pages are written in, the installation's to begin with: its language model
+    reads them. Not given (a client that posts no select): the installation's, or on an edit, as it is."""
+    return forms.ChoiceField(
+        choices=DocumentLanguage.choices, initial=default_language, required=False,
+        help_text="The language the pages are written in: reading them as another reads worse.",
+        error_messages={"invalid_choice": "Choose English or French: %(value)s is not a language the platform reads."},
+    )
+
+
 class UploadForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = kind_choice()
+    language = language_choice()
     files = MultipleFileField(
         help_text="A PDF, a multi-page TIFF, or several pages as JPEG, PNG or phone photos (HEIC, WebP, AVIF), in the order chosen."
     )
@@ -51,11 +62,13 @@ class ShareForm(forms.Form):
 class DocumentEditForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=DocumentKind.choices)
+    language = language_choice()
 
 
 class ImportForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = kind_choice()
+    language = language_choice()
     images = MultipleFileField(help_text="One image per page.")
     layouts = MultipleFileField(
         label="ALTO or PAGE XML", help_text="One XML file per page, named like its image."

@@ -15,6 +15,19 @@ class DocumentKind(models.TextChoices):
     PRESCRIPTION = "prescription", "Prescription"
 
 
+class DocumentLanguage(models.TextChoices):
+    """The language a document is written in: its character language model reads its lines
+    (the wrong one reads worse than none, docs/decoding.md)."""
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "French"
+
+
+def default_language() -> str:
+    """The installation's language (RECOGNITION_LANGUAGE), English where it names none."""
+    language = getattr(settings, "RECOGNITION_LANGUAGE", DocumentLanguage.ENGLISH)
+    return language if language in DocumentLanguage.values else DocumentLanguage.ENGLISH
+
+
 # Characters read with less confidence than this are highlighted for review.
 # Prescriptions are stricter: a misread dose is dangerous.
 LOW_CONFIDENCE = {DocumentKind.LECTURE_NOTES: 0.7, DocumentKind.PRESCRIPTION: 0.9}
@@ -34,6 +47,7 @@ class Document(models.Model):
     )
     kind = models.CharField(max_length=20, choices=DocumentKind.choices)
     title = models.CharField(max_length=200)
+    language = models.CharField(max_length=5, choices=DocumentLanguage.choices, default=default_language)
     created = models.DateTimeField(auto_now_add=True)
     # A model is being tuned to this document's lines (recognition says so through
     # documents.services.document_tuning_set): neither it nor its pages are deleted meanwhile.

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from documents.models import AuditEntry, Document, DocumentKind, LineFlag, LineText, Page, ShareRole
+from documents.models import AuditEntry, Document, DocumentKind, DocumentLanguage, LineFlag, LineText, Page, ShareRole, default_language
 from ml.segment.drawn_line import DIRECTIONS
 
 
@@ -13,7 +13,7 @@ class DocumentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Document
-        fields = ["id", "title", "kind", "owner", "created", "pages"]
+        fields = ["id", "title", "kind", "language", "owner", "created", "pages"]
 
     def get_pages(self, document: Document) -> str:
         return reverse("api-document-pages", args=[document.id])
@@ -29,14 +29,25 @@ def kind_field(**options) -> serializers.ChoiceField:
     })
 
 
+def language_field(**options) -> serializers.ChoiceField:
+    """The language the document is written in, whose error names the languages there are."""
+    languages = " or ".join(DocumentLanguage.values)
+    return serializers.ChoiceField(choices=DocumentLanguage.choices, **options, error_messages={
+        "invalid_choice": f'"{{input}}" is not a language the platform reads: give {languages}.',
+        "null": f"Give the language of the document: {languages}.",
+    })
+
+
 class DocumentEditSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     kind = kind_field()
+    language = language_field()
 
 
 class DocumentUploadSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     kind = kind_field()
+    language = language_field(default=default_language)
     files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 
 
@@ -47,6 +58,7 @@ class PagesAddSerializer(serializers.Serializer):
 class DocumentImportSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     kind = kind_field()
+    language = language_field(default=default_language)
     images = serializers.ListField(child=serializers.FileField(), allow_empty=False)
     layouts = serializers.ListField(child=serializers.FileField(), allow_empty=False)
 

@@ -34,6 +34,7 @@ def document_list(request: HttpRequest) -> HttpResponse:
             document = services.document_upload(
                 owner=request.user,
                 kind=form.cleaned_data["kind"],
+                language=form.cleaned_data["language"],
                 title=form.cleaned_data["title"],
                 files=uploaded(form.cleaned_data["files"]),
             )
@@ -64,6 +65,7 @@ def document_import(request: HttpRequest) -> HttpResponse:
             document = services.document_import(
                 owner=request.user,
                 kind=form.cleaned_data["kind"],
+                language=form.cleaned_data["language"],
                 title=form.cleaned_data["title"],
                 images=uploaded(form.cleaned_data["images"]),
                 layouts=uploaded(form.cleaned_data["layouts"]),
@@ -95,7 +97,9 @@ def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
         "is_owner": request.user.pk == document.owner_id,
         "share_form": ShareForm(),
         "add_pages_form": AddPagesForm(),
-        "edit_form": DocumentEditForm(initial={"title": document.title, "kind": document.kind}),
+        "edit_form": DocumentEditForm(
+            initial={"title": document.title, "kind": document.kind, "language": document.language}
+        ),
         "deleted_on": selectors.document_expiry(document=document),
     })
 
@@ -133,7 +137,7 @@ def document_edit(request: HttpRequest, document_id: UUID) -> HttpResponse:
     document = selectors.document_get(user=request.user, document_id=document_id)
     form = DocumentEditForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a title, and choose a kind of document from the list.")
+        messages.error(request, "Give a title, and choose a kind of document and a language from the lists.")
         return redirect("document-detail", document_id=document.id)
     was = document.get_kind_display()
     try:

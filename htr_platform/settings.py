@@ -134,9 +134,10 @@ FINE_TUNING_EXTRA_TRAIN = env_list("FINE_TUNING_EXTRA_TRAIN", [])
 FINE_TUNING_MIN_HELD_OUT_LINES = env_int("FINE_TUNING_MIN_HELD_OUT_LINES", 20, minimum=1)
 FINE_TUNING_MIN_SURE_PERCENT = env_int("FINE_TUNING_MIN_SURE_PERCENT", 95, minimum=0)
 RECOGNITION_BATCH_SIZE = env_int("RECOGNITION_BATCH_SIZE", 16, minimum=1)
-# CTC decoding: a beam search this wide with the character language model of
-# RECOGNITION_LANGUAGE ("none": without one); 0 or 1 decodes greedily, with none (docs/decoding.md).
-# The language is the installation's until the upload form asks a document's.
+# CTC decoding: a beam search this wide with the character language model of each document's
+# language (English prescriptions: the one that knows drug names); 0 or 1 decodes greedily, with
+# none (docs/decoding.md). RECOGNITION_LANGUAGE is the language new documents are given unless the
+# upload says; "none" reads every document without a language model (new ones are English).
 RECOGNITION_BEAM_WIDTH = env_int("RECOGNITION_BEAM_WIDTH", 12, minimum=0)
 RECOGNITION_LANGUAGE = env_choice("RECOGNITION_LANGUAGE", "en", ("en", "fr", "none"))
 # Horizontal scales each line is read at; with several, the text they together find most likely

@@ -43,12 +43,12 @@ def upload_file(name: str, data: bytes) -> UploadedFile:
 def make_document(owner) -> Callable[..., Document]:
     """Upload ``pages`` PNG pages of handwriting as a document of ``owner``."""
 
-    def make(pages: int = 2, kind: str = DocumentKind.LECTURE_NOTES, user=None) -> Document:
+    def make(pages: int = 2, kind: str = DocumentKind.LECTURE_NOTES, user=None, language: str | None = None) -> Document:
         files = [
             upload_file(f"p{n}.png", scans.png_bytes(scans.handwritten_page(first=n)))
             for n in range(pages)
         ]
-        document = document_upload(owner=user or owner, kind=kind, title="Notes", files=files)
+        document = document_upload(owner=user or owner, kind=kind, language=language, title="Notes", files=files)
         recognition.document_process(document=document)  # as the web layer does
         return document
 

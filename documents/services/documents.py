@@ -11,13 +11,17 @@ from documents.services.sharing import check_owner
 from documents.services.uploads import stored_files_delete
 
 
-def document_edit(*, document: Document, by: AbstractBaseUser, title: str, kind: str) -> Document:
+def document_edit(
+    *, document: Document, by: AbstractBaseUser, title: str, kind: str, language: str | None = None
+) -> Document:
     """The owner renames the document or corrects its kind (which sets how strictly its characters
-    are marked, and which model reads its pages from now on). A document that is no longer a
-    prescription loses its flags; the caller has recognition flag one that became a prescription."""
-    check_owner(document, by, "change its title or kind")
+    are marked, and which model reads its pages from now on) or its language (whose language model
+    reads its pages from now on; None: as it is). A document that is no longer a prescription loses
+    its flags; the caller has recognition flag one that became a prescription."""
+    check_owner(document, by, "change its title, kind or language")
     document.title, document.kind = title.strip(), kind
-    document.save(update_fields=["title", "kind"])
+    document.language = language or document.language
+    document.save(update_fields=["title", "kind", "language"])
     if kind != DocumentKind.PRESCRIPTION:
         document_flags_clear(document=document)
     return document

@@ -7,7 +7,7 @@ from django.db import transaction
 from documents.imports import match_layouts
 from documents.models import Document, Line, LineText, Page, TextSource
 from documents.services.pages import line_rows
-from documents.services.uploads import page_create, stored_files_removed_on_error
+from documents.services.uploads import language_given, page_create, stored_files_removed_on_error
 from documents.uploads import UploadedFile
 from ml.layout import PageLayout
 
@@ -16,6 +16,7 @@ def document_import(
     *,
     owner: AbstractBaseUser,
     kind: str,
+    language: str | None = None,
     title: str,
     images: list[UploadedFile],
     layouts: list[UploadedFile],
@@ -28,7 +29,7 @@ def document_import(
     """
     pairs = match_layouts(images=images, layouts=layouts)
     with stored_files_removed_on_error() as stored, transaction.atomic():
-        document = Document.objects.create(owner=owner, kind=kind, title=title)
+        document = Document.objects.create(owner=owner, kind=kind, title=title, **language_given(language))
         for number, (image, layout) in enumerate(pairs, start=1):
             page = page_create(document=document, number=number, image=image)
             stored.append(page.image.name)
@@ -48,3 +49,4 @@ def _imported_lines_create(*, page: Page, layout: PageLayout, author: AbstractBa
         )
         for row, line in zip(lines, layout.lines)
     )
+

@@ -18,7 +18,7 @@ from documents.uploads import PageImage, UploadError, UploadedFile, read_pages
 
 
 def document_upload(
-    *, owner: AbstractBaseUser, kind: str, title: str, files: list[UploadedFile]
+    *, owner: AbstractBaseUser, kind: str, language: str | None = None, title: str, files: list[UploadedFile]
 ) -> Document:
     """Create a document from uploaded scans (the caller has recognition process it).
 
@@ -28,7 +28,7 @@ def document_upload(
     """
     pages = read_pages(files)
     with stored_files_removed_on_error() as stored, transaction.atomic():
-        document = Document.objects.create(owner=owner, kind=kind, title=title)
+        document = Document.objects.create(owner=owner, kind=kind, title=title, **language_given(language))
         for number, image in enumerate(pages, start=1):
             stored.append(page_create(document=document, number=number, image=image).image.name)
     return document
@@ -78,3 +78,8 @@ def stored_files_delete(folder: str, names: list[str]) -> None:
         shutil.rmtree(default_storage.path(folder), ignore_errors=True)
     except NotImplementedError:  # a storage with no local paths: the files named are gone
         pass
+
+
+def language_given(language: str | None) -> dict:
+    """The document's language as given, else the model's default (the installation's)."""
+    return {"language": language} if language else {}

@@ -2,6 +2,7 @@
 
     scripts/fetch_fonts
     python -m ml.evaluate.prescriptions --fonts cache/fonts/heldout --count 320
+    python -m ml.evaluate.prescriptions --language en-rx   # the prescriptions' language model; --beam 0: greedy
 
 Each line (a drug of ml/read/prescriptions/doses.py, a usual strength, a frequency, sometimes a form
 and a duration) is rendered in a font, read with the shipped recognizer (calibrated confidences,
@@ -191,6 +192,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", type=Path, default=None, help="model file (default: the shipped one)")
     parser.add_argument("--thresholds", type=float, nargs="+", default=[DEFAULT_THRESHOLD])
+    parser.add_argument("--language", default="en",
+                        help="character language model: en, en-rx (English prescriptions), none")
+    parser.add_argument("--beam", type=int, default=12, help="beam width; 0: greedy, no language model")
     args = parser.parse_args(argv)
     from ml.read.recognizer import Recognizer  # torch only when run
 
@@ -200,12 +204,14 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"no fonts in {args.fonts}: run scripts/fetch_fonts")
     samples = prescription_lines(rng, args.count)
     recognizer = Recognizer.load(args.model) if args.model else Recognizer.load()
-    predictions = recognizer.shown(recognizer.recognize(rendered(samples, fonts, rng)))
+    language = None if args.language == "none" else args.language
+    predictions = recognizer.shown(recognizer.recognize(rendered(samples, fonts, rng), beam_width=args.beam,
+                                                        language=language))
     readings = [Reading(s, p) for s, p in zip(samples, predictions)]
     lexicon = DrugLexicon.load()
     exact = sum(r.prediction.text == r.sample.text for r in readings)
     print(f"{len(readings)} lines in {len(fonts)} fonts from {args.fonts}, model {recognizer.info.name} "
-          f"{recognizer.info.version}: {exact} read exactly right")
+          f"{recognizer.info.version}, beam {args.beam}, language model {args.language}: {exact} read exactly right")
     for threshold in args.thresholds:
         report(readings, lexicon, threshold, np.random.default_rng(args.seed + 1))
     raw, snapped = snapped_accuracy(readings, lexicon)

@@ -3,6 +3,8 @@
     python -m ml.read.char_lm --language en --out ml/pretrained/lm/en.arpa.gz ../shared/data/hooker/train
     python -m ml.read.char_lm --language fr --out ml/pretrained/lm/fr.arpa.gz \\
         ../shared/data/{copiste,cremma,mss19,peraire}/train
+    python -m ml.read.char_lm --language en --prescriptions 2 --out ml/pretrained/lm/en-rx.arpa.gz \\
+        ../shared/data/hooker/train
 
 The model is interpolated modified Kneser-Ney (Chen & Goodman 1998, as KenLM's lmplz builds it)
 over characters, one token per character and ``|`` for the space; each text line is a sentence.
@@ -205,11 +207,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prune", type=int, default=2, help="leave out n-grams of order 3+ seen fewer times")
     parser.add_argument("--words", type=int, default=300_000, help="words drawn from the wordfreq list")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--prescriptions", type=int, default=0,
+                        help="add each name of the drug list in this many prescription-like lines (en-rx)")
     args = parser.parse_args(argv)
     lines = transcriptions(args.folders)
     # The apostrophe the transcriptions write most, for the drawn words.
     apostrophe = max("'’", key=lambda a: sum(line.count(a) for line in lines))
     drawn = wordfreq_lines(args.language, args.words, apostrophe, seed=args.seed) if args.words else []
+    if args.prescriptions:
+        from ml.read.prescriptions.lexicon import DrugLexicon
+        from ml.read.prescriptions.lm_text import prescription_lines
+
+        drawn += prescription_lines(DrugLexicon.load().names, args.prescriptions, seed=args.seed)
     model = kneser_ney(lines + drawn, args.order, args.prune)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     write_arpa(model, args.out)

@@ -22,7 +22,7 @@ import numpy as np
 from ml.layout import LinePrediction, TextLine
 from ml.layout.formats import page_pairs
 from ml.read.line_image import extract_line
-from ml.read.recognizer import Recognizer
+from ml.read.recognizer import DEFAULT_LANGUAGE, Recognizer
 from ml.segment.segmenter import segment_page
 
 SAMPLE_LINES = 8  # the longest lines say the most; more cost time and say little more
@@ -33,22 +33,25 @@ MARGIN = 0.1  # mean character confidence the turned reading must gain
 
 
 def reads_upside_down(
-    recognizer: Recognizer, line_images: list[np.ndarray], readings: list[LinePrediction]
+    recognizer: Recognizer, line_images: list[np.ndarray], readings: list[LinePrediction],
+    *, language: str | None = DEFAULT_LANGUAGE,
 ) -> bool:
     """True when the lines read clearly surer turned a half turn than as they are.
 
-    ``readings`` are the recognizer's readings of ``line_images`` as they are, which
-    the caller has made anyway: only the turned lines are read here.
+    ``readings`` are the recognizer's readings of ``line_images`` as they are, with the
+    language model of ``language``, which the caller has made anyway: only the turned lines
+    are read here, with the same.
     """
     longest = sorted(range(len(line_images)), key=lambda i: -line_images[i].shape[1])[:SAMPLE_LINES]
     if len(longest) < MIN_LINES:
         return False
-    turned = recognizer.recognize([half_turned(line_images[i]) for i in longest])
+    turned = recognizer.recognize([half_turned(line_images[i]) for i in longest], language=language)
     return _mean_confidence(turned) - _mean_confidence([readings[i] for i in longest]) > MARGIN
 
 
 def lines_read_turned(
-    recognizer: Recognizer, line_images: list[np.ndarray], readings: list[LinePrediction], indices: list[int]
+    recognizer: Recognizer, line_images: list[np.ndarray], readings: list[LinePrediction], indices: list[int],
+    *, language: str | None = DEFAULT_LANGUAGE,
 ) -> dict[int, LinePrediction]:
     """Of the lines at ``indices``, those that read clearly surer turned a half turn, with that
     reading: for a line written up or down a margin, which way it runs is the person's guess.
@@ -56,7 +59,7 @@ def lines_read_turned(
     surer turned by MARGIN), so only lines whose direction is in doubt are asked."""
     if not indices:
         return {}
-    turned = recognizer.recognize([half_turned(line_images[i]) for i in indices])
+    turned = recognizer.recognize([half_turned(line_images[i]) for i in indices], language=language)
     return {i: reading for i, reading in zip(indices, turned) if reading.mean_confidence - readings[i].mean_confidence > MARGIN}
 
 

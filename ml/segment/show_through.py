@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ml.layout import LinePrediction
-from ml.read.recognizer import Recognizer
+from ml.read.recognizer import DEFAULT_LANGUAGE, Recognizer
 
 # Lines read at least this sure (mean character confidence) are not checked.
 SUSPECT_BELOW = 0.7
@@ -25,17 +25,20 @@ MIN_LETTERS = 4
 
 
 def show_through(
-    recognizer: Recognizer, line_images: list[np.ndarray], readings: list[LinePrediction]
+    recognizer: Recognizer, line_images: list[np.ndarray], readings: list[LinePrediction],
+    *, language: str | None = DEFAULT_LANGUAGE,
 ) -> list[int]:
     """Indices of the lines that read clearly surer mirrored: ink from the back of the sheet.
 
-    ``readings`` are the recognizer's readings of ``line_images`` as they are, which the
+    ``readings`` are the recognizer's readings of ``line_images`` as they are, with the
+    language model of ``language`` (the mirrored lines are read with the same), which the
     caller has made anyway.
     """
     suspects = [i for i, reading in enumerate(readings) if reading.mean_confidence < SUSPECT_BELOW]
     if not suspects:
         return []
-    mirrored = recognizer.recognize([np.ascontiguousarray(line_images[i][:, ::-1]) for i in suspects])
+    mirrored = recognizer.recognize([np.ascontiguousarray(line_images[i][:, ::-1]) for i in suspects],
+                                    language=language)
     return [
         i
         for i, reading in zip(suspects, mirrored)

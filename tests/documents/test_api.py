@@ -66,6 +66,36 @@ def test_an_upload_without_a_known_kind_is_told_the_kinds_there_are(api):
     assert not Document.objects.exists()
 
 
+def test_an_upload_gives_its_language_or_has_the_installations(api, settings):
+    def upload(**fields):
+        files = [SimpleUploadedFile("p.png", scans.png_bytes(scans.handwritten_page()))]
+        return api.post(reverse("api-documents"), {"title": "x", "kind": "lecture_notes", "files": files, **fields},
+                        format="multipart")
+
+    assert upload(language="fr").json()["language"] == "fr"
+    settings.RECOGNITION_LANGUAGE = "fr"
+    assert upload().json()["language"] == "fr"
+    settings.RECOGNITION_LANGUAGE = "none"  # no language model: documents are English until told
+    assert upload().json()["language"] == "en"
+    wrong = upload(language="de")
+    assert wrong.status_code == 400
+    assert wrong.json()["language"] == ['"de" is not a language the platform reads: give en or fr.']
+    assert sorted(Document.objects.values_list("language", flat=True)) == ["en", "fr", "fr"]
+
+
+def test_the_owner_corrects_the_language_through_the_api(api, make_document):
+    document = make_document(pages=1)
+    url = reverse("api-document-detail", args=[document.id])
+    assert api.get(url).json()["language"] == "en"
+
+    changed = api.patch(url, {"language": "fr"}, format="json")
+    assert changed.status_code == 200 and changed.json()["language"] == "fr"
+    assert changed.json()["title"] == "Notes" and changed.json()["kind"] == "lecture_notes"
+    wrong = api.patch(url, {"language": "french"}, format="json")
+    assert wrong.status_code == 400 and "give en or fr" in wrong.json()["language"][0]
+    assert Document.objects.get(pk=document.pk).language == "fr"
+
+
 def test_lines_are_listed_and_corrected_with_their_revision(api, document_with_lines):
     page = document_with_lines.pages.get()
     lines = api.get(reverse("api-page-lines", args=[page.id])).json()

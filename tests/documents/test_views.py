@@ -228,11 +228,40 @@ def test_the_kind_must_be_chosen_on_upload(client, owner):
     assert '<option value="" selected>Choose…</option>' in client.get(reverse("document-list")).content.decode()
 
 
+def test_the_upload_form_asks_the_language_with_the_installations_first(client, owner, settings):
+    client.force_login(owner)
+    settings.RECOGNITION_LANGUAGE = "fr"
+    form = client.get(reverse("document-list")).content.decode()
+    assert '<option value="fr" selected>French</option>' in form and '<option value="en">English</option>' in form
+
+    def upload(**fields):
+        return client.post(reverse("document-list"), {"title": "Cours", "kind": "lecture_notes", **fields, "files": [
+            SimpleUploadedFile("p.png", scans.png_bytes(scans.handwritten_page()))]})
+
+    assert upload(language="en").status_code == 302
+    assert "Choose English or French: de is not a language the platform reads." in upload(language="de").content.decode()
+    assert list(Document.objects.values_list("language", flat=True)) == ["en"]
+    import_form = client.get(reverse("document-import")).content.decode()
+    assert '<option value="fr" selected>French</option>' in import_form
+
+
+def test_the_owner_corrects_the_language_on_the_documents_page(client, owner, document_with_lines):
+    client.force_login(owner)
+    detail = reverse("document-detail", args=[document_with_lines.id])
+    assert '<option value="en" selected>English</option>' in client.get(detail).content.decode()
+
+    client.post(reverse("document-edit", args=[document_with_lines.id]),
+                {"title": "Cours", "kind": "lecture_notes", "language": "fr"})
+
+    assert Document.objects.get(pk=document_with_lines.pk).language == "fr"
+    assert '<option value="fr" selected>French</option>' in client.get(detail).content.decode()
+
+
 def test_the_owner_corrects_the_kind_and_the_marks_follow(client, owner, collaborator, document_with_lines):
     client.force_login(collaborator)
     refused = client.patch(reverse("api-document-detail", args=[document_with_lines.id]), {"kind": "prescription"},
                            content_type="application/json")
-    assert refused.status_code == 403 and "Only the owner of a document can change its title or kind." in refused.json()["detail"]
+    assert refused.status_code == 403 and "Only the owner of a document can change its title, kind or language." in refused.json()["detail"]
     client.force_login(owner)
     review = reverse("page-review", args=[document_with_lines.pages.get().id])
     assert 'data-low-confidence="0.7"' in client.get(review).content.decode()

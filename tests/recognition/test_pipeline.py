@@ -93,6 +93,59 @@ def test_lines_are_read_with_the_configured_beam_width(make_document, tiny_model
     assert widths[0] == beam_width  # the page's reading; a show-through check may follow
 
 
+def _languages_read_with(monkeypatch) -> list:
+    """The language models the recognizer is asked for, in order, from now on."""
+    languages = []
+    recognize = Recognizer.recognize
+    monkeypatch.setattr(Recognizer, "recognize", lambda self, images, batch_size=32, beam_width=12, language="en": (
+        languages.append(language) or recognize(self, images, batch_size, 0, None)))  # greedy: the tiny model
+    return languages
+
+
+def test_a_french_documents_pages_are_read_with_the_french_model(make_document, tiny_model, monkeypatch):
+    french, english = make_document(pages=1, language="fr"), make_document(pages=1, language="en")
+    languages = _languages_read_with(monkeypatch)
+    for document in (french, english):
+        page = document.pages.get()
+        pipeline.page_segment(page=page)
+        pipeline.job_recognize(job=Job.objects.create(document=document, page=page, stage=JobStage.RECOGNIZE))
+        assert set(languages) == {document.language}  # the page's reading and its checks (turned, mirrored)
+        languages.clear()
+
+
+@pytest.mark.parametrize(("language", "model"), [("en", "en-rx"), ("fr", "fr")])
+def test_a_prescription_is_read_with_the_model_that_knows_drug_names(make_document, tiny_model, monkeypatch,
+                                                                     language, model):
+    page = make_document(pages=1, kind="prescription", language=language).pages.get()
+    pipeline.page_segment(page=page)
+    languages = _languages_read_with(monkeypatch)
+
+    pipeline.page_recognize(page=page, model=services.model_current())
+    assert set(languages) == {model}
+
+
+def test_reading_again_reads_with_the_documents_language(make_document, tiny_model, tmp_path, monkeypatch):
+    page = make_document(pages=1, language="fr").pages.get()
+    pipeline.page_segment(page=page)
+    pipeline.page_recognize(page=page, model=services.model_current())
+    newer = services.model_register(path=save_tiny_model(tmp_path / "newer.pt"), make_current=True)
+    languages = _languages_read_with(monkeypatch)
+
+    assert pipeline.page_read_again(page=page, model=newer) == 4
+    assert languages == ["fr"]
+
+
+def test_an_installation_without_a_language_model_reads_every_document_without_one(make_document, tiny_model,
+                                                                                   settings, monkeypatch):
+    settings.RECOGNITION_LANGUAGE = "none"
+    page = make_document(pages=1, language="fr").pages.get()
+    pipeline.page_segment(page=page)
+    languages = _languages_read_with(monkeypatch)
+
+    pipeline.page_recognize(page=page, model=services.model_current())
+    assert set(languages) == {None}
+
+
 def test_a_worker_reads_lines_at_the_configured_widths(make_document, tiny_model, settings, monkeypatch):
     settings.RECOGNITION_READ_WIDTHS = (1.0, 0.8)
     monkeypatch.setattr(recognizers, "_loaded", {})  # a worker started with that setting

@@ -37,6 +37,11 @@ class DrugLexicon:
             names += [line for line in path.read_text("utf-8").splitlines() if not line.startswith("#")]
         return cls([*names, *extra])
 
+    @property
+    def names(self) -> list[str]:
+        """The names, normalized and sorted."""
+        return list(self._names)
+
     def __len__(self) -> int:
         return len(self._names)
 

@@ -82,10 +82,25 @@ def test_empty_and_blank_only_lines_read_as_nothing(lm_path, with_lm):
 
 def test_the_shipped_models_are_found_by_language():
     assert language_model_path(None) is None
-    for language in ("en", "fr"):
+    for language in ("en", "fr", "en-rx"):
         assert language_model_path(language).is_file()
     with pytest.raises(ValueError, match="no language model for 'xx'"):
         language_model_path("xx")
+
+
+def test_the_prescriptions_model_reads_a_doubtful_drug_name_as_the_listed_one():
+    alphabet = " 0123456789abcdefghijklmnopqrstuvwxyz"
+    frames = [{"": 0.9}]
+    for i, char in enumerate("lisinopril 10 mg"):
+        frames += [{"z": 0.6, "s": 0.3} if i == 2 else {char: 0.9}, {"": 0.9}]
+    probs = np.zeros((len(frames), len(alphabet) + 1))
+    for t, frame in enumerate(frames):
+        probs[t] = (1.0 - sum(frame.values())) / (probs.shape[1] - len(frame))
+        for char, p in frame.items():
+            probs[t, alphabet.index(char) + 1 if char else 0] = p
+    read = {language: LmDecoder(alphabet, language_model_path(language), beam=12).decode(np.log(probs)).text
+            for language in ("en", "en-rx")}
+    assert read == {"en": "lizinopril 10 mg", "en-rx": "lisinopril 10 mg"}
 
 
 def tiny_recognizer():
