@@ -182,10 +182,13 @@ CELERY_TASK_ROUTES = {
     "recognition.tasks.fine_tune_model": {"queue": "train"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A job whose heartbeat is older than this was left by a dead worker.
-JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1)
+# A running job or run stamps its heartbeat this often; one whose heartbeat is older than
+# JOB_STALE_AFTER_SECONDS was left by a dead worker, and the sweep, every third of that, takes it
+# over: a worker's death is repaired within JOB_STALE_AFTER_SECONDS * 4/3 (80 s by default).
+HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 15, minimum=1)
+JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", max(60, 3 * HEARTBEAT_SECONDS), minimum=3 * HEARTBEAT_SECONDS)
 CELERY_BEAT_SCHEDULE = {
-    "recover-stale-jobs": {"task": "recognition.tasks.recover_stale_jobs", "schedule": 60.0},
+    "recover-stale-jobs": {"task": "recognition.tasks.recover_stale_jobs", "schedule": JOB_STALE_AFTER_SECONDS / 3},
     "delete-expired-documents": {"task": "recognition.tasks.delete_expired_documents", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

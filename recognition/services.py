@@ -28,13 +28,16 @@ from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
 from recognition.models import DocumentModel, FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
 from recognition.errors import (
+    FineTuningNotYours,
     FineTuningRefused,
     ModelFileMissing,
     ModelInUse,
     NotEnoughVerified,
     PermanentJobError,
+    QueueUnreachable,
     ReadAgainRefused,
 )
+from recognition import heartbeat
 from recognition.recognizers import default_model_path, recognizer_load, shipped_models_dir
 from recognition.selectors import models_reading_new_pages, pages_verified, tuned_model
 
@@ -150,14 +153,39 @@ def _send(messages: list[tuple[str, str]]) -> None:
 
 
 def job_claim(*, job_id: UUID | str) -> Job | None:
-    """Move a queued job to running; None when it is not queued (done, failed or taken)."""
+    """Move a queued job to running, owned by this process; None when it is done, failed or running
+    in a live worker. A message delivered again for a job whose owner died (a pool process killed
+    under it) takes the job over as another attempt, or fails it after MAX_ATTEMPTS."""
     now = timezone.now()
+    me = heartbeat.worker_name()
     claimed = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
-        state=JobState.RUNNING, started=now, heartbeat=now, attempts=F("attempts") + 1, error=""
+        state=JobState.RUNNING, worker=me, started=now, heartbeat=now, attempts=F("attempts") + 1, error=""
     )
-    if not claimed:
+    if not claimed and not _job_take_over(job_id, me, now):
         return None
     return Job.objects.select_related("page", "document", "model").get(pk=job_id)
+
+
+def _job_take_over(job_id: UUID | str, me: str, now: datetime) -> bool:
+    job = Job.objects.filter(pk=job_id, state=JobState.RUNNING).first()
+    if job is None or job.worker == me or not heartbeat.owner_gone(job.worker, job.heartbeat, now):
+        return False
+    if job.attempts >= MAX_ATTEMPTS:
+        job_fail(job_id=job.id, error=_gave_up(job.attempts))
+        return False
+    return bool(Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=job.worker, heartbeat=job.heartbeat).update(
+        worker=me, started=now, heartbeat=now, attempts=F("attempts") + 1,
+        error="The worker stopped while running this job; tried again."))
+
+
+def _gave_up(attempts: int) -> str:
+    return f"The worker stopped while running this job, {attempts} times; giving up."
+
+
+def job_beat(*, job: Job) -> None:
+    """The job's worker is alive (recognition.heartbeat.beating calls this while the job runs)."""
+    Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=heartbeat.worker_name()).update(
+        heartbeat=timezone.now())
 
 
 def job_progress(*, job: Job, progress: float) -> None:
@@ -215,28 +243,29 @@ class Recovery(NamedTuple):
 def jobs_recover_stale(*, now: datetime | None = None) -> Recovery:
     """Find jobs that stopped moving and set them going again.
 
-    A running job is known dead when its heartbeat is older than the task hard
-    time limit (plus a margin): no live task can run that long. It is queued
-    again, or failed after MAX_ATTEMPTS. A job queued that long ago may have
-    lost its message (the broker was down when it was sent): it is sent again,
-    which is harmless if the first message still arrives, as only one claims it.
+    A running job is known dead when its heartbeat is older than JOB_STALE_AFTER_SECONDS (a live
+    worker stamps it every HEARTBEAT_SECONDS): it is queued again, or failed after MAX_ATTEMPTS.
+    A job queued that long ago may have lost its message (the broker was down when it was sent,
+    or the worker that had taken it died): it is sent again once its queue stands still (no job
+    of that queue running or finished within that time), so that a long queue that is moving is
+    not flooded with copies. A copy is harmless: only one message claims the job.
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    cutoff = heartbeat.stale_cutoff(now)
     requeued: list[Job] = []
     failed = 0
     for job in Job.objects.filter(state=JobState.RUNNING, heartbeat__lt=cutoff):
         if job.attempts >= MAX_ATTEMPTS:
-            message = f"The worker stopped while running this job, {job.attempts} times; giving up."
-            job_fail(job_id=job.id, error=message)
+            job_fail(job_id=job.id, error=_gave_up(job.attempts))
             failed += 1
         elif Job.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat__lt=cutoff).update(
             state=JobState.QUEUED,
+            worker="",
             heartbeat=now,
             error="The worker stopped while running this job; queued again.",
         ):
             requeued.append(job)
-    waiting = list(_jobs_waiting_since(cutoff))
+    waiting = [job for job in _jobs_waiting_since(cutoff) if not _queue_moving(job.stage, cutoff)]
     # For a queued job the heartbeat is when its message was last sent.
     Job.objects.filter(pk__in=[job.pk for job in waiting]).update(heartbeat=now)
     _enqueue_after_commit(requeued + waiting)
@@ -254,6 +283,16 @@ def _jobs_waiting_since(cutoff: datetime) -> QuerySet[Job]:
     sent_at_once = Q(stage__in=(JobStage.SEGMENT, JobStage.PLACES, JobStage.READ_AGAIN), created__lt=cutoff)
     due = sent_at_once | Q(~Exists(segment_not_done_by_then), stage=JobStage.RECOGNIZE)
     return Job.objects.filter(not_sent_since, due, state=JobState.QUEUED)
+
+
+# The stages each queue runs (settings.CELERY_TASK_ROUTES).
+QUEUE_STAGES = ((JobStage.SEGMENT, JobStage.PLACES), (JobStage.RECOGNIZE, JobStage.READ_AGAIN))
+
+
+def _queue_moving(stage: str, cutoff: datetime) -> bool:
+    stages = next(stages for stages in QUEUE_STAGES if stage in stages)
+    return Job.objects.filter(stage__in=stages).filter(
+        Q(state=JobState.RUNNING, heartbeat__gte=cutoff) | Q(finished__gte=cutoff)).exists()
 
 
 def model_current(kind: str = "") -> RecognitionModel:
@@ -406,10 +445,16 @@ def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_
         pages = pages_verified(fine_tuning_documents(kind=kind, document=document))
         if pages < 2:
             raise NotEnoughVerified(pages)
-        run = FineTuning.objects.create(requested_by=user, kind=kind, document=document, epochs=epochs)
+        run = FineTuning.objects.create(requested_by=user, kind=kind, document=document, epochs=epochs,
+                                        heartbeat=timezone.now())
         document_tuning_sync(document_id=run.document_id)
-    transaction.on_commit(lambda: _fine_tuning_send(run))
+    transaction.on_commit(lambda: _fine_tuning_sent(run))
     return run
+
+
+def _fine_tuning_sent(run: FineTuning) -> None:
+    if not _fine_tuning_send(run):
+        raise QueueUnreachable(QUEUE_UNREACHABLE)
 
 
 def fine_tuning_documents(*, kind: str, document: Document | None) -> QuerySet[Document]:
@@ -419,29 +464,76 @@ def fine_tuning_documents(*, kind: str, document: Document | None) -> QuerySet[D
     return documents_selected([kind] if kind else None, None)
 
 
-def _fine_tuning_send(run: FineTuning) -> None:
+def _fine_tuning_send(run: FineTuning) -> bool:
+    """Send the run's message; False, with the run failed, when the broker cannot be reached."""
     try:
         celery_app.send_task("recognition.tasks.fine_tune_model", args=[str(run.id)])
     except KombuOperationalError:
         logger.exception("could not send fine-tuning %s", run.id)
         FineTuning.objects.filter(pk=run.pk, state=JobState.QUEUED).update(
-            state=JobState.FAILED, finished=timezone.now(),
-            error="The task queue could not be reached, so the run was not started: start it again.")
+            state=JobState.FAILED, finished=timezone.now(), error=QUEUE_UNREACHABLE)
+        document_tuning_sync(document_id=run.document_id)
+        return False
+    return True
+
+
+QUEUE_UNREACHABLE = "The task queue could not be reached, so the run was not started: start it again."
+
+
+def fine_tuning_claim(*, run_id: UUID | str) -> bool:
+    """Move a queued run to running, owned by this process; False when it is not queued (a message
+    delivered again, or a run cancelled meanwhile)."""
+    now = timezone.now()
+    return bool(FineTuning.objects.filter(pk=run_id, state=JobState.QUEUED).update(
+        state=JobState.RUNNING, started=now, heartbeat=now, worker=heartbeat.worker_name()))
+
+
+def fine_tuning_beat(*, run_id: UUID | str) -> None:
+    FineTuning.objects.filter(pk=run_id, state=JobState.RUNNING, worker=heartbeat.worker_name()).update(
+        heartbeat=timezone.now())
+
+
+def fine_tuning_cancel(*, run: FineTuning, by: AbstractBaseUser) -> None:
+    """Stop a queued or running run, for the person who started it, the owner of the document it
+    tunes to, or staff. Its worker stops at the end of the epoch it is in; the models in use stay."""
+    if not (by.is_staff or by.pk == run.requested_by_id or (run.document_id and run.document.owner_id == by.pk)):
+        raise FineTuningNotYours("Only the person who started this run, the document's owner or staff can stop it.")
+    with transaction.atomic():
+        stopped = FineTuning.objects.filter(pk=run.pk, state__in=FINE_TUNING_ACTIVE).update(
+            state=JobState.FAILED, finished=timezone.now(), error=f"Stopped by {by.get_username()}.")
+        if not stopped:
+            raise FineTuningRefused("This run has already ended.")
         document_tuning_sync(document_id=run.document_id)
 
 
-def fine_tunings_recover_stale(*, now: datetime | None = None) -> int:
-    """Fail the runs whose worker died: a live one is stopped at the time limit."""
+class RunRecovery(NamedTuple):
+    failed: int  # running runs of dead workers
+    resent: int  # queued runs whose message may have been lost, sent again
+
+
+def fine_tunings_recover_stale(*, now: datetime | None = None) -> RunRecovery:
+    """Fail the runs whose worker died (their heartbeat stopped): hours of training are not started
+    over unasked, and the documents they tuned to are free again. Send again the queued runs whose
+    message may have died with a worker (acked when it was taken), once no run is moving."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.FINE_TUNING_TIME_LIMIT + 120)
-    dead = FineTuning.objects.filter(state=JobState.RUNNING, started__lt=cutoff)
+    cutoff = heartbeat.stale_cutoff(now)
+    dead = FineTuning.objects.filter(state=JobState.RUNNING).filter(
+        Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, started__lt=cutoff))
     document_ids = set(dead.values_list("document_id", flat=True))
     failed = dead.update(
         state=JobState.FAILED, finished=now,
         error="The worker stopped during this run; the current model stays in use. Start it again.")
     for document_id in document_ids:
         document_tuning_sync(document_id=document_id)
-    return failed
+    resent: list[FineTuning] = []
+    if not FineTuning.objects.filter(state=JobState.RUNNING, heartbeat__gte=cutoff).exists():
+        waiting = FineTuning.objects.filter(state=JobState.QUEUED, created__lt=cutoff).filter(
+            Q(heartbeat__isnull=True) | Q(heartbeat__lt=cutoff))
+        resent = list(waiting)
+        FineTuning.objects.filter(pk__in=[run.pk for run in resent]).update(heartbeat=now)
+        for run in resent:
+            transaction.on_commit(lambda run=run: _fine_tuning_send(run))
+    return RunRecovery(failed, len(resent))
 
 
 def error_message(error: BaseException) -> str:
