@@ -112,13 +112,16 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploads: the limits a user can hit, each with a clear message.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 100 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 200, minimum=1)
+# An imported ALTO or PAGE file's lines (a person draws lines one at a time, a segmenter finds tens).
+LINES_MAX_PER_PAGE = env_int("LINES_MAX_PER_PAGE", 2000, minimum=1)
+LINES_MAX_PER_DOCUMENT = env_int("LINES_MAX_PER_DOCUMENT", 50_000, minimum=1)
 # Pillow's decompression-bomb guard: images above this many pixels are refused.
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 60_000_000, minimum=1)
 PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 200, minimum=50)
 # Prescriptions hold patient data: with a number of days here, each is deleted (pages, text, the
 # models tuned to it) that long after its upload. 0 keeps them until someone deletes them.
 PRESCRIPTION_RETENTION_DAYS = env_int("PRESCRIPTION_RETENTION_DAYS", 0, minimum=0)
-DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_PAGES
+DATA_UPLOAD_MAX_NUMBER_FILES = 2 * UPLOAD_MAX_PAGES  # an import sends an image and an XML file a page
 
 # Recognition: the model file to register when none is; empty means ml's shipped model.
 HTR_MODEL_PATH = env_str("HTR_MODEL_PATH", "")
