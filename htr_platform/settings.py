@@ -115,6 +115,8 @@ UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 200, minimum=1)
 # An imported ALTO or PAGE file's lines (a person draws lines one at a time, a segmenter finds tens).
 LINES_MAX_PER_PAGE = env_int("LINES_MAX_PER_PAGE", 2000, minimum=1)
 LINES_MAX_PER_DOCUMENT = env_int("LINES_MAX_PER_DOCUMENT", 50_000, minimum=1)
+# A page image no page points to (left by a crash mid-upload) is deleted once it is this old.
+ORPHAN_FILES_GRACE_SECONDS = env_int("ORPHAN_FILES_GRACE_SECONDS", 3600, minimum=60)
 # Pillow's decompression-bomb guard: images above this many pixels are refused.
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 60_000_000, minimum=1)
 PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 200, minimum=50)
@@ -180,6 +182,7 @@ CELERY_TASK_ROUTES = {
     "recognition.tasks.find_places": {"queue": "cpu"},
     "recognition.tasks.recover_stale_jobs": {"queue": "cpu"},
     "recognition.tasks.delete_expired_documents": {"queue": "cpu"},
+    "recognition.tasks.delete_orphan_files": {"queue": "cpu"},
     "recognition.tasks.recognize_page": {"queue": "gpu"},
     "recognition.tasks.read_page_again": {"queue": "gpu"},
     "recognition.tasks.fine_tune_model": {"queue": "train"},
@@ -193,6 +196,7 @@ JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", max(60, 3 * HEARTBE
 CELERY_BEAT_SCHEDULE = {
     "recover-stale-jobs": {"task": "recognition.tasks.recover_stale_jobs", "schedule": JOB_STALE_AFTER_SECONDS / 3},
     "delete-expired-documents": {"task": "recognition.tasks.delete_expired_documents", "schedule": 3600.0},
+    "delete-orphan-files": {"task": "recognition.tasks.delete_orphan_files", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

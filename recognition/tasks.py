@@ -10,6 +10,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from documents import services as documents
 from recognition import fine_tuning, heartbeat, pipeline, services
 from recognition.models import JobStage
 
@@ -93,6 +94,14 @@ def recover_stale_jobs() -> None:
 @shared_task
 def delete_expired_documents() -> None:
     services.documents_delete_expired()
+
+
+@shared_task
+def delete_orphan_files() -> None:
+    deleted = documents.orphan_files_delete()
+    if deleted:
+        logger.info("deleted %d page images no page points to (left by a crash mid-upload): %s", len(deleted),
+                    ", ".join(deleted[:20]) + (" …" if len(deleted) > 20 else ""))
 
 
 @worker_ready.connect

@@ -23,7 +23,7 @@ class WorkerProcess:
         if beat:
             command += ["-B", "-s", str(log.with_suffix(".beat"))]
         self._out = log.open("wb")
-        self.process = subprocess.Popen(command, env=_worker_environment(), stdout=self._out,
+        self.process = subprocess.Popen(command, env=worker_environment(), stdout=self._out,
                                         stderr=subprocess.STDOUT, start_new_session=True)
 
     @property
@@ -50,7 +50,8 @@ class WorkerProcess:
         self._out.close()
 
 
-def _worker_environment() -> dict[str, str]:
+def worker_environment() -> dict[str, str]:
+    """The environment of a process working on the test database, broker and media."""
     database = connection.settings_dict
     url = dj_database_url.parse(settings.TEST_DATABASE_URL)
     return {
