@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from documents import selectors, services
 from documents.exports import export_response
+from documents.responses import page_image_response
 from documents.forms import AddPagesForm, DocumentEditForm, ImportForm, ShareForm, UploadForm, uploaded
 from documents.text_search import search_pattern
 from documents.uploads import UploadError
@@ -252,7 +253,4 @@ def page_turn(request: HttpRequest, page_id: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def page_image(request: HttpRequest, page_id: UUID) -> FileResponse:
-    page = selectors.page_get(user=request.user, page_id=page_id)
-    response = FileResponse(page.image.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return page_image_response(selectors.page_get(user=request.user, page_id=page_id))
