@@ -12,6 +12,12 @@ pytestmark = pytest.mark.django_db
 W, H = scans.PAGE_SIZE
 
 
+@pytest.fixture(autouse=True)
+def media_of_its_own(settings, tmp_path):
+    """Files other tests left (their rows rolled back) are not this test's."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def page_xml(*, width: object = W, height: object = H, points: str = "60,80 400,80 400,140 60,140",
              conf: str = "0.9", characters: str = "0.9 0.8", lines: int = 1) -> bytes:
     line = ('<TextLine id="l{n}"><Coords points="{points}"/>'
