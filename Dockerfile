@@ -24,7 +24,7 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && mkdir -p /data/media && chown -R htr /app/var /data/media
 USER htr
 EXPOSE 8000
-CMD ["gunicorn", "htr_platform.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+CMD ["gunicorn", "htr_platform.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "600"]
 
 
 FROM python AS worker

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Callable
 from uuid import UUID
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from documents import selectors, services
 from documents.exports import export_response
+from documents.responses import page_image_response
 from documents.forms import uploaded
 from documents.models import AuditAction, Line
 from documents.request_audit import audited
@@ -185,6 +186,13 @@ class PageDetailApi(APIView):
         page = selectors.page_get(user=request.user, page_id=page_id)
         services.page_delete(page=page, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PageImageApi(APIView):
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request: Request, page_id: UUID) -> FileResponse:
+        """The page's image (PNG or JPEG), with a token as with a session; 404 for a page one cannot see."""
+        return page_image_response(selectors.page_get(user=request.user, page_id=page_id))
 
 
 class SearchApi(APIView):

@@ -25,6 +25,7 @@ urlpatterns = [
     path("search/", api.SearchApi.as_view(), name="api-search"),
     path("pages/<uuid:page_id>/", api.PageDetailApi.as_view(), name="api-page-detail"),
     path("pages/<uuid:page_id>/lines/", api.PageLinesApi.as_view(), name="api-page-lines"),
+    path("pages/<uuid:page_id>/image/", api.PageImageApi.as_view(), name="api-page-image"),
     path(
         "pages/<uuid:page_id>/unread-ink/<int:place_id>/",
         api.PageUnreadInkApi.as_view(),

@@ -18,6 +18,7 @@ from django.template.defaultfilters import pluralize
 import ml.layout.formats as formats
 from documents.docx_export import word_document
 from documents.models import Document, LineFlag, LineText, Page, TextSource
+from documents.responses import attachment
 from documents.searchable_pdf import searchable_pdf
 from documents.selectors import LineView, document_lines
 from ml.layout import PageLayout, TextLine, TextRegion
@@ -61,7 +62,7 @@ def export_response(*, document: Document, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_FORMATS:
         raise Http404(f"No such export format: use {', '.join(EXPORT_FORMATS)}.")
     response = HttpResponse(document_export(document=document, fmt=fmt), content_type=EXPORT_FORMATS[fmt][1])
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(document, fmt)}"'
+    response["Content-Disposition"] = attachment(export_filename(document, fmt))
     return response
 
 

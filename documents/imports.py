@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from django.conf import settings
+
 from documents.layouts import layout_fitted
 from documents.uploads import PageImage, UploadError, UploadedFile, check_upload_size, read_pages
 from ml.layout import PageLayout
@@ -20,9 +22,11 @@ def match_layouts(
     """
     if not layouts:
         raise UploadError("Choose at least one ALTO or PAGE XML file.")
+    if max(len(images), len(layouts)) > settings.UPLOAD_MAX_PAGES:
+        raise UploadError(f"A document can have at most {settings.UPLOAD_MAX_PAGES} pages (UPLOAD_MAX_PAGES).")
     check_upload_size(images + layouts)
     decoded = {_stem(f.name): (f.name, _single_page(f)) for f in images}
-    pairs = []
+    pairs, names = [], []
     for xml in sorted(layouts, key=lambda f: f.name):
         layout = _parse(xml)
         key = _stem(layout.image_filename) if _stem(layout.image_filename) in decoded else _stem(xml.name)
@@ -31,10 +35,25 @@ def match_layouts(
             raise UploadError(f"{xml.name}: its image {wanted} was not uploaded.")
         image_name, image = decoded.pop(key)
         pairs.append((image, layout_fitted(layout, image.width, image.height)))
+        names.append(xml.name)
+    _lines_within_caps([(name, layout) for name, (_, layout) in zip(names, pairs)])
     if decoded:
         names = ", ".join(name for name, _ in decoded.values())
         raise UploadError(f"No ALTO or PAGE XML file describes {names}.")
     return pairs
+
+
+def _lines_within_caps(layouts: list[tuple[str, PageLayout]]) -> None:
+    """Refuse a page with more than LINES_MAX_PER_PAGE lines, or a document with more than
+    LINES_MAX_PER_DOCUMENT: beyond them the review page and the exports take minutes."""
+    for name, layout in layouts:
+        if len(layout.lines) > settings.LINES_MAX_PER_PAGE:
+            raise UploadError(f"{name}: {len(layout.lines)} lines on one page; a page can have at most "
+                              f"{settings.LINES_MAX_PER_PAGE} (LINES_MAX_PER_PAGE).")
+    total = sum(len(layout.lines) for _, layout in layouts)
+    if total > settings.LINES_MAX_PER_DOCUMENT:
+        raise UploadError(f"{total} lines in all; a document can have at most {settings.LINES_MAX_PER_DOCUMENT} "
+                          "(LINES_MAX_PER_DOCUMENT).")
 
 
 def _single_page(uploaded: UploadedFile) -> PageImage:

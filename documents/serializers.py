@@ -74,7 +74,7 @@ class PageSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "width", "height", "image", "lines", "unread_ink"]
 
     def get_image(self, page: Page) -> str:
-        return f'{reverse("page-image", args=[page.id])}?v={page.image_version}'
+        return f'{reverse("api-page-image", args=[page.id])}?v={page.image_version}'
 
     def get_lines(self, page: Page) -> str:
         return reverse("api-page-lines", args=[page.id])

@@ -14,6 +14,7 @@ from typing import BinaryIO, Iterator
 
 import pillow_heif
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -141,7 +142,12 @@ def _needs_rotation(image: Image.Image) -> bool:
 
 def _pdf_pages(name: str, data: bytes) -> Iterator[PageImage]:
     scale = settings.PDF_RENDER_DPI / 72
-    pdf = pdfium.PdfDocument(data)
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if getattr(error, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            raise UploadError(f"{name}: the PDF is protected by a password; upload a copy without one.") from None
+        raise
     try:
         if len(pdf) == 0:
             raise UploadError(f"{name}: the PDF has no pages.")

@@ -19,6 +19,7 @@ from documents import selectors, services
 from documents.exports import export_response
 from documents.models import AuditAction
 from documents.request_audit import audited
+from documents.responses import page_image_response
 from documents.forms import AddPagesForm, DocumentEditForm, ImportForm, ShareForm, UploadForm, uploaded
 from documents.text_search import search_pattern
 from documents.uploads import UploadError
@@ -282,10 +283,7 @@ def page_turn(request: HttpRequest, page_id: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def page_image(request: HttpRequest, page_id: UUID) -> FileResponse:
-    page = selectors.page_get(user=request.user, page_id=page_id)
-    response = FileResponse(page.image.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return page_image_response(selectors.page_get(user=request.user, page_id=page_id))
 
 
 AUDIT_CSV_COLUMNS = ["at", "username", "action", "document", "document_title", "address", "detail"]

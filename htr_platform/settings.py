@@ -21,6 +21,20 @@ else:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# HTTPS (docker-compose turns them on; `manage.py check --deploy` is clean with them). Behind a
+# proxy that ends TLS, SECURE_PROXY_SSL_HEADER=true trusts its X-Forwarded-Proto header: set it only
+# when that proxy always sets the header, or a client could claim HTTPS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The health check answers over plain HTTP, from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -112,13 +126,18 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploads: the limits a user can hit, each with a clear message.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 100 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_PAGES = env_int("UPLOAD_MAX_PAGES", 200, minimum=1)
+# An imported ALTO or PAGE file's lines (a person draws lines one at a time, a segmenter finds tens).
+LINES_MAX_PER_PAGE = env_int("LINES_MAX_PER_PAGE", 2000, minimum=1)
+LINES_MAX_PER_DOCUMENT = env_int("LINES_MAX_PER_DOCUMENT", 50_000, minimum=1)
+# A page image no page points to (left by a crash mid-upload) is deleted once it is this old.
+ORPHAN_FILES_GRACE_SECONDS = env_int("ORPHAN_FILES_GRACE_SECONDS", 3600, minimum=60)
 # Pillow's decompression-bomb guard: images above this many pixels are refused.
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 60_000_000, minimum=1)
 PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 200, minimum=50)
 # Prescriptions hold patient data: each is deleted (pages, text, the models tuned to it) this many
 # days after its upload; 0 keeps them until someone deletes them. Why 30: docs/operations.md, "Retention".
 PRESCRIPTION_RETENTION_DAYS = env_int("PRESCRIPTION_RETENTION_DAYS", 30, minimum=0)
-DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_PAGES
+DATA_UPLOAD_MAX_NUMBER_FILES = 2 * UPLOAD_MAX_PAGES  # an import sends an image and an XML file a page
 
 # Recognition: the model file to register when none is; empty means ml's shipped model.
 HTR_MODEL_PATH = env_str("HTR_MODEL_PATH", "")
@@ -180,16 +199,21 @@ CELERY_TASK_ROUTES = {
     "recognition.tasks.find_places": {"queue": "cpu"},
     "recognition.tasks.recover_stale_jobs": {"queue": "cpu"},
     "recognition.tasks.delete_expired_documents": {"queue": "cpu"},
+    "recognition.tasks.delete_orphan_files": {"queue": "cpu"},
     "recognition.tasks.recognize_page": {"queue": "gpu"},
     "recognition.tasks.read_page_again": {"queue": "gpu"},
     "recognition.tasks.fine_tune_model": {"queue": "train"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A job whose heartbeat is older than this was left by a dead worker.
-JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1)
+# A running job or run stamps its heartbeat this often; one whose heartbeat is older than
+# JOB_STALE_AFTER_SECONDS was left by a dead worker, and the sweep, every third of that, takes it
+# over: a worker's death is repaired within JOB_STALE_AFTER_SECONDS * 4/3 (80 s by default).
+HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 15, minimum=1)
+JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", max(60, 3 * HEARTBEAT_SECONDS), minimum=3 * HEARTBEAT_SECONDS)
 CELERY_BEAT_SCHEDULE = {
-    "recover-stale-jobs": {"task": "recognition.tasks.recover_stale_jobs", "schedule": 60.0},
+    "recover-stale-jobs": {"task": "recognition.tasks.recover_stale_jobs", "schedule": JOB_STALE_AFTER_SECONDS / 3},
     "delete-expired-documents": {"task": "recognition.tasks.delete_expired_documents", "schedule": 3600.0},
+    "delete-orphan-files": {"task": "recognition.tasks.delete_orphan_files", "schedule": 3600.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("models/<int:model_id>/use/", views.ModelUseApi.as_view(), name="api-model-use"),
     path("fine-tunings/", views.FineTuningListApi.as_view(), name="api-fine-tunings"),
     path("fine-tunings/<uuid:run_id>/", views.FineTuningDetailApi.as_view(), name="api-fine-tuning-detail"),
+    path("fine-tunings/<uuid:run_id>/stop/", views.FineTuningStopApi.as_view(), name="api-fine-tuning-stop"),
 ]

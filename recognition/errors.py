@@ -18,6 +18,22 @@ class FineTuningRefused(Exception):
     http_status = 409
 
 
+class FineTuningNotYours(FineTuningRefused):
+    """Someone who may not stop a run tried to."""
+
+    http_status = 403
+
+
+class QueueUnreachable(FineTuningRefused):
+    """The run could not be sent to its worker (the broker is down): it is failed, not queued."""
+
+    http_status = 503
+
+
+class FineTuningStopped(Exception):
+    """The run was stopped (cancelled, or failed by the sweep) while its worker trained it."""
+
+
 class NotEnoughVerified(FineTuningRefused):
     """Too few verified pages to both train and judge a model."""
 

@@ -30,11 +30,14 @@ from ml.train.datasets import LineSample
 from ml.train.loop import train
 from ml.train.packed_lines import load_lines
 from ml.train.validation import stored_inks
-from recognition.errors import FineTuningRefused, NotEnoughVerified
+from recognition import heartbeat
+from recognition.errors import FineTuningRefused, FineTuningStopped, NotEnoughVerified
 from recognition.models import FineTuning, JobState, RecognitionModel
 from recognition.services import (
     document_model_set,
     document_tuning_sync,
+    fine_tuning_beat,
+    fine_tuning_claim,
     fine_tuning_documents,
     model_current,
     model_for_document,
@@ -43,7 +46,7 @@ from recognition.services import (
 
 HOLDOUT_EVERY = 5
 # How a run can end without a bug: its message says all (ml.train.loop raises TrainingError when no line can train).
-_EXPECTED = (FineTuningRefused, FileExistsError, TrainingError)
+_EXPECTED = (FineTuningRefused, FineTuningStopped, FileExistsError, TrainingError)
 NAME = "crnn-fine-tuned"
 
 
@@ -135,8 +138,7 @@ def _readings(model_file: str | Path, samples: list[LineSample]) -> list[str]:
 def fine_tuning_run(*, run_id: str) -> None:
     """Run a queued fine-tuning (recognition.services.fine_tuning_start queued it) and record how it
     ended; a message delivered again finds it no longer queued and does nothing."""
-    if not FineTuning.objects.filter(pk=run_id, state=JobState.QUEUED).update(
-            state=JobState.RUNNING, started=timezone.now()):
+    if not fine_tuning_claim(run_id=run_id):
         return
     run = FineTuning.objects.get(pk=run_id)
     out = settings.FINE_TUNING_DIR / str(run.id)
@@ -144,8 +146,9 @@ def fine_tuning_run(*, run_id: str) -> None:
         # A document's model reads that document alone: other hands need not be kept, and its run
         # stays minutes long, however much data FINE_TUNING_EXTRA_TRAIN names for the staff's runs.
         extra_train = [] if run.document_id else settings.FINE_TUNING_EXTRA_TRAIN
-        _run(run, documents=fine_tuning_documents(kind=run.kind, document=run.document), out=out, lr=FineTuning.LR,
-             extra_train=extra_train)
+        with heartbeat.beating(lambda: fine_tuning_beat(run_id=run.pk)):
+            _run(run, documents=fine_tuning_documents(kind=run.kind, document=run.document), out=out,
+                 lr=FineTuning.LR, extra_train=extra_train)
     finally:
         _tidy(out)
 
@@ -163,20 +166,26 @@ def fine_tuning_here(*, documents: QuerySet[Document], out: Path, kind: str, epo
                      extra_train: list[str], document: Document | None = None) -> FineTuning:
     """Fine-tune in this process (the fine_tune command), recorded as a run beside those the workers ran."""
     kind = document.kind if document else kind
+    now = timezone.now()
     run = FineTuning.objects.create(kind=kind, document=document, epochs=epochs, state=JobState.RUNNING,
-                                    started=timezone.now())
+                                    started=now, heartbeat=now, worker=heartbeat.worker_name())
     document_tuning_sync(document_id=run.document_id)
-    _run(run, documents=documents, out=out, lr=lr, extra_train=extra_train)
+    with heartbeat.beating(lambda: fine_tuning_beat(run_id=run.pk)):
+        _run(run, documents=documents, out=out, lr=lr, extra_train=extra_train)
     run.refresh_from_db()
     return run
 
 
 def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path, lr: float, extra_train: list[str]) -> None:
     running = FineTuning.objects.filter(pk=run.pk, state=JobState.RUNNING)
+
+    def on_epoch(done: int, total: int) -> None:
+        if not running.update(progress=done / total):
+            raise FineTuningStopped(f"fine-tuning {run.pk} was stopped after epoch {done}")
+
     try:
         result = fine_tune(documents=documents, out=out, kind=run.kind, document=run.document, epochs=run.epochs,
-                           lr=lr, extra_train=extra_train,
-                           on_epoch=lambda done, total: running.update(progress=done / total))
+                           lr=lr, extra_train=extra_train, on_epoch=on_epoch)
     except Exception as error:
         running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now())
         document_tuning_sync(document_id=run.document_id)

@@ -83,6 +83,8 @@ class Job(models.Model):
     finished = models.DateTimeField(null=True, blank=True)
     # Running: when the job last reported. Queued: when its message was last sent again.
     heartbeat = models.DateTimeField(null=True, blank=True)
+    # Running: the worker process that claimed it ("host:pid"), to tell a dead owner from a live one.
+    worker = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["created"]
@@ -126,6 +128,9 @@ class FineTuning(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True)
     finished = models.DateTimeField(null=True)
+    # As on Job: running, when the worker last reported and which worker; queued, when it was last sent.
+    heartbeat = models.DateTimeField(null=True)
+    worker = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created"]

@@ -10,7 +10,8 @@ from celery.signals import worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from recognition import fine_tuning, pipeline, services
+from documents import services as documents
+from recognition import fine_tuning, heartbeat, pipeline, services
 from recognition.models import JobStage
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ def _run(task: Task, job_id: str, step: Callable[..., int]) -> None:
         job = services.job_claim(job_id=job_id)
         if job is None:
             return  # already done, failed, or running elsewhere: a re-delivered message
-        count = step(job=job)
+        with heartbeat.beating(lambda: services.job_beat(job=job)):
+            count = step(job=job)
     except TRANSIENT_ERRORS as error:
         if task.request.retries >= task.max_retries:
             raise
@@ -71,7 +73,8 @@ def find_places(self: Task, job_id: str) -> None:
 
 
 # Acked on receipt: a run whose worker died is failed (services.fine_tunings_recover_stale), not
-# delivered again to start hours of training over.
+# delivered again to start hours of training over; a queued run whose message died with a worker
+# is sent again by the same sweep.
 @shared_task(acks_late=False, soft_time_limit=settings.FINE_TUNING_TIME_LIMIT,
              time_limit=settings.FINE_TUNING_TIME_LIMIT + 60)
 def fine_tune_model(run_id: str) -> None:
@@ -81,14 +84,24 @@ def fine_tune_model(run_id: str) -> None:
 @shared_task
 def recover_stale_jobs() -> None:
     recovery = services.jobs_recover_stale()
-    services.fine_tunings_recover_stale()
     if any(recovery):  # silent when, as nearly always, every job is moving
         logger.info("stalled jobs: %d queued again, %d failed, %d sent again", *recovery)
+    runs = services.fine_tunings_recover_stale()
+    if any(runs):
+        logger.info("stalled fine-tunings: %d failed, %d sent again", *runs)
 
 
 @shared_task
 def delete_expired_documents() -> None:
     services.documents_delete_expired()
+
+
+@shared_task
+def delete_orphan_files() -> None:
+    deleted = documents.orphan_files_delete()
+    if deleted:
+        logger.info("deleted %d page images no page points to (left by a crash mid-upload): %s", len(deleted),
+                    ", ".join(deleted[:20]) + (" …" if len(deleted) > 20 else ""))
 
 
 @worker_ready.connect

@@ -8,6 +8,7 @@ urlpatterns = [
     path("documents/<uuid:document_id>/fine-tune/", views.document_fine_tune, name="document-fine-tune"),
     path("models/", views.models_page, name="models"),
     path("models/formulary/", views.formulary_edit, name="formulary-edit"),
+    path("fine-tunings/<uuid:run_id>/stop/", views.fine_tuning_stop, name="fine-tuning-stop"),
     path("models/<int:model_id>/use/", views.model_use, name="model-use"),
     path("models/<int:model_id>/curve.png", views.model_curve, name="model-curve"),
     path("models/<int:model_id>/delete/", views.model_delete, name="model-delete"),

@@ -289,6 +289,40 @@ class FineTuningDetailApi(APIView):
         return Response(FineTuningSerializer(get_object_or_404(runs, pk=run_id)).data)
 
 
+class FineTuningStopApi(APIView):
+    @extend_schema(request=None, responses={200: FineTuningSerializer})
+    def post(self, request: Request, run_id: UUID) -> Response:
+        """Stop a queued or running run (one whose worker is stuck, say): for the person who
+        started it, the owner of the document it tunes to, and staff; 409 once it has ended. Its
+        worker stops at the end of the epoch it is in, and the models in use stay."""
+        runs = FineTuning.objects.select_related("requested_by", "model", "base_model", "document")
+        if not request.user.is_staff:
+            runs = runs.filter(document__in=document_list(user=request.user))
+        run = get_object_or_404(runs, pk=run_id)
+        services.fine_tuning_cancel(run=run, by=request.user)
+        run.refresh_from_db()
+        return Response(FineTuningSerializer(run).data)
+
+
+@login_required
+@require_POST
+def fine_tuning_stop(request: HttpRequest, run_id: UUID) -> HttpResponse:
+    """The web page's button for FineTuningStopApi; back to the page it was pressed on."""
+    runs = FineTuning.objects.select_related("document")
+    if not request.user.is_staff:
+        runs = runs.filter(document__in=document_list(user=request.user))
+    run = get_object_or_404(runs, pk=run_id)
+    try:
+        services.fine_tuning_cancel(run=run, by=request.user)
+    except FineTuningRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The run is stopped; the models in use stay.")
+    if run.document_id:
+        return redirect("document-detail", document_id=run.document_id)
+    return redirect("models")
+
+
 def _fine_tuning_started(request: Request, **start: object) -> Response:
     run = services.fine_tuning_start(user=request.user, **start)
     return Response(FineTuningSerializer(run).data, status=status.HTTP_202_ACCEPTED)

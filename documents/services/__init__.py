@@ -19,6 +19,7 @@ from documents.errors import (
 )
 from documents.services.audit import audit_record
 from documents.services.documents import document_delete, document_edit
+from documents.services.files import orphan_files_delete
 from documents.services.imports import document_import
 from documents.services.lines import line_add, line_redraw, line_remove, lines_turn_round
 from documents.services.pages import page_delete, page_lines_create, page_turn, page_turn_upright
@@ -66,6 +67,7 @@ __all__ = [
     "line_text_save",
     "line_texts_add_model",
     "lines_turn_round",
+    "orphan_files_delete",
     "page_delete",
     "page_lines_create",
     "page_lines_set_aside",

@@ -3,11 +3,13 @@ documents which document a model is being tuned to."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import NamedTuple
+from uuid import UUID
 
-from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
@@ -15,7 +17,8 @@ from documents import services as documents
 from documents.models import Document
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
-from recognition.errors import FineTuningRefused, NotEnoughVerified
+from recognition import heartbeat
+from recognition.errors import FineTuningNotYours, FineTuningRefused, NotEnoughVerified, QueueUnreachable
 from recognition.models import FineTuning, JobState
 from recognition.selectors import pages_verified
 
@@ -48,10 +51,16 @@ def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_
         pages = pages_verified(fine_tuning_documents(kind=kind, document=document))
         if pages < 2:
             raise NotEnoughVerified(pages)
-        run = FineTuning.objects.create(requested_by=user, kind=kind, document=document, epochs=epochs)
+        run = FineTuning.objects.create(requested_by=user, kind=kind, document=document, epochs=epochs,
+                                        heartbeat=timezone.now())
         document_tuning_sync(document_id=run.document_id)
-    transaction.on_commit(lambda: _fine_tuning_send(run))
+    transaction.on_commit(lambda: _fine_tuning_sent(run))
     return run
+
+
+def _fine_tuning_sent(run: FineTuning) -> None:
+    if not _fine_tuning_send(run):
+        raise QueueUnreachable(QUEUE_UNREACHABLE)
 
 
 def fine_tuning_documents(*, kind: str, document: Document | None) -> QuerySet[Document]:
@@ -61,26 +70,73 @@ def fine_tuning_documents(*, kind: str, document: Document | None) -> QuerySet[D
     return documents_selected([kind] if kind else None, None)
 
 
-def _fine_tuning_send(run: FineTuning) -> None:
+def _fine_tuning_send(run: FineTuning) -> bool:
+    """Send the run's message; False, with the run failed, when the broker cannot be reached."""
     try:
         celery_app.send_task("recognition.tasks.fine_tune_model", args=[str(run.id)])
     except KombuOperationalError:
         logger.exception("could not send fine-tuning %s", run.id)
         FineTuning.objects.filter(pk=run.pk, state=JobState.QUEUED).update(
-            state=JobState.FAILED, finished=timezone.now(),
-            error="The task queue could not be reached, so the run was not started: start it again.")
+            state=JobState.FAILED, finished=timezone.now(), error=QUEUE_UNREACHABLE)
+        document_tuning_sync(document_id=run.document_id)
+        return False
+    return True
+
+
+QUEUE_UNREACHABLE = "The task queue could not be reached, so the run was not started: start it again."
+
+
+def fine_tuning_claim(*, run_id: UUID | str) -> bool:
+    """Move a queued run to running, owned by this process; False when it is not queued (a message
+    delivered again, or a run cancelled meanwhile)."""
+    now = timezone.now()
+    return bool(FineTuning.objects.filter(pk=run_id, state=JobState.QUEUED).update(
+        state=JobState.RUNNING, started=now, heartbeat=now, worker=heartbeat.worker_name()))
+
+
+def fine_tuning_beat(*, run_id: UUID | str) -> None:
+    FineTuning.objects.filter(pk=run_id, state=JobState.RUNNING, worker=heartbeat.worker_name()).update(
+        heartbeat=timezone.now())
+
+
+def fine_tuning_cancel(*, run: FineTuning, by: AbstractBaseUser) -> None:
+    """Stop a queued or running run, for the person who started it, the owner of the document it
+    tunes to, or staff. Its worker stops at the end of the epoch it is in; the models in use stay."""
+    if not (by.is_staff or by.pk == run.requested_by_id or (run.document_id and run.document.owner_id == by.pk)):
+        raise FineTuningNotYours("Only the person who started this run, the document's owner or staff can stop it.")
+    with transaction.atomic():
+        stopped = FineTuning.objects.filter(pk=run.pk, state__in=FINE_TUNING_ACTIVE).update(
+            state=JobState.FAILED, finished=timezone.now(), error=f"Stopped by {by.get_username()}.")
+        if not stopped:
+            raise FineTuningRefused("This run has already ended.")
         document_tuning_sync(document_id=run.document_id)
 
 
-def fine_tunings_recover_stale(*, now: datetime | None = None) -> int:
-    """Fail the runs whose worker died: a live one is stopped at the time limit."""
+class RunRecovery(NamedTuple):
+    failed: int  # running runs of dead workers
+    resent: int  # queued runs whose message may have been lost, sent again
+
+
+def fine_tunings_recover_stale(*, now: datetime | None = None) -> RunRecovery:
+    """Fail the runs whose worker died (their heartbeat stopped): hours of training are not started
+    over unasked, and the documents they tuned to are free again. Send again the queued runs whose
+    message may have died with a worker (acked when it was taken), once no run is moving."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.FINE_TUNING_TIME_LIMIT + 120)
-    dead = FineTuning.objects.filter(state=JobState.RUNNING, started__lt=cutoff)
+    cutoff = heartbeat.stale_cutoff(now)
+    dead = FineTuning.objects.filter(state=JobState.RUNNING).filter(
+        Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, started__lt=cutoff))
     document_ids = set(dead.values_list("document_id", flat=True))
     failed = dead.update(
         state=JobState.FAILED, finished=now,
         error="The worker stopped during this run; the current model stays in use. Start it again.")
     for document_id in document_ids:
         document_tuning_sync(document_id=document_id)
-    return failed
+    resent: list[FineTuning] = []
+    if not FineTuning.objects.filter(state=JobState.RUNNING, heartbeat__gte=cutoff).exists():
+        waiting = FineTuning.objects.filter(state=JobState.QUEUED, created__lt=cutoff).filter(
+            Q(heartbeat__isnull=True) | Q(heartbeat__lt=cutoff))
+        resent = list(waiting)
+        FineTuning.objects.filter(pk__in=[run.pk for run in resent]).update(heartbeat=now)
+        for run in resent:
+            transaction.on_commit(lambda run=run: _fine_tuning_send(run))
+    return RunRecovery(failed, len(resent))

@@ -6,7 +6,7 @@ retried task message can never run a job twice at the same time.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Iterable, NamedTuple
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from documents import services as documents
 from documents.models import Document, Line, Page
 from htr_platform.celery import app as celery_app
+from recognition import heartbeat
 from recognition.errors import PermanentJobError, ReadAgainRefused
 from recognition.models import Job, JobStage, JobState
 from recognition.prescription_flags import document_flag
@@ -138,14 +139,39 @@ def _send(messages: list[tuple[str, str]]) -> None:
 
 
 def job_claim(*, job_id: UUID | str) -> Job | None:
-    """Move a queued job to running; None when it is not queued (done, failed or taken)."""
+    """Move a queued job to running, owned by this process; None when it is done, failed or running
+    in a live worker. A message delivered again for a job whose owner died (a pool process killed
+    under it) takes the job over as another attempt, or fails it after MAX_ATTEMPTS."""
     now = timezone.now()
+    me = heartbeat.worker_name()
     claimed = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
-        state=JobState.RUNNING, started=now, heartbeat=now, attempts=F("attempts") + 1, error=""
+        state=JobState.RUNNING, worker=me, started=now, heartbeat=now, attempts=F("attempts") + 1, error=""
     )
-    if not claimed:
+    if not claimed and not _job_take_over(job_id, me, now):
         return None
     return Job.objects.select_related("page", "document", "model").get(pk=job_id)
+
+
+def _job_take_over(job_id: UUID | str, me: str, now: datetime) -> bool:
+    job = Job.objects.filter(pk=job_id, state=JobState.RUNNING).first()
+    if job is None or job.worker == me or not heartbeat.owner_gone(job.worker, job.heartbeat, now):
+        return False
+    if job.attempts >= MAX_ATTEMPTS:
+        job_fail(job_id=job.id, error=_gave_up(job.attempts))
+        return False
+    return bool(Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=job.worker, heartbeat=job.heartbeat).update(
+        worker=me, started=now, heartbeat=now, attempts=F("attempts") + 1,
+        error="The worker stopped while running this job; tried again."))
+
+
+def _gave_up(attempts: int) -> str:
+    return f"The worker stopped while running this job, {attempts} times; giving up."
+
+
+def job_beat(*, job: Job) -> None:
+    """The job's worker is alive (recognition.heartbeat.beating calls this while the job runs)."""
+    Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=heartbeat.worker_name()).update(
+        heartbeat=timezone.now())
 
 
 def job_progress(*, job: Job, progress: float) -> None:
@@ -203,32 +229,43 @@ class Recovery(NamedTuple):
 def jobs_recover_stale(*, now: datetime | None = None) -> Recovery:
     """Find jobs that stopped moving and set them going again.
 
-    A running job is known dead when its heartbeat is older than the task hard
-    time limit (plus a margin): no live task can run that long. It is queued
-    again, or failed after MAX_ATTEMPTS. A job queued that long ago may have
-    lost its message (the broker was down when it was sent): it is sent again,
-    which is harmless if the first message still arrives, as only one claims it.
+    A running job is known dead when its heartbeat is older than JOB_STALE_AFTER_SECONDS (a live
+    worker stamps it every HEARTBEAT_SECONDS): it is queued again, or failed after MAX_ATTEMPTS.
+    A job queued that long ago may have lost its message (the broker was down when it was sent,
+    or the worker that had taken it died): it is sent again once its queue stands still (no job
+    of that queue running or finished within that time), so that a long queue that is moving is
+    not flooded with copies. A copy is harmless: only one message claims the job.
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    cutoff = heartbeat.stale_cutoff(now)
     requeued: list[Job] = []
     failed = 0
     for job in Job.objects.filter(state=JobState.RUNNING, heartbeat__lt=cutoff):
         if job.attempts >= MAX_ATTEMPTS:
-            message = f"The worker stopped while running this job, {job.attempts} times; giving up."
-            job_fail(job_id=job.id, error=message)
+            job_fail(job_id=job.id, error=_gave_up(job.attempts))
             failed += 1
         elif Job.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat__lt=cutoff).update(
             state=JobState.QUEUED,
+            worker="",
             heartbeat=now,
             error="The worker stopped while running this job; queued again.",
         ):
             requeued.append(job)
-    waiting = list(_jobs_waiting_since(cutoff))
+    waiting = [job for job in _jobs_waiting_since(cutoff) if not _queue_moving(job.stage, cutoff)]
     # For a queued job the heartbeat is when its message was last sent.
     Job.objects.filter(pk__in=[job.pk for job in waiting]).update(heartbeat=now)
     _enqueue_after_commit(requeued + waiting)
     return Recovery(len(requeued), failed, len(waiting))
+
+# The stages each queue runs (settings.CELERY_TASK_ROUTES).
+QUEUE_STAGES = ((JobStage.SEGMENT, JobStage.PLACES), (JobStage.RECOGNIZE, JobStage.READ_AGAIN))
+
+
+def _queue_moving(stage: str, cutoff: datetime) -> bool:
+    stages = next(stages for stages in QUEUE_STAGES if stage in stages)
+    return Job.objects.filter(stage__in=stages).filter(
+        Q(state=JobState.RUNNING, heartbeat__gte=cutoff) | Q(finished__gte=cutoff)).exists()
+
 
 
 def _jobs_waiting_since(cutoff: datetime) -> QuerySet[Job]:

@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,6 +91,8 @@ def test_a_heic_photo_taken_with_the_phone_turned_is_stored_the_way_it_is_shown_
         ("notes.docx", b"PK\x03\x04 not a scan", "not a PDF, TIFF, JPEG, PNG, HEIC, WebP or AVIF"),
         ("cut.png", scans.png_bytes(scans.handwritten_page())[:400], "damaged or incomplete"),
         ("broken.pdf", b"%PDF-1.4\n garbage", "damaged or incomplete"),
+        # Made with pypdf 7.1: a blank page, user password "secret", RC4-128.
+        ("locked.pdf", (Path(__file__).parents[1] / "fixtures" / "encrypted.pdf").read_bytes(), "protected by a password"),
         ("empty.jpg", b"", "not a PDF, TIFF, JPEG, PNG, HEIC, WebP or AVIF"),
     ],
 )

@@ -1,17 +1,15 @@
 """Staff start fine-tuning from the models page; a worker on queue "train" runs it and the page
 shows how it ended. Pages and models serve every user, so only staff may do either."""
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from documents.models import Line
 from documents.services import line_text_save
 from recognition import fine_tuning
 from recognition.models import FineTuning, JobState, RecognitionModel
-from recognition.services import fine_tunings_recover_stale, model_current, model_register
+from recognition.services import model_current, model_register
 from tests.recognition.conftest import save_tiny_model
 
 pytestmark = pytest.mark.django_db
@@ -121,16 +119,6 @@ def test_a_run_whose_lines_went_before_it_started_fails_with_the_reason(staff, v
     fine_tuning.fine_tuning_run(run_id=str(run.id))
     run.refresh_from_db()
     assert run.state == JobState.FAILED and "at least 2 pages" in run.error and run.model is None
-
-
-def test_a_run_whose_worker_died_is_failed_once_it_is_past_the_time_limit(staff, settings):
-    run = FineTuning.objects.create(requested_by=staff, epochs=1, state=JobState.RUNNING,
-                                    started=timezone.now() - timedelta(seconds=settings.FINE_TUNING_TIME_LIMIT + 60))
-    assert fine_tunings_recover_stale() == 0  # a live run is stopped at the limit; give it time to be
-
-    assert fine_tunings_recover_stale(now=timezone.now() + timedelta(minutes=2)) == 1
-    run.refresh_from_db()
-    assert run.state == JobState.FAILED and "worker stopped" in run.error
 
 
 def test_staff_choose_the_model_that_reads_new_pages(client, staff, tiny_model, tmp_path):

@@ -7,6 +7,7 @@ import numpy as np
 
 from ml.layout.formats.alto import parse_alto
 from ml.layout.formats.alto_writer import write_alto
+from ml.layout.formats.numbers import numbers_check
 from ml.layout.formats.page_xml import parse_page_xml
 from ml.layout.formats.page_xml_writer import write_page_xml
 from ml.layout.formats.safe_xml import LayoutFormatError, parse_xml
@@ -20,8 +21,10 @@ __all__ = ["IMAGE_SUFFIXES", "LayoutFormatError", "load_truth", "page_pairs", "r
 
 
 def parse_layout(data: bytes) -> PageLayout:
-    """Parse PAGE XML or ALTO bytes, choosing the reader by the root element."""
+    """Parse PAGE XML or ALTO bytes, choosing the reader by the root element; LayoutFormatError for
+    a file that is not one, or whose numbers cannot be right (ml.layout.formats.numbers)."""
     root = parse_xml(data)
+    numbers_check(root)
     name = root.tag.rsplit("}", 1)[-1]
     if name == "PcGts":
         return parse_page_xml(root)

@@ -121,6 +121,26 @@ def test_page_unreadable_conf_and_missing_coordinates_warn_instead_of_failing():
     assert any("'r1l3'" in warning for warning in transkribus.warnings)
 
 
+def _page(points: str, size: str = 'imageWidth="100" imageHeight="50"') -> bytes:
+    return (f'<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15">\n<Page {size}>\n'
+            f'<TextRegion id="r"><TextLine id="a"><Coords points="{points}"/></TextLine></TextRegion></Page></PcGts>').encode()
+
+
+@pytest.mark.parametrize("points, size, message", [
+    ("0,0 nan,0 9,9", 'imageWidth="100" imageHeight="50"', "line 3, <Coords points>: 'nan' is not a finite number"),
+    ("0,0 -inf,0 9,9", 'imageWidth="100" imageHeight="50"', "'-inf' is not a finite number"),
+    ("0,0 9,0 9,9", 'imageWidth="0" imageHeight="50"', "line 2, <Page imageWidth>: the page's size must be above zero"),
+])
+def test_numbers_that_cannot_be_right_refuse_the_file_naming_the_line(points, size, message):
+    with pytest.raises(LayoutFormatError, match=message.replace("(", r"\(")):
+        parse_layout(_page(points, size))
+
+
+def test_a_coordinate_that_is_no_number_still_only_warns():
+    layout = parse_layout(_page("0,0 x,0 9,9"))
+    assert layout.lines == [] and any("'a'" in warning for warning in layout.warnings)
+
+
 def test_malformed_xml_is_refused_with_a_clear_error():
     with pytest.raises(LayoutFormatError, match="malformed XML"):
         read_layout(FIXTURES / "malformed.xml")
