@@ -222,3 +222,58 @@ def _near(points: np.ndarray, lines: list[TextLine], tolerance: float) -> int:
 
 def _harmonic(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class CoverageCounts(_Counts):
+    """How much of the truth's text lies inside some detected line: text outside every one is
+    never read, whatever the recognizer."""
+
+    uncovered: int = 0  # truth characters no detected line covers
+    chars: int = 0
+
+    @property
+    def uncovered_share(self) -> float:
+        return self.uncovered / max(self.chars, 1)
+
+
+def coverage_counts(truth: list[TextLine], detected: list[TextLine]) -> CoverageCounts:
+    """Each truth line's characters laid evenly along its baseline's direction, each owning a
+    slice of the line's outline: a character is covered when half its slice lies inside the
+    detected lines' outlines."""
+    written = [line for line in truth if line.text and len(line_polygon(line)) >= 3]
+    if not written:
+        return CoverageCounts()
+    scaled = lambda line: np.round(np.array(line_polygon(line), np.float64) * _RASTER_SCALE).astype(np.int32)
+    truth_points, detected_points = [scaled(line) for line in written], [scaled(line) for line in detected]
+    corner = np.concatenate(truth_points + detected_points).max(axis=0) + 2
+    covered = np.zeros((corner[1], corner[0]), np.uint8)
+    cv2.fillPoly(covered, [p for p in detected_points if len(p) >= 3], 1)
+    counts = CoverageCounts()
+    for line, points in zip(written, truth_points):
+        chars = len(line.text)
+        counts.chars += chars
+        own = np.zeros_like(covered)
+        cv2.fillPoly(own, [points], 1)
+        ys, xs = np.nonzero(own)
+        if not len(xs):
+            counts.uncovered += chars
+            continue
+        along = _along_baseline(line, xs, ys)
+        span = max(float(along.max() - along.min()), 1e-6)
+        slot = np.minimum(((along - along.min()) / span * chars).astype(int), chars - 1)
+        inside = np.bincount(slot, weights=covered[ys, xs], minlength=chars)
+        total = np.bincount(slot, minlength=chars)
+        counts.uncovered += int(np.sum(inside < 0.5 * np.maximum(total, 1)))
+    return counts
+
+
+def _along_baseline(line: TextLine, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """How far along the line's writing direction (its baseline's first to last point; left to
+    right without one) each of the pixels lies."""
+    direction = np.array([1.0, 0.0])
+    if len(line.baseline) >= 2:
+        run = np.subtract(line.baseline[-1], line.baseline[0], dtype=np.float64)
+        if np.linalg.norm(run) > 0:
+            direction = run / np.linalg.norm(run)
+    return xs * direction[0] + ys * direction[1]

@@ -37,14 +37,15 @@ class PageInk:
     angle: float  # the skew corrected, in degrees
 
 
-def page_ink(gray: np.ndarray, max_skew: float) -> PageInk:
-    """Deskewed ink of a working-scale grayscale page, without rulings, frames and shine-through."""
+def page_ink(gray: np.ndarray, max_skew: float, print_thickness: float = PRINT_THICKNESS) -> PageInk:
+    """Deskewed ink of a working-scale grayscale page, without rulings, frames and shine-through;
+    straight runs at least ``print_thickness`` thick with paper between their letters are small print."""
     darkness = flatten_background(gray)
     angle = estimate_skew(darkness > PAPER_NOISE, max_skew)
     height, width = gray.shape
     rotation = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
     darkness = cv2.warpAffine(darkness, rotation, (width, height), flags=cv2.INTER_LINEAR)
-    rulings, printed = rulings_and_print((darkness > PAPER_NOISE).astype(np.uint8), max(width // 4, 20))
+    rulings, printed = rulings_and_print((darkness > PAPER_NOISE).astype(np.uint8), max(width // 4, 20), print_thickness)
     small_print = np.zeros_like(rulings)
     if printed.any():
         small_print = ink_mask(np.where(rulings > printed, 0.0, darkness)) & printed
@@ -98,7 +99,9 @@ def estimate_skew(mask: np.ndarray, max_angle: float) -> float:
     return float(max(fine, key=peakedness))
 
 
-def rulings_and_print(mask: np.ndarray, min_length: int) -> tuple[np.ndarray, np.ndarray]:
+def rulings_and_print(
+    mask: np.ndarray, min_length: int, print_thickness: float = PRINT_THICKNESS
+) -> tuple[np.ndarray, np.ndarray]:
     """Straight horizontal and vertical runs longer than ``min_length``, dashed ones included, and
     the part of them that is lines of small print (thick, with paper between their letters); both
     a little widened.
@@ -108,7 +111,7 @@ def rulings_and_print(mask: np.ndarray, min_length: int) -> tuple[np.ndarray, np
     """
     turned = np.ascontiguousarray(mask.T)
     across, down = _straight_runs(mask, min_length), _straight_runs(turned, min_length)
-    printed = _print_runs(across, mask) | _print_runs(down, turned).T
+    printed = _print_runs(across, mask, print_thickness) | _print_runs(down, turned, print_thickness).T
     widen = np.ones((3, 3), np.uint8)
     return cv2.dilate(across | down.T, widen), cv2.dilate(printed, widen)
 
@@ -120,7 +123,7 @@ def horizontal_rulings(mask: np.ndarray, min_length: int) -> np.ndarray:
     return cv2.dilate(runs & (1 - _print_runs(runs, mask)), np.ones((3, 3), np.uint8))
 
 
-def _print_runs(runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _print_runs(runs: np.ndarray, mask: np.ndarray, thickness: float = PRINT_THICKNESS) -> np.ndarray:
     """The horizontal ``runs`` that are lines of print: runs a few rows apart taken together (at a
     fine scale a line of print gives one run at its baseline, one at its x-height), as thick as
     print, with gaps between letters in ``mask``."""
@@ -131,7 +134,7 @@ def _print_runs(runs: np.ndarray, mask: np.ndarray) -> np.ndarray:
     is_print = np.zeros(count, bool)
     for run in range(1, count):
         x, y, width, height, area = stats[run]
-        if area / width >= PRINT_THICKNESS:
+        if area / width >= thickness:
             is_print[run] = 1 - mask[y : y + height, x : x + width].any(axis=0).mean() >= PRINT_GAPS
     return is_print[labels].astype(np.uint8)
 

@@ -37,7 +37,8 @@ from ml.segment.line_finding import (
 )
 from ml.segment.line_geometry import baseline, outline, unturned
 from ml.segment.line_net import DEFAULT_LINE_NET_PATH, LineNet, line_band, line_bands, load_line_net
-from ml.segment.page_ink import PageInk, page_ink
+from ml.segment.page_ink import PRINT_THICKNESS, PageInk, page_ink
+from ml.segment.print_lines import print_lines
 from ml.segment.sideways_lines import SidewaysLine, sideways_lines
 from ml.segment.unread_ink import Box, unread_ink
 
@@ -55,6 +56,12 @@ SIDEWAYS_PAGE_RATIO = 3.0
 MIN_BAND_AREA = 50
 
 
+# Finding lines of print, straight runs this thick (working pixels; print a third smaller than
+# Copiste's consent line is 2) with paper between their letters are taken for print; a ruling
+# among them holds no ink once crop_ink takes rulings out at full resolution, and is dropped.
+PRINT_CANDIDATE_THICKNESS = 2.0
+
+
 @dataclass
 class SegmenterConfig:
     # The page's longer side is brought to this many pixels for the work.
@@ -66,6 +73,9 @@ class SegmenterConfig:
     # Also find lines written up or down the page (a network with a second output only). Off by
     # default: on the shared val pages they cost page CER (docs/segmentation.md, "Margin notes").
     sideways: bool = False
+    # Lines of print too small for the working scale (a letterhead, a form's labels) are fitted
+    # at the page's resolution and read (ml.segment.print_lines); off, they are unread ink.
+    print_lines: bool = False
     # The line network on the CPU in bfloat16: where native (auto), never (0), always (1) (ml.read.precision).
     cpu_bf16: str = "auto"
 
@@ -82,6 +92,8 @@ class DetectedLines:
     baselines: list[np.ndarray] = field(default_factory=list)  # one polyline per line
     outlines: list[np.ndarray] = field(default_factory=list)  # one polygon per line
     sideways: list[SidewaysLine] = field(default_factory=list)  # lines written up or down the page
+    # Baselines and outlines of lines of small print, after those of ``lines`` in ``baselines`` and ``outlines``.
+    printed: int = 0
 
 
 def segment_page(gray: np.ndarray, config: SegmenterConfig | None = None) -> PageLayout:
@@ -107,6 +119,7 @@ def _layout(found: DetectedLines, height: int, width: int) -> PageLayout:
     layout = PageLayout(width=width, height=height)
     spacing = found.spacing
     boxes = [(float(l.xs.min()), float(l.ys.min()), float(l.xs.max()), float(l.ys.max())) for l in found.lines]
+    boxes += [(*shape.min(axis=0), *shape.max(axis=0)) for shape in found.outlines[len(found.lines):]]
     for b, block in enumerate(reading_order(boxes, min_column_gap=0.8 * spacing, min_block_gap=2.5 * spacing)):
         region = TextRegion(id=f"region_{b + 1}")
         for i in block:
@@ -218,12 +231,18 @@ def detect_lines(gray: np.ndarray, config: SegmenterConfig) -> DetectedLines:
     band_area = _core_area(bands[0]) if bands is not None else 0
     baselines = [baseline(line, spacing) for line in lines]
     outlines = [outline(line, base, spacing) for line, base in zip(lines, baselines)]
+    to_page = _inverse(ink.rotation, scale)
+    printed = []
+    if config.print_lines and ink.small_print.any():
+        to_work = np.hstack([ink.rotation[:, :2] * scale, ink.rotation[:, 2:]])
+        printed = print_lines(gray, drop_specks(ink.small_print), spacing, to_page, to_work)
+    outlines += [shape for shape, _ in printed]
+    baselines += [base for _, base in printed]
     sideways = []
     if config.sideways and bands is not None and len(bands) > 1:
         sideways = sideways_lines(mask, bands[1], factor, spacing, outlines)
     unread = _unread(mask, ink, outlines + [line.outline for line in sideways], spacing)
-    to_page = _inverse(ink.rotation, scale)
-    return DetectedLines(lines, spacing, to_page, band_area, unread, baselines, outlines, sideways)
+    return DetectedLines(lines, spacing, to_page, band_area, unread, baselines, outlines, sideways, printed=len(printed))
 
 
 def _working_ink(gray: np.ndarray, config: SegmenterConfig) -> tuple[float, np.ndarray, PageInk, np.ndarray, float]:
@@ -231,7 +250,7 @@ def _working_ink(gray: np.ndarray, config: SegmenterConfig) -> tuple[float, np.n
     the line spacing (working pixels)."""
     scale = config.working_size / max(gray.shape)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    ink = page_ink(small, config.max_skew)
+    ink = page_ink(small, config.max_skew, PRINT_CANDIDATE_THICKNESS if config.print_lines else PRINT_THICKNESS)
     mask = drop_specks(ink.mask)
     spacing = estimate_spacing(mask)
     return scale, small, ink, drop_rules(mask, spacing), spacing

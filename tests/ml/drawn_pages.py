@@ -71,3 +71,25 @@ def make_folder(folder: Path, spacing: int = 110) -> list[str]:
     (folder / "page.xml").write_bytes(write_page_xml(truth))
     (folder / "notes.txt").write_text("not a page")
     return texts
+
+
+PRINT = cv2.FONT_HERSHEY_DUPLEX
+LETTERHEAD = "ST MARY'S PHARMACY  -  12 HIGH STREET, SPRINGFIELD  -  TEL 0123 456 789"
+
+
+def draw_letter(
+    lines: int = 10, spacing: int = 110, print_scale: float = 0.9, seed: int = 0
+) -> tuple[np.ndarray, list[Baseline]]:
+    """A letter: a printed letterhead across the top, ``lines`` handwritten lines, and a short
+    handwritten note in the right margin beside the third; the baselines of the letterhead, the
+    lines and the note, in reading order (the margin, a column of its own, after the text)."""
+    text, drawn = draw_page(lines=lines, width=1400, height=1700, spacing=spacing, seed=seed)
+    page = np.full((text.shape[0], text.shape[1] + 350), PAPER, np.uint8)
+    page[:, : text.shape[1]] = text
+    (width, _), _ = cv2.getTextSize(LETTERHEAD, PRINT, print_scale, 2)
+    x = (text.shape[1] - width) // 2
+    cv2.putText(page, LETTERHEAD, (x, 100), PRINT, print_scale, INK, 2, cv2.LINE_AA)
+    (note_width, _), _ = cv2.getTextSize("2 tabs", FONT, 1.3, 3)
+    note_x, note_y = text.shape[1] + 60, drawn[2][0][1]
+    cv2.putText(page, "2 tabs", (note_x, note_y), FONT, 1.3, INK, 3, cv2.LINE_AA)
+    return page, [((x, 100), (x + width, 100)), *drawn, ((note_x, note_y), (note_x + note_width, note_y))]

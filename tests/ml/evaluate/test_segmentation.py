@@ -66,9 +66,24 @@ def test_command_prints_and_writes_json(tmp_path, capsys):
 
     main([str(tmp_path), "--no-text", "--json", str(out)])
 
-    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert printed["line_f1"] == 1.0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert json.loads(printed[0])["line_f1"] == 1.0
+    assert json.loads(printed[0])["uncovered_char_share"] == 0.0
+    assert printed[-1].startswith(f"| {tmp_path.parent.name}/{tmp_path.name} | 1 | 1.0 | 1.0 | 1.0 | - |")
     assert json.loads(out.read_text())[0]["folder"] == str(tmp_path)
+
+
+def test_several_folders_end_with_their_sum(tmp_path, capsys):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        make_folder(tmp_path / name)
+
+    main([str(tmp_path / "a"), str(tmp_path / "b"), "--no-text"])
+
+    printed = capsys.readouterr().out.strip().splitlines()
+    overall = json.loads(printed[2])
+    assert (overall["folder"], overall["pages"], overall["truth_lines"]) == ("overall", 2, 8)
+    assert printed[-1].startswith("| overall | 2 |")
 
 
 def test_a_transcriber_order_that_differs_from_the_page_costs_only_the_reading_order(tmp_path):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ml.layout import TextLine
 from ml.layout.reading_order import reading_order
-from ml.segment.metrics import baseline_counts, detection_counts, match_lines, truth_order
+from ml.segment.metrics import baseline_counts, coverage_counts, detection_counts, match_lines, truth_order
 
 
 def band(x0: int, x1: int, y: int, height: int = 40, name: str = "") -> TextLine:
@@ -98,3 +98,15 @@ def test_a_heading_across_both_columns_comes_first():
     blocks = reading_order(boxes, min_column_gap=50, min_block_gap=150)
 
     assert [i for block in blocks for i in block] == [1, 0, 3, 2]
+
+
+def test_characters_outside_every_detected_line_are_uncovered():
+    truth = [TextLine(id="t", polygon=[(0, 0), (400, 0), (400, 40), (0, 40)], baseline=[(0, 30), (400, 30)],
+                      text="abcdefghij")]
+    left_half = TextLine(id="d", polygon=[(0, 0), (200, 0), (200, 40), (0, 40)], baseline=[(0, 30), (200, 30)])
+
+    assert coverage_counts(truth, [left_half]).uncovered == 5
+    assert coverage_counts(truth, []).uncovered_share == 1.0
+    assert coverage_counts(truth, truth).uncovered == 0
+    total = coverage_counts(truth, [left_half]) + coverage_counts(truth, truth)
+    assert (total.uncovered, total.chars) == (5, 20)
