@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.read.ctc import greedy_decode
-from ml.train.datasets import _page_samples, load_cached
+from ml.train.datasets import page_samples, load_cached
 from ml.train.validation import stored_inks
 from ml.read.metrics import error_counts
 from ml.read.char_lm import TUNING_PAGES
@@ -39,7 +39,7 @@ def tuning_samples() -> list:
     samples = []
     for pattern in TUNING_PAGES:
         for xml in sorted(DATA.glob(pattern)):
-            samples += _page_samples(xml, "tuning")
+            samples += page_samples(xml, "tuning")
     return samples
 
 

@@ -46,7 +46,8 @@ def _store(gray_line: np.ndarray) -> np.ndarray:
     return (resize_to_height(ink, config) * 255).astype(np.uint8)
 
 
-def _page_samples(xml_path: Path, source: str) -> list[LineSample]:
+def page_samples(xml_path: Path, source: str) -> list[LineSample]:
+    """The lines of one page with text, in the order its XML gives them (reading order)."""
     layout = read_layout(xml_path)
     image_path = _image_for(xml_path, layout.image_filename)
     page = cv2.imread(str(image_path), cv2.IMREAD_GRAYSCALE) if image_path else None
@@ -87,7 +88,7 @@ def load_folder(folder: str | Path, workers: int = 2) -> list[LineSample]:
     pairs = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES
                    and p.with_suffix(".gt.txt").is_file())
     jobs = [(fn, path, source) for fn, path in
-            [(_page_samples, path) for path in xmls] + [(_pair_sample, path) for path in pairs]]
+            [(page_samples, path) for path in xmls] + [(_pair_sample, path) for path in pairs]]
     # A daemonic process (a Celery worker's child, fine-tuning) may not start processes of its own.
     if workers <= 1 or multiprocessing.current_process().daemon:
         samples = [sample for job in jobs for sample in _call(job)]
@@ -108,7 +109,7 @@ def _call(job):
 def load_cached(folder: str | Path, cache_dir: str | Path = "cache") -> list[LineSample]:
     """``load_folder``, kept in ``cache_dir`` until the folder or the code that cuts its lines changes."""
     folder = Path(folder).resolve()
-    cache = Path(cache_dir) / f"{folder.parent.name}-{folder.name}-h{STORE_HEIGHT}-{_line_code_digest()}.pkl"
+    cache = Path(cache_dir) / f"{folder.parent.name}-{folder.name}-h{STORE_HEIGHT}-{line_code_digest()}.pkl"
     if cache.is_file() and cache.stat().st_mtime > folder.stat().st_mtime:
         with cache.open("rb") as fh:
             return pickle.load(fh)
@@ -120,7 +121,7 @@ def load_cached(folder: str | Path, cache_dir: str | Path = "cache") -> list[Lin
 
 
 @lru_cache(maxsize=1)
-def _line_code_digest() -> str:
+def line_code_digest() -> str:
     """A digest of the code that reads, cuts and normalizes training lines: a cache made by other code is not used."""
     ml = Path(__file__).resolve().parents[1]
     sources = [ml / name for name in ("train/datasets.py", "read/line_image.py", "read/thin_outlines.py",

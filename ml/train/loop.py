@@ -137,7 +137,7 @@ def build_bundle(config: TrainConfig, train: list[LineSample]) -> tuple[ModelBun
         codec = bundle.codec.extended(s.text for s in train)
         if codec.num_classes != bundle.codec.num_classes:
             log.info("alphabet extended by %r", codec.alphabet[len(bundle.codec.alphabet):])
-            bundle.model = _widen_head(bundle.model, codec.num_classes)
+            bundle.model = widen_head(bundle.model, codec.num_classes)
             bundle.codec = codec
         return bundle, {}
     codec = Codec.from_texts((s.text for s in train), min_count=2)
@@ -229,7 +229,7 @@ def _rebuilt(model: CRNN, **changes: object) -> CRNN:
     return rebuilt
 
 
-def _widen_head(model: CRNN, num_classes: int) -> CRNN:
+def widen_head(model: CRNN, num_classes: int) -> CRNN:
     """Copy a model into one with more output classes; new classes start untrained."""
     wider = CRNN(replace(model.config, num_classes=num_classes))
     state = model.state_dict()
@@ -262,7 +262,7 @@ def train(config: TrainConfig, on_epoch: Callable[[int, int], None] | None = Non
     model = bundle.model.to(device).train()
     dataset = LineDataset(train_samples, bundle.codec, bundle.preprocess, augment=True, seed=config.seed,
                           augment_share=config.augment_share)
-    dataset = _drop_too_short(dataset, model)
+    dataset = drop_too_short(dataset, model)
     if not len(dataset):
         raise TrainingError("no training lines left: every line was too short for its text or held characters "
                          "seen only once (see the warnings above)")
@@ -345,7 +345,7 @@ def epochs_that_fit(budget_seconds: float, first_epoch_seconds: float, most: int
     return min(most, max(2, int(budget_seconds // max(first_epoch_seconds, 1e-3))))
 
 
-def _drop_too_short(dataset: LineDataset, model: CRNN) -> LineDataset:
+def drop_too_short(dataset: LineDataset, model: CRNN) -> LineDataset:
     """CTC needs at least one frame per label (plus one per repeated pair)."""
     keep = []
     for i, sample in enumerate(dataset.samples):

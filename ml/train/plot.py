@@ -23,3 +23,14 @@ def plot_history(history: list[dict], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
+
+
+def plot_adaptation(history: list[dict], path: Path) -> None:
+    """The held-out CER at each reading of an adaptation run (ml.train.adapt), step 0 being the base model's."""
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    ax.plot([h["step"] for h in history], [100 * h["cer"] for h in history], marker="o")
+    ax.set(title="held-out CER (%)", xlabel="step")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)

@@ -24,7 +24,7 @@ def test_the_cache_is_used_until_the_line_code_changes(tmp_path, text_line, monk
     monkeypatch.setattr(data, "load_folder", not_again)
     assert [s.text for s in data.load_cached(folder, tmp_path / "cache")] == ["take 2"]
 
-    monkeypatch.setattr(data, "_line_code_digest", lambda: "other code")
+    monkeypatch.setattr(data, "line_code_digest", lambda: "other code")
     monkeypatch.setattr(data, "load_folder", lambda folder: [])
     assert data.load_cached(folder, tmp_path / "cache") == []  # cut again by the new code
 
