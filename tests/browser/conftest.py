@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from tests.integration.conftest import celery_worker, shipped_model  # noqa: F401  (shared fixtures)
+from tests.integration.conftest import celery_worker, redis_broker, shipped_model  # noqa: F401  (shared fixtures)
 
 CHROMIUM = "/usr/bin/chromium"
 
