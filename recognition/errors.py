@@ -1,3 +1,7 @@
+"""What recognition's services refuse; a refusal carries the HTTP status it means (documents.errors.Refused)."""
+from documents.errors import Refused
+
+
 class PermanentJobError(Exception):
     """Retrying will not help; the message is shown to the user on the failed job."""
 
@@ -6,16 +10,12 @@ class ModelFileMissing(PermanentJobError):
     http_status = 409
 
 
-class ModelInUse(Exception):
+class ModelInUse(Refused):
     """A model that cannot be deleted; the message says why."""
 
-    http_status = 409
 
-
-class FineTuningRefused(Exception):
+class FineTuningRefused(Refused):
     """A fine-tuning cannot start or go on; the message says why."""
-
-    http_status = 409
 
 
 class FineTuningNotYours(FineTuningRefused):
@@ -44,7 +44,5 @@ class NotEnoughVerified(FineTuningRefused):
                          f"model by); there {'is' if pages == 1 else 'are'} {pages}.")
 
 
-class ReadAgainRefused(Exception):
+class ReadAgainRefused(Refused):
     """A document's lines cannot be read again now; the message says why."""
-
-    http_status = 409
