@@ -182,7 +182,7 @@ def test_the_shipped_model_tuned_to_a_document_reads_its_held_out_lines_better(v
     settings.FINE_TUNING_MIN_SURE_PERCENT = 0  # five held-out lines cannot make it sure; that is tested above
     before = model_current()
 
-    result = fine_tune(documents=Document.objects.all(), out=tmp_path / "ft", steps=20, time_budget_s=0,
+    result = fine_tune(documents=Document.objects.all(), out=tmp_path / "ft", steps=10, time_budget_s=0,
                        kind="lecture_notes")
 
     assert result.cer_after < result.cer_before and result.best_step > 0 and result.promoted
