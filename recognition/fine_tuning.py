@@ -100,12 +100,8 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, steps: int, time_budg
     the training. Raises NotEnoughChecked, FileExistsError when ``out`` is not empty."""
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty: give a new folder, so that no earlier run is mixed in")
-    export_verified_pages(documents=documents, out=out / "checked")
-    try:
-        lines = load_folder(out / "checked", workers=1)
-    finally:  # the lines are in memory now: the copies of the pages (prescriptions' among them) go
-        shutil.rmtree(out / "checked")
-    fine_tuning_check_lines(checked=len(lines))  # lines the cutting dropped, or checked since the run was queued
+    lines = _checked_lines(documents, out / "checked")
+    fine_tuning_check_lines(checked=len(lines))  # fewer than counted: lines cutting dropped, or emptied since
     split = lines_split(lines)
     current = model_for_document(document) if document else model_current(kind)
     config = AdaptConfig(max_steps=steps, time_budget_s=time_budget_s, cpu_bf16=settings.HTR_CPU_BF16)
@@ -125,6 +121,16 @@ def fine_tune(*, documents: QuerySet[Document], out: Path, steps: int, time_budg
     return FineTuned(model=model, base=current, train_lines=len(split.train), holdout_lines=len(split.judge),
                      steps=adapted.steps, best_step=adapted.best_step, cer_before=judged.cer_before,
                      cer_after=judged.cer_after, sure=judged.sure, promoted=promoted)
+
+
+def _checked_lines(documents: QuerySet[Document], folder: Path) -> list[LineSample]:
+    """The checked lines of ``documents``, cut from copies of their pages in ``folder``, which go once
+    the lines are read (prescriptions' among them)."""
+    export_verified_pages(documents=documents, out=folder)
+    try:
+        return load_folder(folder, workers=1)
+    finally:
+        shutil.rmtree(folder)
 
 
 @dataclass

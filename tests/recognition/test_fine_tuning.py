@@ -174,17 +174,3 @@ def test_a_model_better_by_chance_is_kept_aside_and_the_outcome_says_so(settings
     assert outcome.startswith("Trained on 16 checked lines (80 steps, step 60 kept). On 4 held-out lines new has "
                               "16.0 % CER against 17.0 % for old")
     assert "better, but not surely: in 60 % of samples of those lines, where 95 % are needed" in outcome
-
-
-@pytest.mark.slow
-def test_the_shipped_model_tuned_to_a_document_reads_its_held_out_lines_better(verified_pages, few_lines_needed,
-                                                                              tmp_path, settings):
-    settings.FINE_TUNING_MIN_SURE_PERCENT = 0  # five held-out lines cannot make it sure; that is tested above
-    before = model_current()
-
-    result = fine_tune(documents=Document.objects.all(), out=tmp_path / "ft", steps=10, time_budget_s=0,
-                       kind="lecture_notes")
-
-    assert result.cer_after < result.cer_before and result.best_step > 0 and result.promoted
-    assert model_current("lecture_notes") == result.model and model_current() == before
-    assert model_current("prescription") == before  # not judged on prescriptions
