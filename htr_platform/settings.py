@@ -141,15 +141,18 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 2 * UPLOAD_MAX_PAGES  # an import sends an image 
 
 # Recognition: the model file to register when none is; empty means ml's shipped model.
 HTR_MODEL_PATH = env_str("HTR_MODEL_PATH", "")
-# Fine-tuning on verified lines (queue "train"): where each run's data and model go (on the
-# volume every worker sees), how long a run may take, and the data it trains on beside the
-# verified lines, so that the model does not forget other hands (comma-separated folders ml.train.loop reads).
+# Fine-tuning on checked lines (queue "train", ml.train.adapt's recipe): where each run's model
+# goes (on the volume every worker sees), the seconds a document's run and a staff run may train
+# (the step budgets are FineTuning's), and how long a run's task may take at most, reading included.
 FINE_TUNING_DIR = Path(env_str("FINE_TUNING_DIR", str(MEDIA_ROOT / "fine-tuning")))
-FINE_TUNING_TIME_LIMIT = env_int("FINE_TUNING_TIME_LIMIT", 6 * 3600, minimum=60)
-FINE_TUNING_EXTRA_TRAIN = env_list("FINE_TUNING_EXTRA_TRAIN", [])
-# A new model that reads the held-out lines better is kept aside when they are fewer than this, or
-# when it reads better in under this share (percent) of bootstrap samples of them: too few to judge
-# by, or better by chance.
+FINE_TUNING_TIME_BUDGET = env_int("FINE_TUNING_TIME_BUDGET", 300, minimum=10)
+FINE_TUNING_STAFF_TIME_BUDGET = env_int("FINE_TUNING_STAFF_TIME_BUDGET", 1800, minimum=10)
+FINE_TUNING_TIME_LIMIT = env_int("FINE_TUNING_TIME_LIMIT", 3600, minimum=60)
+# A run needs this many checked lines to learn from (every fifth of them chooses the step kept) and
+# FINE_TUNING_MIN_HELD_OUT_LINES more held out to judge the tuned model by; it is kept aside unless
+# it reads those better in this share (percent) of bootstrap samples of them, not by chance.
+# Why 50 and 20: docs/model-card.md, "Fine-tuning on checked lines".
+FINE_TUNING_MIN_TRAIN_LINES = env_int("FINE_TUNING_MIN_TRAIN_LINES", 50, minimum=2)
 FINE_TUNING_MIN_HELD_OUT_LINES = env_int("FINE_TUNING_MIN_HELD_OUT_LINES", 20, minimum=1)
 FINE_TUNING_MIN_SURE_PERCENT = env_int("FINE_TUNING_MIN_SURE_PERCENT", 95, minimum=0)
 RECOGNITION_BATCH_SIZE = env_int("RECOGNITION_BATCH_SIZE", 16, minimum=1)

@@ -34,14 +34,16 @@ class FineTuningStopped(Exception):
     """The run was stopped (cancelled, or failed by the sweep) while its worker trained it."""
 
 
-class NotEnoughVerified(FineTuningRefused):
-    """Too few verified pages to both train and judge a model."""
+class NotEnoughChecked(FineTuningRefused):
+    """Too few checked lines to both tune a model and judge it."""
 
     http_status = 400
 
-    def __init__(self, pages: int):
-        super().__init__(f"Fine-tuning needs verified lines on at least 2 pages (one is held out to judge the new "
-                         f"model by); there {'is' if pages == 1 else 'are'} {pages}.")
+    def __init__(self, *, checked: int, train: int, held_out: int):
+        needed = train + held_out
+        super().__init__(f"Tuning needs {needed} checked lines ({train} to learn from, {held_out} more held out to "
+                         f"judge the tuned model by); there {'is' if checked == 1 else 'are'} {checked}: check "
+                         f"{needed - checked} more.")
 
 
 class ReadAgainRefused(Refused):

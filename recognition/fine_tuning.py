@@ -1,19 +1,21 @@
-"""Fine-tune the recognizer that reads a kind of document (or the current model, or one document's
-model) on the lines people verified, and use the new model only if it reads verified pages it was
-not trained on better.
+"""Tune the recognizer that reads a kind of document (or the current model, or one document's
+model) to the lines people checked, with ml.train.adapt's recipe, and use the tuned model only if
+it reads checked lines it never saw better.
 
-Every HOLDOUT_EVERY-th page with verified lines is held out of training to judge by; the rest
-trains; the model kept is the last epoch's, so that the pages that judge it did not also choose
-it. The new model is registered either way, with both models' figures on the held-out pages.
-Each run is a FineTuning row: queued from the models page and run by a worker, or run here by
-the fine_tune command.
+The checked lines, in reading order, are dealt three ways: lines spread over them are held out to
+judge the tuned model by (Judgement.passes, the gate), every fifth of the others is held out to
+choose the step kept (as ml.evaluate.adaptation measured the recipe), and the rest train. The
+lines that judge chose nothing, so a model cannot pass on lines that picked it. The new model is
+registered either way, with both models' figures on the judging lines. Each run is a FineTuning
+row: queued from a document's page or the models page and run by a worker, or run here by the
+fine_tune command.
 """
 from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -25,18 +27,19 @@ from documents.training_export import export_verified_pages
 from ml.read.metrics import cer, share_better
 from ml.read.model_file import load_model, save_model
 from ml.read.recognizer import Recognizer
-from ml.train.config import TrainConfig, TrainingError
-from ml.train.datasets import LineSample
-from ml.train.loop import train
-from ml.train.packed_lines import load_lines
+from ml.train.adapt import AdaptConfig, Progress, adapt
+from ml.train.config import TrainingError
+from ml.train.datasets import LineSample, load_folder
 from ml.train.validation import stored_inks
 from recognition import heartbeat
-from recognition.errors import FineTuningRefused, FineTuningStopped, NotEnoughVerified
+from recognition.errors import FineTuningRefused, FineTuningStopped, ReadAgainRefused
 from recognition.models import FineTuning, JobState, RecognitionModel
 from recognition.services import (
     document_model_set,
+    document_read_again,
     document_tuning_sync,
     fine_tuning_beat,
+    fine_tuning_check_lines,
     fine_tuning_claim,
     fine_tuning_documents,
     model_current,
@@ -44,10 +47,33 @@ from recognition.services import (
     model_register,
 )
 
-HOLDOUT_EVERY = 5
-# How a run can end without a bug: its message says all (ml.train.loop raises TrainingError when no line can train).
+CHOOSE_EVERY = 5  # every fifth line learned from chooses the step, as the benchmark did
+CHOOSE_MAX = 50  # read every few steps: more would slow a staff run down and choose no better
+JUDGE_SHARE = 4  # of the lines beyond those a run needs, a quarter judge too
+JUDGE_MAX = 200  # read twice at the end; enough for the bootstrap
+# How a run can end without a bug: its message says all (ml.train.adapt raises TrainingError when no line can train).
 _EXPECTED = (FineTuningRefused, FineTuningStopped, FileExistsError, TrainingError)
 NAME = "crnn-fine-tuned"
+
+
+class LineSplit(NamedTuple):
+    train: list[LineSample]
+    choose: list[LineSample]  # held out to choose the step kept
+    judge: list[LineSample]  # held out to judge the kept model by
+
+
+def lines_split(lines: list[LineSample]) -> LineSplit:
+    """Deal the checked ``lines`` (at least checked_lines_needed) into those that train, choose and judge."""
+    extra = len(lines) - settings.FINE_TUNING_MIN_TRAIN_LINES - settings.FINE_TUNING_MIN_HELD_OUT_LINES
+    judge, learn = _spread(lines, min(JUDGE_MAX, settings.FINE_TUNING_MIN_HELD_OUT_LINES + max(extra, 0) // JUDGE_SHARE))
+    choose, train = _spread(learn, min(CHOOSE_MAX, max(1, len(learn) // CHOOSE_EVERY)))
+    return LineSplit(train, choose, judge)
+
+
+def _spread(lines: list[LineSample], count: int) -> tuple[list[LineSample], list[LineSample]]:
+    """``count`` of ``lines`` (at most all) spread evenly from the first to the last, and the others."""
+    picked = {(2 * i + 1) * len(lines) // (2 * count) for i in range(count)}
+    return [line for i, line in enumerate(lines) if i in picked], [line for i, line in enumerate(lines) if i not in picked]
 
 
 @dataclass
@@ -55,56 +81,56 @@ class FineTuned:
     model: RecognitionModel
     base: RecognitionModel  # the model it was trained from
     train_lines: int
-    holdout_lines: int
+    holdout_lines: int  # those that judged it
+    steps: int  # taken
+    best_step: int  # kept; 0: the base's weights
     cer_before: float  # the base model's, on the held-out lines
     cer_after: float  # the new model's
     sure: float  # Judgement.sure
     promoted: bool  # it reads new pages now (of its kind, or of every kind), or its document
 
 
-def fine_tune(*, documents: QuerySet[Document], out: Path, kind: str = "", document: Document | None = None,
-              epochs: int = FineTuning.DEFAULT_EPOCHS, lr: float = FineTuning.LR,
-              extra_train: list[str] | None = None, on_epoch: Callable[[int, int], None] | None = None) -> FineTuned:
-    """Train a new model, from the one reading new pages of ``kind`` (blank: the current model) or
-    the one reading ``document``, on the verified lines of ``documents`` (beside the ``extra_train``
-    folders, e.g. the data the shipped model learned from, so that it does not forget other hands),
-    in the new or empty folder ``out``; its file is ``out/model.pt``. It reads new pages of ``kind``
-    (blank: becomes the current model), or ``document``'s lines, only if it reads the held-out pages
-    better than its base model (``Judgement.passes``); ``on_epoch(done, epochs)`` follows the
-    training. Raises NotEnoughVerified, FileExistsError when ``out`` is not empty."""
-    verified, holdout = out / "verified", out / "holdout"
-    export_verified_pages(documents=documents, out=verified)
-    pages = sorted(verified.glob("*.xml"))
-    if len(pages) < 2:
-        raise NotEnoughVerified(len(pages))
-    holdout.mkdir()
-    for xml in pages[HOLDOUT_EVERY - 1::HOLDOUT_EVERY] or pages[-1:]:
-        for part in verified.glob(f"{xml.stem}.*"):
-            shutil.move(part, holdout / part.name)
+def fine_tune(*, documents: QuerySet[Document], out: Path, steps: int, time_budget_s: float, kind: str = "",
+              document: Document | None = None, on_step: Callable[[Progress], None] | None = None) -> FineTuned:
+    """Tune a new model, from the one reading new pages of ``kind`` (blank: the current model) or the
+    one reading ``document``, to the checked lines of ``documents`` in at most ``steps`` steps and
+    ``time_budget_s`` seconds, in the new or empty folder ``out``; its file is ``out/model.pt``. It
+    reads new pages of ``kind`` (blank: becomes the current model), or ``document``'s lines, only if
+    it reads the judging lines better than its base model (``Judgement.passes``); ``on_step`` follows
+    the training. Raises NotEnoughChecked, FileExistsError when ``out`` is not empty."""
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} is not empty: give a new folder, so that no earlier run is mixed in")
+    lines = _checked_lines(documents, out / "checked")
+    fine_tuning_check_lines(checked=len(lines))  # fewer than counted: lines cutting dropped, or emptied since
+    split = lines_split(lines)
     current = model_for_document(document) if document else model_current(kind)
-    cache = str(out / "cache")
-    config = TrainConfig(train=[str(verified), *(extra_train or [])], val=[str(holdout)], out=out / "run",
-                         init=Path(current.file_path), epochs=epochs, lr=lr, patience=epochs, augment_share=0.5,
-                         workers=0, cache=Path(cache), cpu_bf16=settings.HTR_CPU_BF16)
-    train(config, on_epoch=on_epoch)
-    bundle = load_model(out / "run" / "last.pt")  # the last epoch, not the one the held-out pages chose
-    bundle.name = NAME
-    # What the base model's confidences meant, roughly; fitting anew needs more lines than a run holds out.
-    bundle.calibration = load_model(current.file_path).calibration
-    save_model(out / "model.pt", bundle, half=True)
-    held_out = load_lines(str(holdout), cache)
-    judged = _judge(current.file_path, out / "model.pt", held_out)
-    promoted = judged.passes(len(held_out))
+    config = AdaptConfig(max_steps=steps, time_budget_s=time_budget_s, cpu_bf16=settings.HTR_CPU_BF16)
+    adapted = adapt(load_model(current.file_path), split.train, split.choose, config, on_step=on_step)
+    adapted.bundle.name = NAME  # it keeps the base model's calibration: fitting anew needs more lines
+    save_model(out / "model.pt", adapted.bundle, half=True)
+    judged = _judge(current.file_path, out / "model.pt", split.judge)
+    promoted = judged.passes(len(split.judge))
     model = model_register(path=str((out / "model.pt").resolve()), make_current=promoted and not document, kind=kind)
     if promoted and document:
         document_model_set(document=document, model=model)
     model.metrics = {**model.metrics, "fine_tuning": {
-        "from": current.version, "held_out_lines": len(held_out), "cer_before": judged.cer_before,
-        "cer_after": judged.cer_after, "sure": judged.sure}}
+        "from": current.version, "held_out_lines": len(split.judge), "cer_before": judged.cer_before,
+        "cer_after": judged.cer_after, "sure": judged.sure, "choosing_lines": len(split.choose),
+        "readings": adapted.history}}
     model.save(update_fields=["metrics"])
-    train_lines = len(load_lines(str(verified), cache))
-    return FineTuned(model=model, base=current, train_lines=train_lines, holdout_lines=len(held_out),
-                     cer_before=judged.cer_before, cer_after=judged.cer_after, sure=judged.sure, promoted=promoted)
+    return FineTuned(model=model, base=current, train_lines=len(split.train), holdout_lines=len(split.judge),
+                     steps=adapted.steps, best_step=adapted.best_step, cer_before=judged.cer_before,
+                     cer_after=judged.cer_after, sure=judged.sure, promoted=promoted)
+
+
+def _checked_lines(documents: QuerySet[Document], folder: Path) -> list[LineSample]:
+    """The checked lines of ``documents``, cut from copies of their pages in ``folder``, which go once
+    the lines are read (prescriptions' among them)."""
+    export_verified_pages(documents=documents, out=folder)
+    try:
+        return load_folder(folder, workers=1)
+    finally:
+        shutil.rmtree(folder)
 
 
 @dataclass
@@ -141,68 +167,63 @@ def fine_tuning_run(*, run_id: str) -> None:
     if not fine_tuning_claim(run_id=run_id):
         return
     run = FineTuning.objects.get(pk=run_id)
-    out = settings.FINE_TUNING_DIR / str(run.id)
-    try:
-        # A document's model reads that document alone: other hands need not be kept, and its run
-        # stays minutes long, however much data FINE_TUNING_EXTRA_TRAIN names for the staff's runs.
-        extra_train = [] if run.document_id else settings.FINE_TUNING_EXTRA_TRAIN
-        with heartbeat.beating(lambda: fine_tuning_beat(run_id=run.pk)):
-            _run(run, documents=fine_tuning_documents(kind=run.kind, document=run.document), out=out,
-                 lr=FineTuning.LR, extra_train=extra_train)
-    finally:
-        _tidy(out)
+    with heartbeat.beating(lambda: fine_tuning_beat(run_id=run.pk)):
+        _run(run, documents=fine_tuning_documents(kind=run.kind, document=run.document),
+             out=settings.FINE_TUNING_DIR / str(run.id))
 
 
-def _tidy(out: Path) -> None:
-    """Keep the new model and its training curve: the copies of the pages (prescriptions' among them)
-    and the checkpoints, tens of MB a run, go."""
-    for copies in ("verified", "holdout", "cache"):
-        shutil.rmtree(out / copies, ignore_errors=True)
-    for checkpoint in (out / "run").glob("*.pt"):
-        checkpoint.unlink()
-
-
-def fine_tuning_here(*, documents: QuerySet[Document], out: Path, kind: str, epochs: int, lr: float,
-                     extra_train: list[str], document: Document | None = None) -> FineTuning:
+def fine_tuning_here(*, documents: QuerySet[Document], out: Path, kind: str, steps: int,
+                     document: Document | None = None) -> FineTuning:
     """Fine-tune in this process (the fine_tune command), recorded as a run beside those the workers ran."""
     kind = document.kind if document else kind
     now = timezone.now()
-    run = FineTuning.objects.create(kind=kind, document=document, epochs=epochs, state=JobState.RUNNING,
+    run = FineTuning.objects.create(kind=kind, document=document, steps=steps, state=JobState.RUNNING,
                                     started=now, heartbeat=now, worker=heartbeat.worker_name())
     document_tuning_sync(document_id=run.document_id)
     with heartbeat.beating(lambda: fine_tuning_beat(run_id=run.pk)):
-        _run(run, documents=documents, out=out, lr=lr, extra_train=extra_train)
+        _run(run, documents=documents, out=out)
     run.refresh_from_db()
     return run
 
 
-def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path, lr: float, extra_train: list[str]) -> None:
+def _run(run: FineTuning, *, documents: QuerySet[Document], out: Path) -> None:
     running = FineTuning.objects.filter(pk=run.pk, state=JobState.RUNNING)
 
-    def on_epoch(done: int, total: int) -> None:
-        if not running.update(progress=done / total):
-            raise FineTuningStopped(f"fine-tuning {run.pk} was stopped after epoch {done}")
+    def on_step(progress: Progress) -> None:
+        if not running.update(progress=progress.step / progress.total, step=progress.step, eta_seconds=progress.eta):
+            raise FineTuningStopped(f"fine-tuning {run.pk} was stopped at step {progress.step}")
 
+    budget = settings.FINE_TUNING_TIME_BUDGET if run.document_id else settings.FINE_TUNING_STAFF_TIME_BUDGET
     try:
-        result = fine_tune(documents=documents, out=out, kind=run.kind, document=run.document, epochs=run.epochs,
-                           lr=lr, extra_train=extra_train, on_epoch=on_epoch)
+        result = fine_tune(documents=documents, out=out, kind=run.kind, document=run.document, steps=run.steps,
+                           time_budget_s=budget, on_step=on_step)
     except Exception as error:
-        running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now())
+        running.update(state=JobState.FAILED, error=_failure(error), finished=timezone.now(), eta_seconds=None)
         document_tuning_sync(document_id=run.document_id)
         if isinstance(error, (*_EXPECTED, SoftTimeLimitExceeded)):
             return
         raise  # unexpected: the log shows the traceback too
-    running.update(state=JobState.DONE, progress=1.0, finished=timezone.now(), model=result.model,
-                   base_model=result.base, train_lines=result.train_lines, holdout_lines=result.holdout_lines,
-                   cer_before=result.cer_before, cer_after=result.cer_after, sure=result.sure,
-                   promoted=result.promoted)
+    running.update(state=JobState.DONE, progress=1.0, step=result.steps, eta_seconds=0.0, finished=timezone.now(),
+                   model=result.model, base_model=result.base, train_lines=result.train_lines,
+                   holdout_lines=result.holdout_lines, best_step=result.best_step, cer_before=result.cer_before,
+                   cer_after=result.cer_after, sure=result.sure, promoted=result.promoted)
     document_tuning_sync(document_id=run.document_id)
+    if result.promoted and run.document is not None:
+        _read_again(run.document)
+
+
+def _read_again(document: Document) -> None:
+    """Read the document's lines nobody checked with the model now tuned to it; a person's text stays."""
+    try:
+        document_read_again(document=document)
+    except ReadAgainRefused:
+        pass  # pages are being read meanwhile: the document page offers to read them again afterwards
 
 
 def _failure(error: BaseException) -> str:
     if isinstance(error, SoftTimeLimitExceeded):
         return (f"It took longer than {settings.FINE_TUNING_TIME_LIMIT // 60} minutes (FINE_TUNING_TIME_LIMIT) and "
-                "was stopped; the current model stays in use.")
+                "was stopped; the models in use stay.")
     if isinstance(error, _EXPECTED):
         return str(error)
     return f"Unexpected error ({type(error).__name__}): {error}"

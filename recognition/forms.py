@@ -10,13 +10,14 @@ KIND_CHOICES = [("", "Every kind"), *DocumentKind.choices]
 
 class FineTuningForm(forms.Form):
     kind = forms.ChoiceField(
-        choices=KIND_CHOICES, required=False, initial="", widget=forms.RadioSelect, label="Verified lines of",
+        choices=KIND_CHOICES, required=False, initial="", widget=forms.RadioSelect, label="Checked lines of",
         help_text="A run for one kind starts from the model that reads it and, if it reads that kind better, "
                   "reads its new pages only; a run for every kind replaces the current model.",
     )
-    epochs = forms.IntegerField(
-        min_value=1, max_value=50, initial=FineTuning.DEFAULT_EPOCHS,
-        help_text="Passes over the verified lines. On a CPU each takes minutes for a few hundred lines.",
+    steps = forms.IntegerField(
+        min_value=1, max_value=5000, initial=FineTuning.STAFF_STEPS,
+        help_text="At most this many steps of 4 lines; the run stops sooner when the lines held out to choose the "
+                  "step stop improving or its time budget (FINE_TUNING_STAFF_TIME_BUDGET) is spent.",
     )
 
 

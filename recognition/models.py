@@ -95,32 +95,36 @@ class Job(models.Model):
 
 
 class FineTuning(models.Model):
-    """A run that trains a new model, from the one reading its kind of document (or its one document),
-    on the lines people verified there.
+    """A run that tunes a new model, from the one reading its kind of document (or its one document),
+    to the lines people checked there, with ml.train.adapt's recipe.
 
     Its state moves only through recognition.fine_tuning; the new model is put to use only if it
-    reads the held-out verified pages better than the model it started from.
+    reads checked lines held out of its training better than the model it started from.
     """
 
-    # Chosen on wills by hands the model had not seen (docs/model-card.md, "Fine-tuning on verified lines").
-    DEFAULT_EPOCHS = 10
-    LR = 5e-4  # the peak of the one-cycle schedule
+    # At most this many steps of 4 lines; the time budget (FINE_TUNING_TIME_BUDGET,
+    # FINE_TUNING_STAFF_TIME_BUDGET) may end a run sooner. Why: docs/model-card.md, "Fine-tuning on checked lines".
+    DOCUMENT_STEPS = 100
+    STAFF_STEPS = 400
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    # The kind of document whose verified lines train it and judge it, and whose pages it reads if it
+    # The kind of document whose checked lines train it and judge it, and whose pages it reads if it
     # reads them better; blank: every kind, and it becomes the current model.
     kind = models.CharField(max_length=20, choices=DocumentKind.choices, blank=True)
-    # A run for one document trains and judges on its verified lines only and, if better, reads it alone.
+    # A run for one document trains and judges on its checked lines only and, if better, reads it alone.
     document = models.ForeignKey(Document, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    epochs = models.PositiveIntegerField()
+    steps = models.PositiveIntegerField()  # at most
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.QUEUED)
-    progress = models.FloatField(default=0.0)  # epochs done / epochs
+    progress = models.FloatField(default=0.0)  # step / steps
+    step = models.PositiveIntegerField(default=0)  # steps done
+    eta_seconds = models.FloatField(null=True)  # while it trains: the time left at most, at the pace so far
+    best_step = models.PositiveIntegerField(null=True)  # the step kept; 0: none read better than the base
     error = models.TextField(blank=True)
     base_model = models.ForeignKey(RecognitionModel, null=True, on_delete=models.PROTECT, related_name="+")
     model = models.ForeignKey(RecognitionModel, null=True, on_delete=models.PROTECT, related_name="fine_tunings")
     train_lines = models.PositiveIntegerField(null=True)
-    holdout_lines = models.PositiveIntegerField(null=True)
+    holdout_lines = models.PositiveIntegerField(null=True)  # those that judge it (others chose its step)
     cer_before = models.FloatField(null=True)  # the base model's, on the held-out lines
     cer_after = models.FloatField(null=True)  # the new model's
     sure = models.FloatField(null=True)  # the share of bootstrap samples of those lines it reads better

@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 
-from documents.models import HUMAN_SOURCES, Document, DocumentKind, Line, Page, TextSource
+from documents.models import HUMAN_SOURCES, Document, DocumentKind, Line, LineText, TextSource
 from recognition.models import DocumentModel, FineTuning, Job, JobStage, JobState, KindModel, RecognitionModel
 
 _STAGE_ORDER = Case(
@@ -64,11 +64,13 @@ def document_status(*, document: Document) -> dict[str, Any]:
                        "model": model.version if model else None},
         # Tuning a model to this document's handwriting: the latest run, and whether one can start.
         "tuning": {
-            "pages": document.pages.count(),
-            "verified_pages": pages_verified(Document.objects.filter(pk=document.pk)),
+            "checked_lines": lines_checked(Document.objects.filter(pk=document.pk)),
+            "lines_needed": checked_lines_needed(),
             "tuned": tuned is not None,
-            "run": tuning and {"state": tuning.state, "progress": tuning.progress, "epochs": tuning.epochs,
-                               "error": tuning.error, "outcome": fine_tuning_outcome(tuning)},
+            "run": tuning and {"state": tuning.state, "progress": tuning.progress, "step": tuning.step,
+                               "steps": tuning.steps, "eta_seconds": tuning.eta_seconds, "error": tuning.error,
+                               "cer_before": tuning.cer_before, "cer_after": tuning.cer_after,
+                               "promoted": tuning.promoted, "outcome": fine_tuning_outcome(tuning)},
         },
     }
 
@@ -86,9 +88,19 @@ def model_in_use(kind: str) -> RecognitionModel | None:
     return chosen.model if chosen else RecognitionModel.objects.filter(is_current=True).first()
 
 
-def pages_verified(documents: QuerySet[Document]) -> int:
-    """Pages with a line a person typed or imported (fine-tuning leaves out lines left empty)."""
-    return Page.objects.filter(document__in=documents, lines__versions__source__in=HUMAN_SOURCES).distinct().count()
+def lines_checked(documents: QuerySet[Document]) -> int:
+    """The lines whose current text a person typed or imported, not left empty: those fine-tuning
+    learns from and is judged on (documents.training_export writes them)."""
+    newest = (LineText.objects.filter(line=OuterRef("pk"), source__in=HUMAN_SOURCES)
+              .order_by("-created", "-id").values("text")[:1])
+    texts = (Line.objects.filter(page__document__in=documents).annotate(checked=Subquery(newest))
+             .exclude(checked=None).values_list("checked", flat=True))
+    return sum(1 for text in texts if text.strip())
+
+
+def checked_lines_needed() -> int:
+    """The checked lines a fine-tuning needs to learn from and to be judged on."""
+    return settings.FINE_TUNING_MIN_TRAIN_LINES + settings.FINE_TUNING_MIN_HELD_OUT_LINES
 
 
 def document_fine_tuning(*, document: Document) -> FineTuning | None:
@@ -119,11 +131,11 @@ def _latest_per_step(jobs: list[Job]) -> list[Job]:
 
 def model_figures(model: RecognitionModel) -> str:
     """What a model's file says it measured, in a line: CER on the data it was selected on or,
-    for a fine-tuned model, on the verified pages held out to judge it."""
+    for a fine-tuned model, on the checked lines held out to judge it."""
     metrics = model.metrics or {}
     tuning = metrics.get("fine_tuning")
-    if tuning:  # its val_cer is of an epoch on the held-out pages, not of the epoch kept
-        return (f"on {tuning['held_out_lines']} held-out verified lines: CER {100 * tuning['cer_after']:.1f} % "
+    if tuning:  # its val_cer is the base model's
+        return (f"on {tuning['held_out_lines']} held-out checked lines: CER {100 * tuning['cer_after']:.1f} % "
                 f"against {100 * tuning['cer_before']:.1f} % for {tuning['from']}")
     if "val_cer" in metrics:
         sources = ", ".join(f"{name} {100 * source['cer']:.1f} %" for name, source in
@@ -167,12 +179,13 @@ def fine_tuning_outcome(run: FineTuning) -> str:
     if run.state != JobState.DONE:
         return ""
     if run.document_id:
-        pages, aside = "this document's lines", "kept aside: the document is read as before"
+        pages = "this document's lines now, and the lines nobody checked are read again with it"
+        aside = "kept aside: the document is read as before"
     else:
-        pages = f"new pages of {run.get_kind_display()}" if run.kind else "new pages of every kind"
+        pages = f"new pages of {run.get_kind_display()} now" if run.kind else "new pages of every kind now"
         aside = "kept aside; staff can still use it"
     if run.promoted:
-        verdict = f"it read them better, so it reads {pages} now"
+        verdict = f"it read them better, so it reads {pages}"
     elif run.cer_after < run.cer_before and run.holdout_lines < settings.FINE_TUNING_MIN_HELD_OUT_LINES:
         verdict = (f"it read them better, but so few lines are not enough to judge by (at least "
                    f"{settings.FINE_TUNING_MIN_HELD_OUT_LINES}), so it was {aside}")
@@ -183,12 +196,7 @@ def fine_tuning_outcome(run: FineTuning) -> str:
         verdict = f"it did not read them better, so it was {aside}"
     new = run.model.version if run.model else "the new model (deleted since)"
     base = run.base_model.version if run.base_model else "the model it started from (deleted since)"
-    return (f"Trained on {run.train_lines} verified lines. On {run.holdout_lines} held-out lines "
-            f"{new} has {100 * run.cer_after:.1f} % CER against {100 * run.cer_before:.1f} % "
+    kept = "none read better than the base" if run.best_step == 0 else f"step {run.best_step} kept"
+    return (f"Trained on {run.train_lines} checked lines ({run.step} steps, {kept}). On {run.holdout_lines} "
+            f"held-out lines {new} has {100 * run.cer_after:.1f} % CER against {100 * run.cer_before:.1f} % "
             f"for {base}: {verdict}.")
-
-
-def training_curve(model: RecognitionModel) -> Path | None:
-    """The curve ml.train.loop drew for a fine-tuned model (beside its file), if it is there."""
-    curve = Path(model.file_path).parent / "run" / "curve.png"
-    return curve if curve.is_file() else None

@@ -37,9 +37,9 @@ class FineTuningSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FineTuning
-        fields = ["id", "requested_by", "kind", "document", "epochs", "state", "progress", "error", "base_model",
-                  "model", "train_lines", "holdout_lines", "cer_before", "cer_after", "sure", "promoted", "outcome",
-                  "created", "started", "finished"]
+        fields = ["id", "requested_by", "kind", "document", "steps", "state", "progress", "step", "eta_seconds",
+                  "error", "base_model", "model", "train_lines", "holdout_lines", "best_step", "cer_before",
+                  "cer_after", "sure", "promoted", "outcome", "created", "started", "finished"]
 
     def get_outcome(self, run: FineTuning) -> str:
         return fine_tuning_outcome(run)
@@ -47,6 +47,7 @@ class FineTuningSerializer(serializers.ModelSerializer):
 
 class FineTuningStartSerializer(serializers.Serializer):
     kind = kind_field(required=False, allow_blank=True, default="",
-                      help_text="the kind of document whose verified lines train it and whose pages it reads if "
+                      help_text="the kind of document whose checked lines train it and whose pages it reads if "
                                 "better; blank: every kind (it replaces the current model)")
-    epochs = serializers.IntegerField(min_value=1, max_value=50, default=FineTuning.DEFAULT_EPOCHS)
+    steps = serializers.IntegerField(min_value=1, max_value=5000, default=FineTuning.STAFF_STEPS,
+                                     help_text="at most this many steps of 4 lines")

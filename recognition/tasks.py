@@ -73,7 +73,7 @@ def find_places(self: Task, job_id: str) -> None:
 
 
 # Acked on receipt: a run whose worker died is failed (services.fine_tunings_recover_stale), not
-# delivered again to start hours of training over; a queued run whose message died with a worker
+# delivered again to start its training over unasked; a queued run whose message died with a worker
 # is sent again by the same sweep.
 @shared_task(acks_late=False, soft_time_limit=settings.FINE_TUNING_TIME_LIMIT,
              time_limit=settings.FINE_TUNING_TIME_LIMIT + 60)

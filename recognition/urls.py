@@ -10,6 +10,5 @@ urlpatterns = [
     path("models/formulary/", views.formulary_edit, name="formulary-edit"),
     path("fine-tunings/<uuid:run_id>/stop/", views.fine_tuning_stop, name="fine-tuning-stop"),
     path("models/<int:model_id>/use/", views.model_use, name="model-use"),
-    path("models/<int:model_id>/curve.png", views.model_curve, name="model-curve"),
     path("models/<int:model_id>/delete/", views.model_delete, name="model-delete"),
 ]

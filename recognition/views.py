@@ -8,7 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from drf_spectacular.types import OpenApiTypes
@@ -33,7 +33,6 @@ from recognition.selectors import (
     kinds_read,
     model_figures,
     models_deletable,
-    training_curve,
 )
 from recognition.serializers import (
     FineTuningSerializer,
@@ -107,9 +106,10 @@ class DocumentFineTuningsApi(APIView):
 
     @extend_schema(request=None, responses={202: FineTuningSerializer})
     def post(self, request: Request, document_id: UUID) -> Response:
-        """Tune the model that reads this document to its handwriting, on its verified lines: it
-        reads the document from then on only if it reads the held-out verified pages better. 409
-        while another run is queued or running, 400 with fewer than two verified pages."""
+        """Tune the model that reads this document to its handwriting, on its checked lines: it
+        reads the document from then on only if it reads checked lines held out of its training
+        better, and the lines nobody checked are read again with it. 409 while another run is queued
+        or running, 400 with fewer checked lines than a run needs (the message says how many more)."""
         document = document_get(user=request.user, document_id=document_id)
         check_editor(document, request.user)
         return _fine_tuning_started(request, document=document)
@@ -143,7 +143,7 @@ def models_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.fine_tuning_start(user=request.user, kind=form.cleaned_data["kind"],
-                                       epochs=form.cleaned_data["epochs"])
+                                       steps=form.cleaned_data["steps"])
         except FineTuningRefused as error:
             form.add_error(None, str(error))
         else:
@@ -157,7 +157,7 @@ def models_page(request: HttpRequest) -> HttpResponse:
     deletable = models_deletable(models)
     return render(request, "recognition/models.html", {
         "form": form, "runs": [(run, fine_tuning_outcome(run)) for run in runs],
-        "models": [(model, model_figures(model), read.get(model.id, []), training_curve(model) is not None,
+        "models": [(model, model_figures(model), read.get(model.id, []),
                     ModelUseForm(auto_id=False, initial={"kind": tuned_for.get(model.id, "")}),
                     model.id in deletable) for model in models],
         "active": any(run.state in services.FINE_TUNING_ACTIVE for run in runs),
@@ -182,16 +182,6 @@ def formulary_edit(request: HttpRequest) -> HttpResponse:
     messages.success(request, f"{len(added)} name{'s' if len(added) != 1 else ''} added to the formulary." if added
                      else "Those names are in the formulary already.")
     return redirect("models")
-
-
-@staff_required
-@require_GET
-def model_curve(request: HttpRequest, model_id: int) -> FileResponse:
-    """The training curve fine-tuning drew beside a model (validation CER and loss by epoch)."""
-    curve = training_curve(get_object_or_404(RecognitionModel, pk=model_id))
-    if curve is None:
-        raise Http404("This model has no training curve here.")
-    return FileResponse(curve.open("rb"), content_type="image/png")
 
 
 @staff_required
@@ -273,8 +263,8 @@ class FineTuningListApi(APIView):
 
     @extend_schema(request=FineTuningStartSerializer, responses={202: FineTuningSerializer})
     def post(self, request: Request) -> Response:
-        """Queue a run that fine-tunes the model reading new pages on the lines people verified
-        (staff only): 409 while another run is queued or running, 400 with too few verified pages."""
+        """Queue a run that fine-tunes the model reading new pages on the lines people checked
+        (staff only): 409 while another run is queued or running, 400 with too few checked lines."""
         start = FineTuningStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
         return _fine_tuning_started(request, **start.validated_data)
@@ -294,7 +284,7 @@ class FineTuningStopApi(APIView):
     def post(self, request: Request, run_id: UUID) -> Response:
         """Stop a queued or running run (one whose worker is stuck, say): for the person who
         started it, the owner of the document it tunes to, and staff; 409 once it has ended. Its
-        worker stops at the end of the epoch it is in, and the models in use stay."""
+        worker stops after the step it is in, and the models in use stay."""
         runs = FineTuning.objects.select_related("requested_by", "model", "base_model", "document")
         if not request.user.is_staff:
             runs = runs.filter(document__in=document_list(user=request.user))

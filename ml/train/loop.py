@@ -11,7 +11,6 @@ import random
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -249,9 +248,9 @@ def ctc_step(model: CRNN, batch: dict, device: torch.device, criterion, cpu_bf16
     return criterion(log_probs.float(), batch["targets"], lengths, batch["target_lengths"])
 
 
-def train(config: TrainConfig, on_epoch: Callable[[int, int], None] | None = None) -> Path:
-    """Train as ``config`` says; ``on_epoch(done, epochs)`` is called after each epoch is saved.
-    Returns the best model's file; raises TrainingError when the run cannot train as asked."""
+def train(config: TrainConfig) -> Path:
+    """Train as ``config`` says. Returns the best model's file; raises TrainingError when the run
+    cannot train as asked."""
     seed_everything(config.seed)
     device = torch.device(config.device)
     # cudnn.benchmark stays off: it tunes again for every new batch shape, and batches differ in
@@ -317,8 +316,6 @@ def train(config: TrainConfig, on_epoch: Callable[[int, int], None] | None = Non
         if config.keep_epochs:  # with this epoch's figures; best.pt and last.pt keep the best epoch's
             save_model(config.out / f"epoch{epoch + 1}.pt", replace(bundle, metrics=measured))
         plot_history(history, config.out / "curve.png")
-        if on_epoch:
-            on_epoch(epoch + 1, epochs)
         since_best = epoch + 1 - min(history, key=lambda h: h["val_cer"])["epoch"]
         if since_best >= config.patience:
             log.info("no improvement for %d epochs: stopping early", since_best)

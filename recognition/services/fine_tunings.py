@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import NamedTuple
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -18,9 +19,9 @@ from documents.models import Document
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
 from recognition import heartbeat
-from recognition.errors import FineTuningNotYours, FineTuningRefused, NotEnoughVerified, QueueUnreachable
+from recognition.errors import FineTuningNotYours, FineTuningRefused, NotEnoughChecked, QueueUnreachable
 from recognition.models import FineTuning, JobState
-from recognition.selectors import pages_verified
+from recognition.selectors import checked_lines_needed, lines_checked
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +35,14 @@ def document_tuning_sync(*, document_id: object) -> None:
         documents.document_tuning_set(document_id=document_id, being_tuned=active)
 
 
-def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_EPOCHS,
+def fine_tuning_start(*, user, kind: str = "", steps: int | None = None,
                       document: Document | None = None) -> FineTuning:
-    """Queue a run that fine-tunes the model reading ``kind`` (blank: every kind, the current model)
-    on the verified lines of that kind, or the model reading ``document`` on that document's;
-    recognition.fine_tuning runs it on queue "train", one after another. Refused while another run
-    of the models that read kinds (or of the same document) is queued or running, and with fewer
-    than two pages of verified lines."""
+    """Queue a run that tunes the model reading ``kind`` (blank: every kind, the current model) to
+    the checked lines of that kind, or the model reading ``document`` to that document's, in at most
+    ``steps`` steps (default: FineTuning's budget for a document or for staff); recognition.fine_tuning
+    runs it on queue "train", one after another. Refused while another run of the models that read
+    kinds (or of the same document) is queued or running, and with fewer checked lines than a run
+    needs to learn from and to be judged on (NotEnoughChecked says how many more)."""
     if document is not None:
         kind = document.kind
     with transaction.atomic():
@@ -48,14 +50,20 @@ def fine_tuning_start(*, user, kind: str = "", epochs: int = FineTuning.DEFAULT_
             raise FineTuningRefused(
                 "A model is already being tuned to this document: start another when it has finished." if document
                 else "A fine-tuning is already queued or running: start another when it has finished.")
-        pages = pages_verified(fine_tuning_documents(kind=kind, document=document))
-        if pages < 2:
-            raise NotEnoughVerified(pages)
-        run = FineTuning.objects.create(requested_by=user, kind=kind, document=document, epochs=epochs,
+        fine_tuning_check_lines(checked=lines_checked(fine_tuning_documents(kind=kind, document=document)))
+        steps = steps or (FineTuning.DOCUMENT_STEPS if document else FineTuning.STAFF_STEPS)
+        run = FineTuning.objects.create(requested_by=user, kind=kind, document=document, steps=steps,
                                         heartbeat=timezone.now())
         document_tuning_sync(document_id=run.document_id)
     transaction.on_commit(lambda: _fine_tuning_sent(run))
     return run
+
+
+def fine_tuning_check_lines(*, checked: int) -> None:
+    """Refuse a run with fewer ``checked`` lines than it needs, saying how many more."""
+    if checked < checked_lines_needed():
+        raise NotEnoughChecked(checked=checked, train=settings.FINE_TUNING_MIN_TRAIN_LINES,
+                               held_out=settings.FINE_TUNING_MIN_HELD_OUT_LINES)
 
 
 def _fine_tuning_sent(run: FineTuning) -> None:
@@ -64,7 +72,7 @@ def _fine_tuning_sent(run: FineTuning) -> None:
 
 
 def fine_tuning_documents(*, kind: str, document: Document | None) -> QuerySet[Document]:
-    """The documents whose verified lines a run trains and judges on."""
+    """The documents whose checked lines a run trains and judges on."""
     if document is not None:
         return Document.objects.filter(pk=document.pk)
     return documents_selected([kind] if kind else None, None)
@@ -101,7 +109,7 @@ def fine_tuning_beat(*, run_id: UUID | str) -> None:
 
 def fine_tuning_cancel(*, run: FineTuning, by: AbstractBaseUser) -> None:
     """Stop a queued or running run, for the person who started it, the owner of the document it
-    tunes to, or staff. Its worker stops at the end of the epoch it is in; the models in use stay."""
+    tunes to, or staff. Its worker stops after the step it is in; the models in use stay."""
     if not (by.is_staff or by.pk == run.requested_by_id or (run.document_id and run.document.owner_id == by.pk)):
         raise FineTuningNotYours("Only the person who started this run, the document's owner or staff can stop it.")
     with transaction.atomic():

@@ -56,6 +56,13 @@
   const tuningPanel = document.getElementById("tuning");
   const tuningText = document.getElementById("tuning-text");
   const tuningForm = document.getElementById("tuning-form");
+  const tuningButton = document.getElementById("tuning-button");
+
+  function timeLeft(seconds) {
+    if (seconds === null) return "";
+    return seconds < 90 ? ", about " + Math.max(1, Math.round(seconds)) + " s left"
+                        : ", about " + Math.round(seconds / 60) + " minutes left";
+  }
 
   // Says where tuning a model to this document stands; true while a run is queued or running.
   function showTuning(tuning) {
@@ -63,22 +70,24 @@
     const active = Boolean(run) && (run.state === "queued" || run.state === "running");
     const reads = tuning.tuned ? "This document is read with a model tuned to its handwriting. "
                                : "This document is read with the model for its kind. ";
+    const more = tuning.lines_needed - tuning.checked_lines;
     let said;
     if (active && run.state === "queued") said = "Tuning the model to this handwriting: waiting for a worker.";
-    else if (active) said = "Tuning the model to this handwriting: " + Math.round(run.progress * run.epochs) +
-                            " of " + run.epochs + " passes over the checked lines done.";
+    else if (active && !run.step) said = "Tuning the model to this handwriting: reading the checked lines.";
+    else if (active) said = "Tuning the model to this handwriting: step " + run.step + " of at most " +
+                            run.steps + timeLeft(run.eta_seconds) + ".";
     else if (run && run.state === "failed") said = reads + "The last tuning failed: " + run.error;
     else if (run) said = reads + "Last tuning: " + run.outcome;
     else said = reads;
-    if (!active && tuning.pages < 2) {
-      said += " A model can be tuned to a handwriting once lines are checked on two pages or more; this " +
-              "document has one page.";
-    } else if (!active && tuning.verified_pages < 2) {
-      said += " Check the lines of two pages or more (" + tuning.verified_pages +
-              " so far), and the model can be tuned to this handwriting.";
+    if (!active && more > 0) {
+      said += " A tuning needs " + tuning.lines_needed + " checked lines, to learn from and to judge it by; " +
+              tuning.checked_lines + " are checked so far.";
     }
     tuningText.textContent = said;
-    tuningForm.hidden = active || tuning.verified_pages < 2;
+    tuningForm.hidden = active;
+    tuningButton.disabled = more > 0;
+    tuningButton.textContent = more > 0 ? "Check " + more + " more line" + (more === 1 ? "" : "s") + " to tune the model"
+                                        : "Tune the model to this handwriting";
     tuningPanel.hidden = false;
     return active;
   }
@@ -103,7 +112,7 @@
     } catch (error) {
       text.textContent = "Could not get the progress (" + error.message + "); trying again…";
     }
-    // A tuning takes minutes to hours: while only it runs, look less often.
+    // A tuning takes minutes: while only it runs, look less often.
     setTimeout(poll, panel.dataset.finished === "true" ? 5000 : 1500);
   }
   poll();

@@ -50,7 +50,7 @@ def test_the_only_page_stays_and_others_cannot_delete_pages(client, owner, colla
 
 def test_a_page_waits_while_a_model_is_tuned_to_its_document(client, owner, make_document):
     document = make_document(pages=2)
-    fine_tuning_set(FineTuning.objects.create(document=document, epochs=1), JobState.RUNNING)
+    fine_tuning_set(FineTuning.objects.create(document=document, steps=1), JobState.RUNNING)
     client.force_login(owner)
     refused = client.delete(reverse("api-page-detail", args=[document.pages.get(number=1).id]))
     assert refused.status_code == 409 and "being tuned" in refused.json()["detail"]

@@ -42,7 +42,7 @@ def test_without_a_retention_nothing_is_deleted(make_document, settings):
 def test_one_being_tuned_waits_for_the_next_round(make_document, settings):
     settings.PRESCRIPTION_RETENTION_DAYS = 30
     old = uploaded_days_ago(make_document(pages=1, kind=DocumentKind.PRESCRIPTION), 31)
-    run = FineTuning.objects.create(document=old, epochs=1)
+    run = FineTuning.objects.create(document=old, steps=1)
     fine_tuning_set(run, JobState.RUNNING)
     assert documents_delete_expired() == 0
     fine_tuning_set(run, JobState.DONE)

@@ -102,18 +102,19 @@ def test_time_pipeline_reports_the_time_to_the_first_line(celery_worker, tmp_pat
 
 
 def test_fine_tuning_started_on_the_models_page_is_run_by_the_worker(celery_worker, client, django_user_model,
-                                                                     verified_pages, monkeypatch):
+                                                                     verified_pages, monkeypatch, settings):
     monkeypatch.undo()  # the pages were made without sending messages; the run's must go
+    settings.FINE_TUNING_MIN_TRAIN_LINES, settings.FINE_TUNING_MIN_HELD_OUT_LINES = 12, 4  # of its 20 checked lines
     staff = django_user_model.objects.create_user("staff", password="staff-password-1", is_staff=True)
     client.force_login(staff)
-    client.post(reverse("models"), {"epochs": 1})
+    client.post(reverse("models"), {"steps": 1})
     run = FineTuning.objects.get()
 
     deadline = time.monotonic() + 180
     while run.state in (JobState.QUEUED, JobState.RUNNING) and time.monotonic() < deadline:
         time.sleep(0.5)
         run.refresh_from_db()
-    assert (run.state, run.error, run.train_lines, run.holdout_lines) == (JobState.DONE, "", 16, 4)
+    assert (run.state, run.error, run.step, run.train_lines, run.holdout_lines) == (JobState.DONE, "", 1, 12, 5)
     assert RecognitionModel.objects.get(is_current=True) == (run.model if run.promoted else run.base_model)
 
 

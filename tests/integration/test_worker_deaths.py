@@ -85,13 +85,14 @@ def test_a_pool_process_killed_mid_page_has_its_job_retried_at_once(worker_proce
 
 
 def test_a_training_worker_killed_mid_run_frees_the_document_and_the_next_run_goes_on(
-        worker_processes, owner, django_user_model, verified_pages, monkeypatch):
+        worker_processes, owner, django_user_model, verified_pages, monkeypatch, settings):
     monkeypatch.undo()  # the pages were made without sending messages; the runs' must go
+    settings.FINE_TUNING_MIN_TRAIN_LINES, settings.FINE_TUNING_MIN_HELD_OUT_LINES = 12, 4  # of its 20 checked lines
     staff = django_user_model.objects.create_user("staff", password="staff-password-1", is_staff=True)
     trainer = worker_processes("train-a", "train")
     worker_processes("sweeper", "cpu", beat=True)
-    tuning = fine_tuning_start(user=owner, document=verified_pages, epochs=50)
-    waiting = fine_tuning_start(user=staff, epochs=1)  # the worker may take its message in advance
+    tuning = fine_tuning_start(user=owner, document=verified_pages, steps=5000)
+    waiting = fine_tuning_start(user=staff, steps=1)  # the worker may take its message in advance
 
     def state(run: FineTuning) -> str:
         run.refresh_from_db()

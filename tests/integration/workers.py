@@ -64,6 +64,8 @@ def worker_environment() -> dict[str, str]:
         "VAR_DIR": str(settings.VAR_DIR),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "FINE_TUNING_DIR": str(settings.FINE_TUNING_DIR),
+        "FINE_TUNING_MIN_TRAIN_LINES": str(settings.FINE_TUNING_MIN_TRAIN_LINES),
+        "FINE_TUNING_MIN_HELD_OUT_LINES": str(settings.FINE_TUNING_MIN_HELD_OUT_LINES),
         "HTR_TORCH_THREADS": "1",
         "LOG_LEVEL": "INFO",
     }

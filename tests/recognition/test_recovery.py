@@ -15,6 +15,7 @@ from documents.models import Document
 from documents.services import document_delete
 from recognition import fine_tuning, heartbeat, services
 from recognition.errors import FineTuningNotYours, FineTuningRefused
+from ml.train.adapt import Progress
 from recognition.models import FineTuning, Job, JobStage, JobState
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,7 @@ def test_a_queued_job_is_not_sent_again_while_its_queue_is_moving(make_document,
 
 def running_run(user, document=None, *, beat_age: timedelta = timedelta(0), worker: str = "") -> FineTuning:
     now = timezone.now()
-    run = FineTuning.objects.create(requested_by=user, document=document, epochs=1, state=JobState.RUNNING,
+    run = FineTuning.objects.create(requested_by=user, document=document, steps=1, state=JobState.RUNNING,
                                     started=now - beat_age, heartbeat=now - beat_age, worker=worker or "h:1")
     services.document_tuning_sync(document_id=run.document_id)
     return run
@@ -134,7 +135,7 @@ def test_a_run_whose_heartbeat_stopped_is_failed_and_its_document_can_be_deleted
 def test_a_queued_run_whose_message_was_lost_is_sent_again_once_no_run_moves(staff, settings, sent,
                                                                               django_capture_on_commit_callbacks):
     old = timezone.now() - stale(settings)
-    queued = FineTuning.objects.create(requested_by=staff, epochs=1, heartbeat=old)
+    queued = FineTuning.objects.create(requested_by=staff, steps=1, heartbeat=old)
     FineTuning.objects.filter(pk=queued.pk).update(created=old)
     moving = running_run(staff)
     with django_capture_on_commit_callbacks(execute=True):
@@ -164,16 +165,16 @@ def test_the_owner_and_staff_stop_a_run_and_no_one_else(owner, stranger, staff, 
     assert FineTuning.objects.get(pk=other.pk).error == "Stopped by staff."
 
 
-def test_a_stopped_run_ends_at_the_next_epoch_without_a_model(owner, make_document, monkeypatch):
+def test_a_stopped_run_ends_at_the_next_step_without_a_model(owner, make_document, monkeypatch):
     run = running_run(owner, make_document(pages=1), worker=heartbeat.worker_name())
 
-    def fine_tune(*, on_epoch, **kwargs):
+    def fine_tune(*, on_step, **kwargs):
         services.fine_tuning_cancel(run=run, by=owner)
-        on_epoch(1, 2)
+        on_step(Progress(step=1, total=2, elapsed=1.0, eta=1.0))
         pytest.fail("training went on after the run was stopped")
 
     monkeypatch.setattr(fine_tuning, "fine_tune", fine_tune)
-    fine_tuning._run(run, documents=Document.objects.none(), out=None, lr=1e-3, extra_train=[])
+    fine_tuning._run(run, documents=Document.objects.none(), out=None)
     run.refresh_from_db()
     assert (run.state, run.error, run.model) == (JobState.FAILED, "Stopped by owner.", None)
 
@@ -200,12 +201,13 @@ def test_staff_stop_a_run_on_the_models_page(client, staff):
 
 @pytest.mark.django_db(transaction=True)  # the message is sent as the request's writes commit
 def test_a_staff_run_started_while_the_broker_is_down_answers_503_not_queued(client, staff, verified_pages,
-                                                                              monkeypatch):
+                                                                              monkeypatch, settings):
+    settings.FINE_TUNING_MIN_TRAIN_LINES, settings.FINE_TUNING_MIN_HELD_OUT_LINES = 12, 4  # of its 20 checked lines
     def broker_down(name, args):
         raise KombuOperationalError("Error 111 connecting to redis:6379. Connection refused.")
 
     monkeypatch.setattr(services.celery_app, "send_task", broker_down)
     client.force_login(staff)
-    answer = client.post(reverse("api-fine-tunings"), {"epochs": 1}, content_type="application/json")
+    answer = client.post(reverse("api-fine-tunings"), {"steps": 1}, content_type="application/json")
     assert answer.status_code == 503 and "could not be reached" in answer.json()["detail"]
     assert FineTuning.objects.get().state == JobState.FAILED

@@ -4,33 +4,29 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from documents.models import Document
 from documents.training_export import add_selection_arguments, documents_selected
-from recognition.fine_tuning import HOLDOUT_EVERY, fine_tuning_here
+from recognition.fine_tuning import fine_tuning_here
 from recognition.models import FineTuning, JobState
 from recognition.selectors import fine_tuning_outcome
 
 
 class Command(BaseCommand):
-    help = (f"Fine-tune the recognizer on the lines people verified, holding out every {HOLDOUT_EVERY}th page "
-            "to judge by, and use the new model only if it reads those pages better: for the one --document "
-            "given, else for the one --kind given, else for every kind.")
+    help = ("Tune the recognizer to the lines people checked (ml.train.adapt's recipe), holding lines out to "
+            "choose the step kept and others to judge by, and use the new model only if it reads those better: "
+            "for the one --document given, else for the one --kind given, else for every kind.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("out", type=Path, help="a new (or empty) folder for the data, the run and model.pt")
+        parser.add_argument("out", type=Path, help="a new (or empty) folder for the new model.pt")
         add_selection_arguments(parser)
-        parser.add_argument("--epochs", type=int, default=FineTuning.DEFAULT_EPOCHS)
-        parser.add_argument("--lr", type=float, default=FineTuning.LR,
-                            help="peak learning rate of the one-cycle schedule")
-        parser.add_argument("--extra-train", nargs="+", default=[], metavar="FOLDER",
-                            help="more training folders (e.g. the shipped model's own data), so that it does not "
-                                 "forget other hands")
+        parser.add_argument("--steps", type=int, help=f"at most this many steps (default: {FineTuning.DOCUMENT_STEPS} "
+                                                      f"for one document, else {FineTuning.STAFF_STEPS})")
 
-    def handle(self, *args, out: Path, kind: list[str] | None, document, epochs: int, lr: float,
-               extra_train: list[str], **options) -> None:
+    def handle(self, *args, out: Path, kind: list[str] | None, document, steps: int | None, **options) -> None:
         tuned = Document.objects.filter(pk=document[0]).first() if document and len(set(document)) == 1 else None
         if document and len(set(document)) == 1 and tuned is None:
             raise CommandError(f"There is no document {document[0]}.")
+        steps = steps or (FineTuning.DOCUMENT_STEPS if tuned else FineTuning.STAFF_STEPS)
         run = fine_tuning_here(documents=documents_selected(kind, document), out=out, kind=_one(kind),
-                               document=tuned, epochs=epochs, lr=lr, extra_train=extra_train)
+                               document=tuned, steps=steps)
         if run.state == JobState.FAILED:
             raise CommandError(run.error)
         self.stdout.write(fine_tuning_outcome(run))
