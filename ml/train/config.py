@@ -27,6 +27,8 @@ class TrainConfig:
     out: Path  # folder for checkpoints, best.pt, curve.png; a last.pt there is resumed
     init: Path | None = None  # fine-tune from this model file (its alphabet is extended)
     epochs: int = 30
+    epoch_batches: int = 0  # an epoch is at most this many batches, each epoch its own (0: all the lines):
+    # on a slow machine, shorter epochs are checkpoints to resume from and points to choose the model at
     max_minutes: float = 0  # stop (resumably) after this long; 0: no limit
     fit_minutes: float = 0  # fit the learning-rate schedule to this much time; 0: --epochs
     keep_epochs: bool = False  # keep every epoch's model as epochN.pt

@@ -193,15 +193,18 @@ def collate(batch: list[tuple[np.ndarray, list[int]]]) -> dict[str, torch.Tensor
 class WidthBucketSampler(Sampler[list[int]]):
     """Batches of lines of similar width (little padding), in a shuffled order each epoch."""
 
-    def __init__(self, widths: list[int], batch_size: int, shuffle: bool = True, seed: int = 0) -> None:
+    def __init__(self, widths: list[int], batch_size: int, shuffle: bool = True, seed: int = 0,
+                 limit: int = 0) -> None:
         self.widths = widths
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
+        self.limit = limit  # batches an epoch at most (0: all); each epoch draws its own
         self.epoch = 0
 
     def __len__(self) -> int:
-        return (len(self.widths) + self.batch_size - 1) // self.batch_size
+        batches = (len(self.widths) + self.batch_size - 1) // self.batch_size
+        return min(batches, self.limit) if self.limit else batches
 
     def __iter__(self) -> Iterator[list[int]]:
         rng = np.random.default_rng((self.seed, self.epoch))
@@ -209,4 +212,4 @@ class WidthBucketSampler(Sampler[list[int]]):
         batches = [order[i : i + self.batch_size].tolist() for i in range(0, len(order), self.batch_size)]
         if self.shuffle:
             rng.shuffle(batches)
-        return iter(batches)
+        return iter(batches[: len(self)])

@@ -40,6 +40,9 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     parser.add_argument("--init", type=Path, help="fine-tune from this model file (alphabet is extended); with "
                         "architecture options, a bigger network that starts from every weight of it that fits")
     parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epoch-batches", type=int, default=0,
+                        help="an epoch is at most this many batches, drawn anew each epoch (0: all the lines); "
+                             "shorter epochs checkpoint more often on a slow machine")
     parser.add_argument("--max-minutes", type=float, default=0, help="stop (resumably) after this long")
     parser.add_argument("--fit-minutes", type=float, default=0,
                         help="fit the learning-rate schedule to this much time: after the first epoch, the run "
@@ -265,7 +268,8 @@ def train(config: TrainConfig) -> Path:
     if not len(dataset):
         raise TrainingError("no training lines left: every line was too short for its text or held characters "
                          "seen only once (see the warnings above)")
-    sampler = WidthBucketSampler([dataset.width(i) for i in range(len(dataset))], config.batch_size, seed=config.seed)
+    sampler = WidthBucketSampler([dataset.width(i) for i in range(len(dataset))], config.batch_size, seed=config.seed,
+                                 limit=config.epoch_batches)
     loader = DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, num_workers=config.workers,
                         persistent_workers=config.workers > 0, pin_memory=device.type == "cuda")
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=1e-4)

@@ -2,6 +2,7 @@
 import multiprocessing
 
 import cv2
+import numpy as np
 
 import ml.train.datasets as data
 
@@ -46,3 +47,15 @@ def test_lines_load_in_a_daemonic_process_as_in_a_celery_workers_child(tmp_path,
     child.start()
     assert results.get(timeout=120) == ["daily", "take 2"]
     child.join()
+
+
+def test_a_limited_epoch_draws_its_own_batches_of_similar_width():
+    widths = [int(w) for w in np.random.default_rng(0).integers(50, 900, 200)]
+    sampler = data.WidthBucketSampler(widths, batch_size=8, seed=3, limit=5)
+    first = list(sampler)
+    sampler.epoch = 1
+    second = list(sampler)
+    assert len(sampler) == len(first) == len(second) == 5
+    assert all(len(batch) == 8 for batch in first + second)
+    assert {i for b in first for i in b} != {i for b in second for i in b}
+    assert len(data.WidthBucketSampler(widths, batch_size=8)) == 25
