@@ -70,13 +70,13 @@ def page_recognize(
     image and read instead. On such a page, lines that read far better mirrored (ink showing
     through from the back of the sheet) become places of unread ink, and the places of unread ink
     that look like a line of text are read by themselves: those read surely become lines in reading
-    order (RECOGNITION_READ_PLACES). A line running up or down the page that reads far better the
+    order (RECOGNITION_READ_PLACES), on a page the segmenter found no line on too. A line running up or down the page that reads far better the
     other way round is turned round. The lines of a prescription are then checked (drug names,
     doses, error-prone forms) and their flags stored.
     """
     lines = list(page.lines.filter(versions__isnull=True).order_by("order"))
     if not lines:
-        return 0
+        return _places_alone_read(page, model)
     recognizer = recognizer_load(model.file_path)
     language = reading_language(page.document)
     gray = page.gray()  # read once per stage
@@ -95,8 +95,7 @@ def page_recognize(
     if mirrored:
         page_lines_set_aside(page=page, line_ids=[lines[i].id for i in mirrored], note=SHOW_THROUGH_NOTE)
         lines, predictions = _without(mirrored, lines), _without(mirrored, predictions)
-    read_from = page_state(page) if first_read and settings.RECOGNITION_READ_PLACES else None
-    place_lines = _places_read(recognizer, gray, page, lines, read_from, language) if read_from else []
+    read_from, place_lines = _places_read(recognizer, gray, page, lines, language) if first_read else (None, [])
     on_progress(0.9)
     with transaction.atomic():
         added = line_texts_add_model(
@@ -149,21 +148,37 @@ def _read(
     )
 
 
+def _places_alone_read(page: Page, model: RecognitionModel) -> int:
+    """On the first reading of a page the segmenter found no line on, its places of unread ink
+    that read surely as a line become lines; how many did."""
+    if not (settings.RECOGNITION_READ_PLACES and page.unread_places and _first_read(page, [])):
+        return 0
+    recognizer, gray = recognizer_load(model.file_path), page.gray()
+    read_from, place_lines = _places_read(recognizer, gray, page, [], reading_language(page.document))
+    made = page_place_lines_add(page=page, gray=gray, read_from=read_from, lines=place_lines, model_version=model.version)
+    lines_flag(lines=made)
+    return len(made)
+
+
 def _places_read(
-    recognizer: Recognizer, gray: np.ndarray, page: Page, lines: list[Line], read_from: PageState, language: str | None,
-) -> list[PlaceLine]:
-    """The places of unread ink among ``lines`` that look like a line of text, read by themselves
-    (ml.segment.place_lines); those read surely, at their position in the page's reading order.
+    recognizer: Recognizer, gray: np.ndarray, page: Page, lines: list[Line], language: str | None,
+) -> tuple[PageState | None, list[PlaceLine]]:
+    """The page as its places were read (None where RECOGNITION_READ_PLACES is off), and the places
+    of unread ink among ``lines`` that look like a line of text, read by themselves
+    (ml.segment.place_lines): those read surely, at their position in the page's reading order.
     Places a person dismissed, or that say why a line left them (show-through), are not read."""
+    if not settings.RECOGNITION_READ_PLACES:
+        return None, []
+    read_from = page_state(page)
     places = [place for place in read_from.places if "dismissed_by" not in place and "note" not in place]
     layout = PageLayout(width=page.width, height=page.height, lines=[_text_line(line) for line in lines],
                         unread_ink=[place["polygon"] for place in places])
     read = read_places(gray, layout, lambda found: _read(recognizer, gray, found, language)[1])
     order = {id(line): n for n, line in enumerate(layout.lines)}
     shown = recognizer.shown([reading for _, reading in read])
-    return [PlaceLine(order=order[id(line)], polygon=[list(p) for p in line.polygon],
-                      baseline=[list(p) for p in line.baseline], reading=reading)
-            for (line, _), reading in zip(read, shown)]
+    return read_from, [PlaceLine(order=order[id(line)], polygon=[list(p) for p in line.polygon],
+                                 baseline=[list(p) for p in line.baseline], reading=reading)
+                       for (line, _), reading in zip(read, shown)]
 
 
 def _along_margins_the_right_way(

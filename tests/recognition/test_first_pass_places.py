@@ -35,13 +35,15 @@ def leaving_out(index: int):
     return segment
 
 
-def page_with_a_missed_line(owner, monkeypatch, image=None):
-    """An uploaded page of five handwritten lines, segmented with its line MISSED left as a place."""
-    files = [upload_file("page.png", scans.png_bytes(image or scans.handwritten_page(count=5)))]
+def page_with_a_missed_line(owner, monkeypatch, image=None, missed: int = MISSED):
+    """An uploaded page (by default of five handwritten lines), segmented with its line ``missed``
+    left as a place."""
+    image = image or scans.handwritten_page(count=5)
+    files = [upload_file("page.png", scans.png_bytes(image))]
     page = uploaded(owner=owner, kind="lecture_notes", title="Missed", files=files).pages.get()
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline, "segment_page", leaving_out(MISSED))
-        assert pipeline.page_segment(page=page) == 4
+        patch.setattr(pipeline, "segment_page", leaving_out(missed))
+        pipeline.page_segment(page=page)
     assert len(page.unread_places) == 1
     return page
 
@@ -52,6 +54,7 @@ def expected_text(index: int) -> str:
 
 def test_a_line_left_as_a_place_is_read_and_becomes_a_line_in_reading_order(owner, monkeypatch):
     page = page_with_a_missed_line(owner, monkeypatch)
+    assert page.lines.count() == 4
     model = services.model_current()
 
     assert pipeline.page_recognize(page=page, model=model) == 5
@@ -67,6 +70,17 @@ def test_a_line_left_as_a_place_is_read_and_becomes_a_line_in_reading_order(owne
                and len(view.current.confidences) == len(view.text) for view in views)
     page.refresh_from_db()
     assert page.unread_places == []
+
+
+def test_a_page_whose_only_line_was_left_as_a_place_gets_it_as_a_line(owner, monkeypatch):
+    page = page_with_a_missed_line(owner, monkeypatch, image=scans.handwritten_page(count=1), missed=0)
+    assert page.lines.count() == 0
+
+    assert pipeline.page_recognize(page=page, model=services.model_current()) == 1
+
+    [view] = page_lines(page=page)
+    assert cer([expected_text(0)], [normalize_text(view.text)]) < 0.4
+    assert pipeline.page_recognize(page=page, model=services.model_current()) == 0
 
 
 def test_reading_a_page_twice_adds_nothing(owner, monkeypatch):
