@@ -70,9 +70,9 @@ def page_recognize(
     image and read instead. On such a page, lines that read far better mirrored (ink showing
     through from the back of the sheet) become places of unread ink, and the places of unread ink
     that look like a line of text are read by themselves: those read surely become lines in reading
-    order (RECOGNITION_READ_PLACES), on a page the segmenter found no line on too. A line running up or down the page that reads far better the
-    other way round is turned round. The lines of a prescription are then checked (drug names,
-    doses, error-prone forms) and their flags stored.
+    order (RECOGNITION_READ_PLACES), on a page the segmenter found no line on too. A line running
+    up or down the page that reads far better the other way round is turned round. The lines of a
+    prescription are then checked (drug names, doses, error-prone forms) and their flags stored.
     """
     lines = list(page.lines.filter(versions__isnull=True).order_by("order"))
     if not lines:
