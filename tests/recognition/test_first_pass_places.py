@@ -83,6 +83,23 @@ def test_a_page_whose_only_line_was_left_as_a_place_gets_it_as_a_line(owner, mon
     assert pipeline.page_recognize(page=page, model=services.model_current()) == 0
 
 
+def test_a_line_read_in_a_place_of_a_prescription_is_flagged(owner, monkeypatch, tiny_model):
+    files = [upload_file("rx.png", scans.png_bytes(scans.handwritten_page(count=3)))]
+    page = uploaded(owner=owner, kind="prescription", title="Rx", files=files).pages.get()
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "segment_page", leaving_out(1))
+        pipeline.page_segment(page=page)
+    text = "Amoxicilin 5000 mg tds"
+    monkeypatch.setattr(pipeline.Recognizer, "recognize", lambda self, images, *args, **kwargs: [
+        LinePrediction(text, [0.99] * len(text)) for _ in images])
+
+    assert pipeline.page_recognize(page=page, model=services.model_current()) == 3
+
+    added = page_lines(page=page)[1]
+    assert added.text == text
+    assert {flag.kind for flag in added.flags} == {"unknown_drug", "unusual_strength"}
+
+
 def test_reading_a_page_twice_adds_nothing(owner, monkeypatch):
     page = page_with_a_missed_line(owner, monkeypatch)
     model = services.model_current()
