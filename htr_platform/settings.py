@@ -166,6 +166,10 @@ RECOGNITION_LANGUAGE = env_choice("RECOGNITION_LANGUAGE", "en", ("en", "fr", "no
 # is kept (ml.read.rescoring). "1 0.8" reads the val lines 0.2 points of CER better with the default
 # model (0.6 with the earlier 48 px one) at 58 % of the speed (docs/model-card.md).
 RECOGNITION_READ_WIDTHS = env_scales("RECOGNITION_READ_WIDTHS", (1.0,))
+# On a page's first reading, the places of unread ink that look like a line of text are read by
+# themselves, and those read surely become lines (ml.segment.place_lines; why on: docs/segmentation.md,
+# "Places that read as a line").
+RECOGNITION_READ_PLACES = env_bool("RECOGNITION_READ_PLACES", True)
 # bfloat16 on the CPU: where it is native (auto), never (0) or always (1) (ml/read/precision.py).
 # The workers pass it to the recognizer and the segmenter's line network (recognition/recognizers.py);
 # ml/ reads no environment variable.

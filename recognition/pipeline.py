@@ -5,21 +5,27 @@ from typing import Callable
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 
 from documents.models import Document, DocumentKind, DocumentLanguage, Line, Page
 from documents.services import (
+    PageState,
+    PlaceLine,
     line_texts_add_model,
     lines_turn_round,
     page_lines_create,
     page_lines_set_aside,
+    page_place_lines_add,
     page_places_set,
+    page_state,
     page_turn_upright,
 )
-from ml.layout import LinePrediction, TextLine
+from ml.layout import LinePrediction, PageLayout, TextLine
 from ml.read.line_image import extract_line
 from ml.read.recognizer import Recognizer
 from ml.segment.drawn_line import writing_direction
 from ml.segment.orientation import half_turned, lines_read_turned, reads_upside_down, upright_turns
+from ml.segment.place_lines import read_places
 from ml.segment.segmenter import segment_page, unread_ink_around
 from ml.segment.show_through import show_through
 from recognition.models import Job, JobStage, RecognitionModel
@@ -62,13 +68,15 @@ def page_recognize(
     A page read for the first time whose lines read far better turned upside down is turned
     the way that stands its writing upright, and its lines are found again on the turned
     image and read instead. On such a page, lines that read far better mirrored (ink showing
-    through from the back of the sheet) become places of unread ink. A line running up or down
-    the page that reads far better the other way round is turned round. The lines of a prescription
-    are then checked (drug names, doses, error-prone forms) and their flags stored.
+    through from the back of the sheet) become places of unread ink, and the places of unread ink
+    that look like a line of text are read by themselves: those read surely become lines in reading
+    order (RECOGNITION_READ_PLACES), on a page the segmenter found no line on too. A line running
+    up or down the page that reads far better the other way round is turned round. The lines of a
+    prescription are then checked (drug names, doses, error-prone forms) and their flags stored.
     """
     lines = list(page.lines.filter(versions__isnull=True).order_by("order"))
     if not lines:
-        return 0
+        return _places_alone_read(page, model)
     recognizer = recognizer_load(model.file_path)
     language = reading_language(page.document)
     gray = page.gray()  # read once per stage
@@ -87,12 +95,16 @@ def page_recognize(
     if mirrored:
         page_lines_set_aside(page=page, line_ids=[lines[i].id for i in mirrored], note=SHOW_THROUGH_NOTE)
         lines, predictions = _without(mirrored, lines), _without(mirrored, predictions)
+    read_from, place_lines = _places_read(recognizer, gray, page, lines, language) if first_read else (None, [])
     on_progress(0.9)
-    added = line_texts_add_model(
-        predictions={line.id: p for line, p in zip(lines, recognizer.shown(predictions))}, model_version=model.version
-    )
-    lines_flag(lines=lines)
-    return added
+    with transaction.atomic():
+        added = line_texts_add_model(
+            predictions={line.id: p for line, p in zip(lines, recognizer.shown(predictions))}, model_version=model.version
+        )
+        made = page_place_lines_add(page=page, gray=gray, read_from=read_from, lines=place_lines,
+                                    model_version=model.version) if read_from else []
+    lines_flag(lines=lines + made)
+    return added + len(made)
 
 
 def page_read_again(
@@ -134,6 +146,39 @@ def _read(
         images, batch_size=settings.RECOGNITION_BATCH_SIZE, beam_width=settings.RECOGNITION_BEAM_WIDTH,
         language=language,
     )
+
+
+def _places_alone_read(page: Page, model: RecognitionModel) -> int:
+    """On the first reading of a page the segmenter found no line on, its places of unread ink
+    that read surely as a line become lines; how many did."""
+    if not (settings.RECOGNITION_READ_PLACES and page.unread_places and _first_read(page, [])):
+        return 0
+    recognizer, gray = recognizer_load(model.file_path), page.gray()
+    read_from, place_lines = _places_read(recognizer, gray, page, [], reading_language(page.document))
+    made = page_place_lines_add(page=page, gray=gray, read_from=read_from, lines=place_lines, model_version=model.version)
+    lines_flag(lines=made)
+    return len(made)
+
+
+def _places_read(
+    recognizer: Recognizer, gray: np.ndarray, page: Page, lines: list[Line], language: str | None,
+) -> tuple[PageState | None, list[PlaceLine]]:
+    """The page as its places were read (None where RECOGNITION_READ_PLACES is off), and the places
+    of unread ink among ``lines`` that look like a line of text, read by themselves
+    (ml.segment.place_lines): those read surely, at their position in the page's reading order.
+    Places a person dismissed, or that say why a line left them (show-through), are not read."""
+    if not settings.RECOGNITION_READ_PLACES:
+        return None, []
+    read_from = page_state(page)
+    places = [place for place in read_from.places if "dismissed_by" not in place and "note" not in place]
+    layout = PageLayout(width=page.width, height=page.height, lines=[_text_line(line) for line in lines],
+                        unread_ink=[place["polygon"] for place in places])
+    read = read_places(gray, layout, lambda found: _read(recognizer, gray, found, language)[1])
+    order = {id(line): n for n, line in enumerate(layout.lines)}
+    shown = recognizer.shown([reading for _, reading in read])
+    return read_from, [PlaceLine(order=order[id(line)], polygon=[list(p) for p in line.polygon],
+                                 baseline=[list(p) for p in line.baseline], reading=reading)
+                       for (line, _), reading in zip(read, shown)]
 
 
 def _along_margins_the_right_way(

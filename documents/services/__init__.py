@@ -21,9 +21,9 @@ from documents.services.audit import audit_record
 from documents.services.documents import document_delete, document_edit
 from documents.services.files import orphan_files_delete
 from documents.services.imports import document_import
-from documents.services.lines import line_add, line_redraw, line_remove, lines_turn_round
+from documents.services.lines import PageState, page_state, line_add, line_redraw, line_remove, lines_turn_round
 from documents.services.pages import page_delete, page_lines_create, page_turn, page_turn_upright
-from documents.services.place_reading import place_read, places_read_all
+from documents.services.place_reading import PlaceLine, page_place_lines_add, place_read, places_read_all
 from documents.services.processing import document_tuning_set, pages_processing_set
 from documents.services.flags import FlagSpec, line_flags_confirm, line_flags_set
 from documents.services.sharing import can_edit, check_editor, document_share, document_share_with, document_unshare
@@ -46,6 +46,8 @@ __all__ = [
     "LineEditRefused",
     "LineRemoved",
     "NotOwner",
+    "PageState",
+    "PlaceLine",
     "PageNotDeleted",
     "PageNotTurned",
     "PlaceGone",
@@ -71,7 +73,9 @@ __all__ = [
     "page_delete",
     "page_lines_create",
     "page_lines_set_aside",
+    "page_place_lines_add",
     "page_places_set",
+    "page_state",
     "pages_processing_set",
     "page_turn",
     "page_turn_upright",

@@ -1,9 +1,11 @@
 """Reading the writing in places of unread ink, as if a person drew a box round each of its lines."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+from django.db import transaction
 
 from documents.errors import PlaceGone
 from documents.layouts import drawn_box, insertion_index, line_thickness, mostly_inside, place_runs_along_margin
@@ -15,9 +17,12 @@ from documents.services.lines import (
     line_insert,
     page_edit,
     page_gray,
+    page_state,
     places_taken_in,
 )
+from documents.services.texts import line_texts_add_model
 from documents.services.unread_ink import open_places, places_save
+from ml.layout import LinePrediction
 from ml.layout.geometry import bounding_box, box_iou
 
 # A place's box is the extent of its ink found at a coarse scale: read, it is widened by this
@@ -90,6 +95,44 @@ def _places_read(
         return lines
 
     return page_edit(page, lambda state: _lines_found(page, state, gray, chosen, direction, rounds, one_place), write)
+
+
+@dataclass(frozen=True)
+class PlaceLine:
+    """A line a page's first reading found in a place of unread ink and read surely: its position
+    in the page's reading order once added, its outline and baseline (page pixels), its reading."""
+
+    order: int
+    polygon: list
+    baseline: list
+    reading: LinePrediction
+
+
+def page_place_lines_add(
+    *, page: Page, gray: np.ndarray | None, read_from: PageState, lines: list[PlaceLine], model_version: str
+) -> list[Line]:
+    """Add the lines the first reading read in places of unread ink, with their readings as the
+    model's text (``model_version``); the ink each takes in leaves the places as a line a person
+    drew there does (what it leaves out stays a place). Nothing is added when the page's lines or
+    places are no longer ``read_from``, those the places were read among (a job run twice adds
+    them once; a person's change is never overwritten). Returns the lines added."""
+    if not lines:
+        return []
+    lines = sorted(lines, key=lambda line: line.order)
+    polygons, places = list(read_from.polygons), read_from.places
+    for line in lines:
+        box = tuple(round(v) for v in bounding_box(line.polygon))
+        places = places_taken_in(page, places, gray, box, line.polygon, polygons)
+        polygons.insert(line.order, line.polygon)
+    with transaction.atomic():
+        locked = Page.objects.select_for_update().get(pk=page.pk)
+        if page_state(locked) != read_from:
+            return []
+        made = [line_insert(locked, line.order, line.polygon, line.baseline) for line in lines]
+        places_save(locked, places)
+        line_texts_add_model(predictions={row.id: line.reading for row, line in zip(made, lines)},
+                             model_version=model_version)
+    return made
 
 
 def _lines_found(

@@ -15,11 +15,12 @@ needs_line_net = pytest.mark.skipif(not DEFAULT_LINE_NET_PATH.exists(), reason=f
 
 
 @needs_line_net
-@pytest.mark.parametrize("print_scale", [0.9, 0.45], ids=["letterhead", "small print letterhead"])
-def test_a_letter_gives_its_letterhead_its_ten_lines_and_its_margin_note_in_reading_order(print_scale):
+@pytest.mark.parametrize(("print_scale", "print_lines"), [(0.9, False), (0.9, True), (0.45, True)],
+                         ids=["letterhead, as the platform segments", "letterhead", "small print letterhead"])
+def test_a_letter_gives_its_letterhead_its_ten_lines_and_its_margin_note_in_reading_order(print_scale, print_lines):
     page, drawn = draw_letter(print_scale=print_scale)
 
-    layout = segment_page(page, SegmenterConfig(print_lines=True))
+    layout = segment_page(page, SegmenterConfig(print_lines=print_lines))
 
     assert_lines_found(layout, drawn)
     assert layout.lines[-1].region_id != layout.lines[0].region_id  # the note is a column of its own
