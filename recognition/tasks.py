@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from documents import services as documents
-from recognition import fine_tuning, heartbeat, pipeline, services
+from htr_platform import heartbeat
+from recognition import fine_tuning, pipeline, services
 from recognition.models import JobStage
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from documents.models import Document
 from documents.services import document_delete
-from recognition import fine_tuning, heartbeat, services
+from htr_platform import heartbeat
+from recognition import fine_tuning, services
 from recognition.errors import FineTuningNotYours, FineTuningRefused
 from ml.train.adapt import Progress
 from recognition.models import FineTuning, Job, JobStage, JobState
