@@ -9,7 +9,7 @@ from functools import partial
 from typing import Callable
 from uuid import UUID
 
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from documents import selectors, services
-from documents.exports import export_response
 from documents.responses import page_image_response
 from documents.forms import uploaded
 from documents.models import AuditAction, Line
@@ -356,17 +355,6 @@ def _lines_made(edit: Callable[[], list[Line]], done_status: int, many: bool) ->
         recognition.lines_read(page=made[0].page, lines=made)
     views = [selectors.line_view(line=line) for line in made]
     return Response(LineSerializer(views if many else views[0], many=many).data, status=done_status)
-
-
-class DocumentExportApi(APIView):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    def get(self, request: Request, document_id: UUID, fmt: str) -> HttpResponse:
-        """Download the document as txt, docx, pdf (searchable), csv, json, alto (zip) or page (zip),
-        with the current text."""
-        document = selectors.document_get(user=request.user, document_id=document_id)
-        response = export_response(document=document, fmt=fmt)
-        audited(request, document, AuditAction.EXPORT, fmt)
-        return response
 
 
 class AuditLogApi(APIView):

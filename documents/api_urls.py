@@ -1,6 +1,6 @@
 from django.urls import path
 
-from documents import api
+from documents import api, export_views
 
 urlpatterns = [
     path("documents/", api.DocumentListApi.as_view(), name="api-documents"),
@@ -19,9 +19,13 @@ urlpatterns = [
     path("documents/<uuid:document_id>/pages/", api.DocumentPagesApi.as_view(), name="api-document-pages"),
     path(
         "documents/<uuid:document_id>/export/<str:fmt>/",
-        api.DocumentExportApi.as_view(),
+        export_views.DocumentExportApi.as_view(),
         name="api-document-export",
     ),
+    path("documents/<uuid:document_id>/exports/", export_views.DocumentExportJobsApi.as_view(),
+         name="api-document-exports"),
+    path("exports/<uuid:export_id>/", export_views.ExportJobApi.as_view(), name="api-export-detail"),
+    path("exports/<uuid:export_id>/file/", export_views.ExportJobFileApi.as_view(), name="api-export-file"),
     path("search/", api.SearchApi.as_view(), name="api-search"),
     path("pages/<uuid:page_id>/", api.PageDetailApi.as_view(), name="api-page-detail"),
     path("pages/<uuid:page_id>/lines/", api.PageLinesApi.as_view(), name="api-page-lines"),

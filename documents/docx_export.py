@@ -3,6 +3,7 @@ characters of unchecked model readings it was unsure of highlighted, as the revi
 from __future__ import annotations
 
 import io
+from typing import Iterable
 
 from docx import Document as WordDocument
 from docx.enum.text import WD_COLOR_INDEX
@@ -12,7 +13,7 @@ from documents.models import Document, Page
 from documents.selectors import LineView
 
 
-def word_document(document: Document, pages: list[tuple[Page, list[LineView]]], notes: list[str],
+def word_document(document: Document, pages: Iterable[tuple[Page, list[LineView]]], notes: list[str],
                   not_read: str, warning: str | None = None) -> bytes:
     """The .docx: the title, ``warning`` in bold red (flags no pharmacist confirmed), ``notes`` (what
     is unchecked or unread), then each page's lines (a line not read yet says ``not_read``; the

@@ -10,7 +10,7 @@ import io
 import json
 import zipfile
 from pathlib import PurePosixPath
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, TypeVar
 
 from django.http import Http404, HttpResponse
 from django.template.defaultfilters import pluralize
@@ -33,27 +33,49 @@ EXPORT_FORMATS = {
     "alto": ("zip", "application/zip"),
     "page": ("zip", "application/zip"),
 }
+# format name -> what people call it
+EXPORT_NAMES = {"txt": "Plain text", "docx": "Word", "pdf": "Searchable PDF", "csv": "CSV", "json": "JSON",
+                "alto": "ALTO XML (zip)", "page": "PAGE XML (zip)"}
 
 
-def document_export(*, document: Document, fmt: str) -> bytes:
+Progress = Callable[[float], None]  # told the share of pages written (0..1) as an export goes
+
+
+def _no_progress(done: float) -> None:
+    pass
+
+
+T = TypeVar("T")
+
+
+def counted(pages: list[T], progress: Progress) -> Iterator[T]:
+    """``pages`` one by one, telling ``progress`` the share written after each."""
+    for number, page in enumerate(pages, start=1):
+        yield page
+        progress(number / len(pages))
+
+
+def document_export(*, document: Document, fmt: str, progress: Progress = _no_progress) -> bytes:
+    """The document in ``fmt`` (a key of EXPORT_FORMATS)."""
     if fmt == "txt":
-        return export_text(document).encode("utf-8")
+        return export_text(document, progress).encode("utf-8")
     if fmt == "docx":
         pages = document_lines(document=document)
         notes = _warnings(pages, document, marked=False)
-        return word_document(document, pages, notes, NOT_READ, warning=flags_warning(pages))
+        return word_document(document, counted(pages, progress), notes, NOT_READ, warning=flags_warning(pages))
     if fmt == "pdf":
         level = document.unsure_level
         pages = document_lines(document=document)
-        return searchable_pdf(pages, lambda view: _text_line(view, level), warning=flags_warning(pages))
-    if fmt == "csv":
-        return export_csv(document).encode("utf-8-sig")  # the byte-order mark tells spreadsheets it is UTF-8
+        return searchable_pdf(counted(pages, progress), lambda view: _text_line(view, level),
+                              warning=flags_warning(pages))
+    if fmt == "csv":  # the byte-order mark tells spreadsheets it is UTF-8
+        return export_csv(document, progress).encode("utf-8-sig")
     if fmt == "json":
-        return json.dumps(export_json(document), ensure_ascii=False, indent=2).encode("utf-8")
+        return json.dumps(export_json(document, progress), ensure_ascii=False, indent=2).encode("utf-8")
     if fmt == "alto":
-        return export_layout_zip(document, formats.write_alto)
+        return export_layout_zip(document, formats.write_alto, progress)
     if fmt == "page":
-        return export_layout_zip(document, formats.write_page_xml)
+        return export_layout_zip(document, formats.write_page_xml, progress)
     raise ValueError(f"unknown export format {fmt!r}")
 
 
@@ -93,7 +115,7 @@ def _flag_reasons(view: LineView) -> str:
     return " | ".join(f"'{flag.token}': {flag.reason}" for flag in view.open_flags)
 
 
-def export_text(document: Document) -> str:
+def export_text(document: Document, progress: Progress = _no_progress) -> str:
     """Lines in reading order, one per line of text; pages separated by a blank line.
 
     Uncertainty stays visible in the file: a line whose text is the model's unchecked
@@ -101,7 +123,8 @@ def export_text(document: Document) -> str:
     ``[?]``, and a note above the text counts those lines and the places of unread ink.
     """
     pages = document_lines(document=document)
-    body = "\n\n".join("\n".join(_text_line(view, document.unsure_level) for view in views) for _, views in pages)
+    body = "\n\n".join("\n".join(_text_line(view, document.unsure_level) for view in views)
+                       for _, views in counted(pages, progress))
     notes = [warning] if (warning := flags_warning(pages)) else []
     if warning:
         notes.append(f"Lines with flags not confirmed start with {FLAG_MARK.strip()}.")
@@ -150,7 +173,7 @@ def _warnings(pages: list[tuple[Page, list[LineView]]], document: Document, mark
 CSV_COLUMNS = ["page", "line", "text", "checked_by", "least_confidence", "unsure", "flags_not_confirmed"]
 
 
-def export_csv(document: Document) -> str:
+def export_csv(document: Document, progress: Progress = _no_progress) -> str:
     """A row a line, for spreadsheets: its page and number, its text, who checked it (a person's name,
     "imported", or empty for the model's reading), the model's least confidence in a character of
     it, whether it is an unchecked reading the model was unsure of, and (prescriptions) the flags of
@@ -159,7 +182,7 @@ def export_csv(document: Document) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for page, views in document_lines(document=document):
+    for page, views in counted(document_lines(document=document), progress):
         for view in views:
             current = view.current
             confidence = current.confidence if current and not current.is_human else None
@@ -177,7 +200,7 @@ def _checked_by(version: LineText | None) -> str:
     return version.author.get_username()
 
 
-def export_json(document: Document) -> dict[str, Any]:
+def export_json(document: Document, progress: Progress = _no_progress) -> dict[str, Any]:
     pages = document_lines(document=document)
     warning = flags_warning(pages)
     return {
@@ -194,7 +217,7 @@ def export_json(document: Document) -> dict[str, Any]:
                 "lines": [_line_json(view) for view in views],
                 "unread_ink": page.unread_ink,  # places with ink in no line: nothing there was read
             }
-            for page, views in pages
+            for page, views in counted(pages, progress)
         ],
     }
 
@@ -235,7 +258,8 @@ def _version_json(version: LineText) -> dict[str, Any]:
     }
 
 
-def export_layout_zip(document: Document, write: Callable[[PageLayout], bytes]) -> bytes:
+def export_layout_zip(document: Document, write: Callable[[PageLayout], bytes],
+                      progress: Progress = _no_progress) -> bytes:
     """A zip with each page's image and its XML side by side (page-0001.jpg, page-0001.xml)."""
     buffer = io.BytesIO()
     pages = document_lines(document=document)
@@ -243,7 +267,7 @@ def export_layout_zip(document: Document, write: Callable[[PageLayout], bytes]) 
     with zipfile.ZipFile(buffer, "w") as archive:
         if warning:
             archive.writestr(WARNING_FILE, warning + "\n", compress_type=zipfile.ZIP_DEFLATED)
-        for page, views in pages:
+        for page, views in counted(pages, progress):
             stem = f"page-{page.number:04d}"
             image_name = stem + PurePosixPath(page.image.name).suffix
             with page.image.open("rb") as image:

@@ -325,3 +325,40 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only: its entries are never deleted.")
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ExportJob(models.Model):
+    """An export made by a worker (a document too large to export within a request): its progress,
+    then its file, kept until ``expires``. Its state moves only through documents.services.export_jobs."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    format = models.CharField(max_length=10)  # a key of documents.exports.EXPORT_FORMATS
+    state = models.CharField(max_length=20, choices=ExportState.choices, default=ExportState.QUEUED)
+    progress = models.FloatField(default=0.0)  # pages written / pages
+    error = models.TextField(blank=True)
+    file = models.FileField(max_length=300, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True)
+    finished = models.DateTimeField(null=True)
+    expires = models.DateTimeField(null=True)  # done or failed: the sweep deletes it, and its file, then
+    # As on recognition's jobs: running, when the worker last reported and which worker ("host:pid");
+    # queued, when its message was last sent.
+    heartbeat = models.DateTimeField(null=True)
+    worker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["state", "heartbeat"])]
+
+    def __str__(self) -> str:
+        return f"{self.format} export of {self.document} ({self.state})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from fpdf import FPDF
 from PIL import Image
@@ -47,7 +47,7 @@ def text_font() -> Path:
     raise FileNotFoundError("A searchable PDF needs DejaVu Sans: install fonts-dejavu-core (apt) or matplotlib.")
 
 
-def searchable_pdf(pages: list[tuple[Page, list[LineView]]], line_text: Callable[[LineView], str],
+def searchable_pdf(pages: Iterable[tuple[Page, list[LineView]]], line_text: Callable[[LineView], str],
                    warning: str | None = None) -> bytes:
     """The PDF: one PDF page a page, its scan filling it, and ``line_text`` of each line over it;
     with a ``warning``, a first page that says it in red (and the PDF's subject says it too)."""

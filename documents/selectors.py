@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from documents.models import (
     AuditEntry,
+    ExportJob,
     Document,
     DocumentKind,
     Line,
@@ -98,6 +99,17 @@ def line_get(*, user: AbstractBaseUser, line_id: UUID) -> Line:
         page__document__in=document_list(user=user)
     )
     return get_object_or_404(lines, pk=line_id)
+
+
+def export_job_get(*, user: AbstractBaseUser, export_id: UUID) -> ExportJob:
+    """An export of a document the user may export (anyone it is shared with, as for an export made at once)."""
+    jobs = ExportJob.objects.select_related("document").filter(document__in=document_list(user=user))
+    return get_object_or_404(jobs, pk=export_id)
+
+
+def export_jobs_recent(*, document: Document, user: AbstractBaseUser) -> QuerySet[ExportJob]:
+    """The user's exports of the document that are still kept, newest first."""
+    return ExportJob.objects.filter(document=document, requested_by=user)[:10]
 
 
 def document_pages(*, document: Document) -> QuerySet[Page]:

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from documents.models import AuditEntry, Document, DocumentKind, DocumentLanguage, LineFlag, LineText, Page, ShareRole, default_language
+from documents.models import (AuditEntry, Document, DocumentKind, DocumentLanguage, ExportJob, ExportState, LineFlag,
+                              LineText, Page, ShareRole, default_language)
 from ml.segment.drawn_line import DIRECTIONS
 
 
@@ -176,3 +177,18 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = ["at", "username", "action", "document", "document_title", "address", "detail"]
+
+
+class ExportStartSerializer(serializers.Serializer):
+    format = serializers.CharField(help_text="txt, docx, pdf, csv, json, alto or page")
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    file = serializers.SerializerMethodField(help_text="where to download the file, once the export is done")
+
+    class Meta:
+        model = ExportJob
+        fields = ["id", "document", "format", "state", "progress", "error", "created", "finished", "expires", "file"]
+
+    def get_file(self, job: ExportJob) -> str | None:
+        return reverse("api-export-file", args=[job.id]) if job.state == ExportState.DONE else None

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from documents import selectors, services
-from documents.exports import export_response
+from documents.exports import EXPORT_NAMES
 from documents.models import AuditAction
 from documents.request_audit import audited
 from documents.responses import page_image_response
@@ -102,6 +102,9 @@ def document_detail(request: HttpRequest, document_id: UUID) -> HttpResponse:
             initial={"title": document.title, "kind": document.kind, "language": document.language}
         ),
         "deleted_on": selectors.document_expiry(document=document),
+        "export_formats": EXPORT_NAMES.items(),
+        "export_in_background": services.export_in_background(document=document),
+        "exports": selectors.export_jobs_recent(document=document, user=request.user),
     })
 
 
@@ -196,15 +199,6 @@ def document_delete(request: HttpRequest, document_id: UUID) -> HttpResponse:
         "pages": len(checks),
         "checked": sum(check.checked for check in checks),
     })
-
-
-@login_required
-@require_GET
-def document_download(request: HttpRequest, document_id: UUID, fmt: str) -> HttpResponse:
-    document = selectors.document_get(user=request.user, document_id=document_id)
-    response = export_response(document=document, fmt=fmt)
-    audited(request, document, AuditAction.EXPORT, fmt)
-    return response
 
 
 @login_required

@@ -131,6 +131,12 @@ LINES_MAX_PER_PAGE = env_int("LINES_MAX_PER_PAGE", 2000, minimum=1)
 LINES_MAX_PER_DOCUMENT = env_int("LINES_MAX_PER_DOCUMENT", 50_000, minimum=1)
 # A page image no page points to (left by a crash mid-upload) is deleted once it is this old.
 ORPHAN_FILES_GRACE_SECONDS = env_int("ORPHAN_FILES_GRACE_SECONDS", 3600, minimum=60)
+# Exports of a document with more lines or pages than these are made by a worker (queue "cpu"), not
+# within the request (which a proxy or gunicorn would cut off): the document page follows the
+# export's progress, then links to its file, kept EXPORT_FILES_KEEP_HOURS (docs/operations.md, "Exports").
+EXPORT_IN_BACKGROUND_ABOVE_LINES = env_int("EXPORT_IN_BACKGROUND_ABOVE_LINES", 3000, minimum=0)
+EXPORT_IN_BACKGROUND_ABOVE_PAGES = env_int("EXPORT_IN_BACKGROUND_ABOVE_PAGES", 30, minimum=0)
+EXPORT_FILES_KEEP_HOURS = env_int("EXPORT_FILES_KEEP_HOURS", 24, minimum=1)
 # Pillow's decompression-bomb guard: images above this many pixels are refused.
 UPLOAD_MAX_PIXELS = env_int("UPLOAD_MAX_PIXELS", 60_000_000, minimum=1)
 PDF_RENDER_DPI = env_int("PDF_RENDER_DPI", 200, minimum=50)
@@ -207,6 +213,7 @@ CELERY_TASK_ROUTES = {
     "recognition.tasks.recover_stale_jobs": {"queue": "cpu"},
     "recognition.tasks.delete_expired_documents": {"queue": "cpu"},
     "recognition.tasks.delete_orphan_files": {"queue": "cpu"},
+    "documents.tasks.export_document": {"queue": "cpu"},
     "recognition.tasks.recognize_page": {"queue": "gpu"},
     "recognition.tasks.read_page_again": {"queue": "gpu"},
     "recognition.tasks.fine_tune_model": {"queue": "train"},

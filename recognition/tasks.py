@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from documents import services as documents
-from recognition import fine_tuning, heartbeat, pipeline, services
+from htr_platform import heartbeat
+from recognition import fine_tuning, pipeline, services
 from recognition.models import JobStage
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,9 @@ def recover_stale_jobs() -> None:
     runs = services.fine_tunings_recover_stale()
     if any(runs):
         logger.info("stalled fine-tunings: %d failed, %d sent again", *runs)
+    exports = documents.export_jobs_recover_stale()
+    if any(exports):
+        logger.info("stalled exports: %d queued again, %d failed, %d sent again", *exports)
 
 
 @shared_task
@@ -98,10 +102,14 @@ def delete_expired_documents() -> None:
 
 @shared_task
 def delete_orphan_files() -> None:
+    """Hourly: the files no row points to, and the export files kept their time."""
     deleted = documents.orphan_files_delete()
     if deleted:
-        logger.info("deleted %d page images no page points to (left by a crash mid-upload): %s", len(deleted),
+        logger.info("deleted %d files no row points to (left by a crash mid-upload or mid-export): %s", len(deleted),
                     ", ".join(deleted[:20]) + (" …" if len(deleted) > 20 else ""))
+    expired = documents.export_jobs_delete_expired()
+    if expired:
+        logger.info("deleted %d exports kept %d hours, with their files", expired, settings.EXPORT_FILES_KEEP_HOURS)
 
 
 @worker_ready.connect

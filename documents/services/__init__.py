@@ -19,6 +19,15 @@ from documents.errors import (
 )
 from documents.services.audit import audit_record
 from documents.services.documents import document_delete, document_edit
+from documents.services.export_jobs import (
+    ExportTooLarge,
+    UnknownFormat,
+    export_in_background,
+    export_job_start,
+    export_jobs_delete_expired,
+    export_jobs_recover_stale,
+    export_size_check,
+)
 from documents.services.files import orphan_files_delete
 from documents.services.imports import document_import
 from documents.services.lines import PageState, page_state, line_add, line_redraw, line_remove, lines_turn_round
@@ -33,6 +42,13 @@ from documents.services.uploads import document_pages_add, document_upload
 
 __all__ = [
     "DocumentNotDeleted",
+    "ExportTooLarge",
+    "UnknownFormat",
+    "export_in_background",
+    "export_job_start",
+    "export_jobs_delete_expired",
+    "export_jobs_recover_stale",
+    "export_size_check",
     "FlagSpec",
     "FlagsNotConfirmed",
     "NotEditor",

@@ -29,13 +29,15 @@ def document_edit(
 
 def document_delete(*, document: Document, by: AbstractBaseUser) -> None:
     """The owner deletes the document: its pages, their images and lines, and every version of the
-    lines' text; refused while a model is being tuned to it. The images go once the rows have.
-    The caller has recognition forget the models tuned to it."""
+    lines' text; refused while a model is being tuned to it. The images and exported files go once
+    the rows have. The caller has recognition forget the models tuned to it."""
     check_owner(document, by, "delete it")
-    folder = f"pages/{document.pk}"
     images = [page.image.name for page in document.pages.all()]
+    exports = [name for name in document.exports.values_list("file", flat=True) if name]
     with transaction.atomic():
         if Document.objects.select_for_update().get(pk=document.pk).being_tuned:
             raise DocumentNotDeleted("A model is being tuned to this document: delete it once that has finished.")
+        key = document.pk
         document.delete()
-    transaction.on_commit(lambda: stored_files_delete(folder, images))
+    transaction.on_commit(lambda: stored_files_delete(f"pages/{key}", images))
+    transaction.on_commit(lambda: stored_files_delete(f"exports/{key}", exports))

@@ -18,7 +18,7 @@ from documents import services as documents
 from documents.models import Document
 from documents.training_export import documents_selected
 from htr_platform.celery import app as celery_app
-from recognition import heartbeat
+from htr_platform import heartbeat
 from recognition.errors import FineTuningNotYours, FineTuningRefused, NotEnoughChecked, QueueUnreachable
 from recognition.models import FineTuning, JobState
 from recognition.selectors import checked_lines_needed, lines_checked

@@ -20,7 +20,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from documents import services as documents
 from documents.models import Document, Line, Page
 from htr_platform.celery import app as celery_app
-from recognition import heartbeat
+from htr_platform import heartbeat
 from recognition.errors import PermanentJobError, ReadAgainRefused
 from recognition.models import Job, JobStage, JobState
 from recognition.prescription_flags import document_flag
@@ -169,7 +169,7 @@ def _gave_up(attempts: int) -> str:
 
 
 def job_beat(*, job: Job) -> None:
-    """The job's worker is alive (recognition.heartbeat.beating calls this while the job runs)."""
+    """The job's worker is alive (htr_platform.heartbeat.beating calls this while the job runs)."""
     Job.objects.filter(pk=job.pk, state=JobState.RUNNING, worker=heartbeat.worker_name()).update(
         heartbeat=timezone.now())
 

@@ -57,6 +57,7 @@
   const tuningText = document.getElementById("tuning-text");
   const tuningForm = document.getElementById("tuning-form");
   const tuningButton = document.getElementById("tuning-button");
+  const tuningStop = document.getElementById("tuning-stop");  // the owner's (and staff's) only
 
   function timeLeft(seconds) {
     if (seconds === null) return "";
@@ -88,6 +89,10 @@
     tuningButton.disabled = more > 0;
     tuningButton.textContent = more > 0 ? "Check " + more + " more line" + (more === 1 ? "" : "s") + " to tune the model"
                                         : "Tune the model to this handwriting";
+    if (tuningStop) {
+      tuningStop.hidden = !active;
+      if (active) tuningStop.action = tuningStop.dataset.action.replace("00000000-0000-0000-0000-000000000000", run.id);
+    }
     tuningPanel.hidden = false;
     return active;
   }

@@ -159,7 +159,8 @@ def test_a_document_with_enough_checked_lines_can_be_tuned_to_its_handwriting(li
     FineTuning.objects.filter(pk=run.pk).update(state="running", step=37, progress=0.37, eta_seconds=130)
     slow = 12_000  # while only a tuning runs, the page looks every 5 s
     expect(tuning).to_contain_text(f"step 37 of at most {run.steps}, about 2 minutes left.", timeout=slow)
-    expect(tuning.get_by_role("button")).to_be_hidden()
+    expect(tuning.get_by_role("button", name="Tune the model to this handwriting")).to_be_hidden()
+    expect(tuning.get_by_role("button", name="Stop the tuning")).to_be_visible()
 
     base = RecognitionModel.objects.create(name="shipped", version="base-1", file_path="base.pt", is_current=True)
     (tmp_path / "tuned.pt").write_bytes(b"")  # the page names a tuned model only while its file is there
@@ -173,6 +174,21 @@ def test_a_document_with_enough_checked_lines_can_be_tuned_to_its_handwriting(li
                                    "Trained on 1 checked lines (60 steps, step 40 kept). On 1 held-out lines tuned-1 "
                                    "has 10.0 % CER against 20.0 % for base-1", timeout=slow)
     expect(tab.locator("#read-again")).to_contain_text("2 lines nobody checked were read by another model than tuned-1")
+    connections.close_all()
+
+
+def test_the_owner_stops_a_stuck_tuning_from_the_document_page(live_server, browser, document, owner):
+    run = FineTuning.objects.create(requested_by=owner, document=document, steps=100, state="running",
+                                    worker="gone-host:1")
+    services.document_tuning_sync(document_id=document.id)
+    tab = logged_in_page(browser, live_server, f"/documents/{document.id}/")
+    tab.locator("#tuning").get_by_role("button", name="Stop the tuning").click()
+
+    expect(tab.locator(".message")).to_contain_text("The run is stopped; the models in use stay.")
+    expect(tab.locator("#tuning")).to_contain_text("The last tuning failed: Stopped by owner.")
+    expect(tab.locator("#tuning").get_by_role("button", name="Stop the tuning")).to_be_hidden()
+    run.refresh_from_db()
+    assert run.state == "failed"
     connections.close_all()
 
 

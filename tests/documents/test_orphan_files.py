@@ -47,4 +47,4 @@ def test_the_sweep_says_in_the_log_what_it_deleted(settings, caplog, monkeypatch
     monkeypatch.setattr(tasks.documents, "orphan_files_delete", lambda: orphan_files_delete(now=later(settings)))
     with caplog.at_level(logging.INFO):
         tasks.delete_orphan_files.apply()
-    assert f"deleted 1 page images no page points to (left by a crash mid-upload): {crashed}" in caplog.text
+    assert f"deleted 1 files no row points to (left by a crash mid-upload or mid-export): {crashed}" in caplog.text

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from documents.models import Document
-from documents.services import document_delete
-from recognition import fine_tuning, heartbeat, services
+from documents.services import document_delete, document_share
+from htr_platform import heartbeat
+from recognition import fine_tuning, services
 from recognition.errors import FineTuningNotYours, FineTuningRefused
 from ml.train.adapt import Progress
 from recognition.models import FineTuning, Job, JobStage, JobState
@@ -211,3 +212,27 @@ def test_a_staff_run_started_while_the_broker_is_down_answers_503_not_queued(cli
     answer = client.post(reverse("api-fine-tunings"), {"steps": 1}, content_type="application/json")
     assert answer.status_code == 503 and "could not be reached" in answer.json()["detail"]
     assert FineTuning.objects.get().state == JobState.FAILED
+
+
+def test_the_documents_owner_stops_a_stuck_run_from_the_document_page_and_an_editor_cannot(client, owner, collaborator,
+                                                                                          make_document):
+    document = make_document(pages=1)
+    document_share(document=document, user=collaborator, role="editor")
+    run = running_run(owner, document, beat_age=timedelta(minutes=30), worker="gone-host:1")
+    page_url, stop_url = reverse("document-detail", args=[document.id]), reverse("fine-tuning-stop", args=[run.id])
+    stop_form = 'id="tuning-stop"'
+
+    client.force_login(collaborator)
+    assert stop_form not in client.get(page_url).content.decode()
+    refused = client.post(stop_url, follow=True)
+    assert "Only the person who started this run, the document&#x27;s owner or staff can stop it." in refused.content.decode()
+    assert FineTuning.objects.get(pk=run.pk).state == JobState.RUNNING
+
+    client.force_login(owner)
+    assert stop_form in client.get(page_url).content.decode()
+    assert client.get(reverse("document-status", args=[document.id])).json()["tuning"]["run"]["id"] == str(run.id)
+    stopped = client.post(stop_url)
+    assert stopped.url == page_url
+    run.refresh_from_db()
+    assert (run.state, run.error) == (JobState.FAILED, "Stopped by owner.")
+    assert not Document.objects.get(pk=document.pk).being_tuned
