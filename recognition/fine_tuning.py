@@ -31,7 +31,7 @@ from ml.train.adapt import AdaptConfig, Progress, adapt
 from ml.train.config import TrainingError
 from ml.train.datasets import LineSample, load_folder
 from ml.train.validation import stored_inks
-from recognition import heartbeat
+from htr_platform import heartbeat
 from recognition.errors import FineTuningRefused, FineTuningStopped, ReadAgainRefused
 from recognition.models import FineTuning, JobState, RecognitionModel
 from recognition.services import (
