@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from documents.models import Document
 from documents.training_export import export_verified_pages
+from htr_platform import heartbeat
 from ml.read.metrics import cer, share_better
 from ml.read.model_file import load_model, save_model
 from ml.read.recognizer import Recognizer
@@ -31,7 +32,6 @@ from ml.train.adapt import AdaptConfig, Progress, adapt
 from ml.train.config import TrainingError
 from ml.train.datasets import LineSample, load_folder
 from ml.train.validation import stored_inks
-from htr_platform import heartbeat
 from recognition.errors import FineTuningRefused, FineTuningStopped, ReadAgainRefused
 from recognition.models import FineTuning, JobState, RecognitionModel
 from recognition.services import (
