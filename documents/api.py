@@ -9,6 +9,7 @@ from functools import partial
 from typing import Callable
 from uuid import UUID
 
+from django.db import transaction
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -57,11 +58,12 @@ class DocumentListApi(APIView):
     def post(self, request: Request) -> Response:
         """Upload scans or photos (PDF, TIFF, JPEG, PNG, HEIC, WebP, AVIF) as one document; processing starts at once."""
         data = _validated(DocumentUploadSerializer, request)
-        document = services.document_upload(
-            owner=request.user, kind=data["kind"], language=data["language"], title=data["title"],
-            files=uploaded(data["files"]),
-        )
-        recognition.document_process(document=document)
+        with transaction.atomic():  # the document and its jobs commit together: no page is left unread
+            document = services.document_upload(
+                owner=request.user, kind=data["kind"], language=data["language"], title=data["title"],
+                files=uploaded(data["files"]),
+            )
+            recognition.document_process(document=document)
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
@@ -73,15 +75,16 @@ class DocumentImportApi(APIView):
         """Import page images with their ALTO or PAGE XML; the XML's text becomes verified text. A
         job per page (step "places", see the document's jobs) then looks for ink the lines leave out."""
         data = _validated(DocumentImportSerializer, request)
-        document = services.document_import(
-            owner=request.user,
-            kind=data["kind"],
-            language=data["language"],
-            title=data["title"],
-            images=uploaded(data["images"]),
-            layouts=uploaded(data["layouts"]),
-        )
-        recognition.document_imported_follow(document=document)
+        with transaction.atomic():
+            document = services.document_import(
+                owner=request.user,
+                kind=data["kind"],
+                language=data["language"],
+                title=data["title"],
+                images=uploaded(data["images"]),
+                layouts=uploaded(data["layouts"]),
+            )
+            recognition.document_imported_follow(document=document)
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
@@ -172,8 +175,9 @@ class DocumentPagesApi(APIView):
         they are read with the model that reads the document."""
         document = selectors.document_get(user=request.user, document_id=document_id)
         data = _validated(PagesAddSerializer, request)
-        pages = services.document_pages_add(document=document, by=request.user, files=uploaded(data["files"]))
-        recognition.pages_process(pages=pages)
+        with transaction.atomic():
+            pages = services.document_pages_add(document=document, by=request.user, files=uploaded(data["files"]))
+            recognition.pages_process(pages=pages)
         return Response(PageSerializer(pages, many=True).data, status=status.HTTP_201_CREATED)
 
 

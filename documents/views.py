@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,17 +33,18 @@ def document_list(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            document = services.document_upload(
-                owner=request.user,
-                kind=form.cleaned_data["kind"],
-                language=form.cleaned_data["language"],
-                title=form.cleaned_data["title"],
-                files=uploaded(form.cleaned_data["files"]),
-            )
+            with transaction.atomic():  # the document and its jobs commit together: no page is left unread
+                document = services.document_upload(
+                    owner=request.user,
+                    kind=form.cleaned_data["kind"],
+                    language=form.cleaned_data["language"],
+                    title=form.cleaned_data["title"],
+                    files=uploaded(form.cleaned_data["files"]),
+                )
+                recognition.document_process(document=document)
         except UploadError as error:
             form.add_error("files", str(error))
         else:
-            recognition.document_process(document=document)
             return redirect("document-detail", document_id=document.id)
     documents = selectors.document_list(user=request.user).select_related("owner")
     query = request.GET.get("q", "").strip()[:selectors.SEARCH_MAX_CHARS]
@@ -63,18 +65,19 @@ def document_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            document = services.document_import(
-                owner=request.user,
-                kind=form.cleaned_data["kind"],
-                language=form.cleaned_data["language"],
-                title=form.cleaned_data["title"],
-                images=uploaded(form.cleaned_data["images"]),
-                layouts=uploaded(form.cleaned_data["layouts"]),
-            )
+            with transaction.atomic():
+                document = services.document_import(
+                    owner=request.user,
+                    kind=form.cleaned_data["kind"],
+                    language=form.cleaned_data["language"],
+                    title=form.cleaned_data["title"],
+                    images=uploaded(form.cleaned_data["images"]),
+                    layouts=uploaded(form.cleaned_data["layouts"]),
+                )
+                recognition.document_imported_follow(document=document)
         except UploadError as error:
             form.add_error(None, str(error))
         else:
-            recognition.document_imported_follow(document=document)
             messages.success(request, "Imported: the XML's text is kept as verified text.")
             return redirect("document-detail", document_id=document.id)
     return render(request, "documents/document_import.html", {"form": form})
@@ -166,12 +169,13 @@ def document_pages_add(request: HttpRequest, document_id: UUID) -> HttpResponse:
         messages.error(request, "Choose the scans to add.")
         return redirect("document-detail", document_id=document.id)
     try:
-        files = uploaded(form.cleaned_data["files"])
-        pages = services.document_pages_add(document=document, by=request.user, files=files)
+        with transaction.atomic():
+            pages = services.document_pages_add(document=document, by=request.user,
+                                                files=uploaded(form.cleaned_data["files"]))
+            recognition.pages_process(pages=pages)
     except (services.NotOwner, UploadError) as error:
         messages.error(request, f"No page was added: {error}")
     else:
-        recognition.pages_process(pages=pages)
         messages.success(request, f"{len(pages)} page{'s' if len(pages) != 1 else ''} added after the others: "
                                   "their lines are being found and read.")
     return redirect("document-detail", document_id=document.id)

@@ -169,3 +169,14 @@ def test_the_owner_shares_and_unshares_through_the_api(api, collaborator, make_d
     assert api.delete(reverse("api-document-collaborator", args=[document.id, "collaborator"])).status_code == 204
     assert them.get(reverse("api-document-detail", args=[document.id])).status_code == 404
     assert api.delete(reverse("api-document-collaborator", args=[document.id, "collaborator"])).status_code == 404
+
+
+def test_an_upload_whose_jobs_cannot_be_made_leaves_no_document(api, monkeypatch):
+    """The document and its jobs commit together: a crash between them leaves no page never to be read."""
+    def crash(**_):
+        raise RuntimeError("the process died here")
+    monkeypatch.setattr("recognition.services.document_process", crash)
+    files = [SimpleUploadedFile("p.png", scans.png_bytes(scans.handwritten_page()))]
+    with pytest.raises(RuntimeError):
+        api.post(reverse("api-documents"), {"title": "x", "kind": "lecture_notes", "files": files}, format="multipart")
+    assert not Document.objects.exists()

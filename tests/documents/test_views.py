@@ -61,6 +61,20 @@ def test_upload_form_creates_a_document_and_opens_it(client, owner):
     assert reverse("document-status", args=[document.id]) in page
 
 
+def test_pages_added_whose_jobs_cannot_be_made_are_not_added(client, owner, monkeypatch):
+    client.force_login(owner)
+    png = scans.png_bytes(scans.handwritten_page())
+    client.post(reverse("document-list"), {"title": "W", "kind": "lecture_notes", "files": [SimpleUploadedFile("a.png", png)]})
+    document = Document.objects.get()
+
+    def crash(**_):
+        raise RuntimeError("the process died here")
+    monkeypatch.setattr("recognition.services.pages_process", crash)
+    with pytest.raises(RuntimeError):
+        client.post(reverse("document-pages-add", args=[document.id]), {"files": [SimpleUploadedFile("b.png", png)]})
+    assert document.pages.count() == 1
+
+
 def test_a_corrupt_upload_shows_its_error_and_keeps_the_form(client, owner):
     client.force_login(owner)
     response = client.post(
