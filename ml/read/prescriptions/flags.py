@@ -29,7 +29,11 @@ NO_STRENGTH = "no_strength"
 UNREADABLE_NUMBER = "unreadable_number"
 UNROUND_STRENGTH = "unround_strength"
 
-DEFAULT_THRESHOLD = 0.9  # a character read with less confidence than this is shown as unsure
+# A character read with less confidence than this is flagged as unsure: the platform's threshold for
+# prescriptions, chosen by ml/evaluate/prescriptions.py (docs/prescriptions.md). With a language model
+# (as the platform reads), a character under 1 % is one the network did not read there and the
+# model put in; higher thresholds flag lines read right far more than they catch more errors.
+DEFAULT_THRESHOLD = 0.01
 
 
 @dataclass(frozen=True)

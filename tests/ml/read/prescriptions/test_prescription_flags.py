@@ -27,9 +27,18 @@ def test_an_unsure_digit_in_the_strength_is_flagged_on_that_number(lexicon):
     line = "Amoxicillin 500 mg tds"
     confidences = sure(line)
     confidences[line.index("500") + 1] = 0.41
-    [flag] = F.flag_line(line, confidences, lexicon)
+    [flag] = F.flag_line(line, confidences, lexicon, threshold=0.5)
     assert flag.kind == F.UNSURE_CHARACTER and line[flag.start:flag.end] == "500"
     assert "'0' (41%)" in flag.reason
+
+
+def test_by_default_only_a_character_the_reader_all_but_ruled_out_is_unsure(lexicon):
+    line = "Amoxicillin 500 mg tds"
+    confidences = sure(line)
+    confidences[line.index("500") + 1] = 0.3
+    assert F.flag_line(line, confidences, lexicon) == []
+    confidences[line.index("500") + 1] = F.DEFAULT_THRESHOLD / 2
+    assert kinds(F.flag_line(line, confidences, lexicon)) == [F.UNSURE_CHARACTER]
 
 
 def test_the_threshold_decides_what_is_unsure(lexicon):
@@ -43,7 +52,7 @@ def test_the_threshold_decides_what_is_unsure(lexicon):
 def test_an_unsure_letter_in_a_listed_name_offers_names_like_it(lexicon):
     line = "Hydralazine 25 mg bd"
     confidences = sure(line)
-    confidences[3] = 0.3
+    confidences[3] = 0.005
     [flag] = F.flag_line(line, confidences, lexicon)
     assert (flag.kind, flag.start, flag.end) == (F.UNSURE_CHARACTER, 0, len("Hydralazine"))
     assert flag.suggestions and "hydralazine" not in flag.suggestions
@@ -142,7 +151,7 @@ def test_missing_and_unreadable_strengths_are_flagged(lexicon):
 def test_a_prediction_is_flagged_with_its_own_confidences(lexicon):
     text = "Warfarin 5 mg od"
     confidences = sure(text)
-    confidences[text.index("5")] = 0.2
+    confidences[text.index("5")] = 0.005
     flags = F.flag_prediction(LinePrediction(text, confidences), lexicon)
     assert [(f.kind, text[f.start:f.end]) for f in flags] == [(F.UNSURE_CHARACTER, "5")]
 
