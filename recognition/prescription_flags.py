@@ -1,8 +1,10 @@
 """Flags on prescription lines: the drug-name, dose and error-prone-form checks of
 ml.read.prescriptions run on a line's current text, stored through documents' services.
 
-A model's reading is checked with its per-character confidences; a person's text counts as read
-with full confidence, but its drug names, doses and forms are checked all the same."""
+A model's reading is checked with its per-character confidences (a character is flagged under
+ml.read.prescriptions.flags.DEFAULT_THRESHOLD, chosen by the prescriptions benchmark; the review
+page shades those under the document's far higher mark); a person's text counts as read with full
+confidence, but its drug names, doses and forms are checked all the same."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -35,7 +37,7 @@ def line_flag(*, line: Line, drugs: DrugLexicon | None = None) -> list[LineFlag]
     if current is None:
         return []
     confidences = [] if current.is_human else current.confidences
-    found = flag_line(current.text, confidences, drugs or lexicon(), threshold=line.page.document.low_confidence)
+    found = flag_line(current.text, confidences, drugs or lexicon())
     return documents.line_flags_set(version=current, flags=[
         documents.FlagSpec(f.kind, f.start, f.end, f.reason, f.suggestions) for f in found
     ])

@@ -51,6 +51,25 @@ def test_lecture_notes_are_never_flagged(make_document):
     assert not LineFlag.objects.filter(version__line=line).exists()
 
 
+def test_a_dose_that_is_not_a_common_one_is_flagged_on_prescriptions_only(prescription, make_document):
+    line = read_line(prescription, "Amoxicillin 300 mg tds")
+    [flag] = LineFlag.objects.filter(version__line=line)
+    assert (flag.kind, flag.token) == ("uncommon_dose", "300 mg") and "250, 500, 1000 mg" in flag.reason
+    assert not LineFlag.objects.filter(version__line=read_line(prescription, "Amoxicillin 1 g tds")).exists()
+    notes = make_document(pages=1, kind=DocumentKind.LECTURE_NOTES)
+    assert not LineFlag.objects.filter(version__line=read_line(notes, "Amoxicillin 300 mg tds")).exists()
+
+
+def test_a_doubt_is_flagged_under_the_flags_threshold_not_the_shading_mark(prescription):
+    text = "Amoxicillin 500 mg tds"
+    doubtful, ruled_out = [0.99] * len(text), [0.99] * len(text)
+    doubtful[text.index("5")] = 0.3  # shaded on the page (under 90 %), not flagged
+    ruled_out[text.index("5")] = 0.005
+    assert not LineFlag.objects.filter(version__line=read_line(prescription, text, doubtful)).exists()
+    [flag] = LineFlag.objects.filter(version__line=read_line(prescription, text, ruled_out))
+    assert (flag.kind, flag.token) == ("unsure_character", "500")
+
+
 def test_a_drug_of_the_local_formulary_is_known(prescription):
     FormularyDrug.objects.create(name="Zapomycin")
     line = read_line(prescription, "Zapomycin 50 mg bd")

@@ -27,9 +27,18 @@ def test_an_unsure_digit_in_the_strength_is_flagged_on_that_number(lexicon):
     line = "Amoxicillin 500 mg tds"
     confidences = sure(line)
     confidences[line.index("500") + 1] = 0.41
-    [flag] = F.flag_line(line, confidences, lexicon)
+    [flag] = F.flag_line(line, confidences, lexicon, threshold=0.5)
     assert flag.kind == F.UNSURE_CHARACTER and line[flag.start:flag.end] == "500"
     assert "'0' (41%)" in flag.reason
+
+
+def test_by_default_only_a_character_the_reader_all_but_ruled_out_is_unsure(lexicon):
+    line = "Amoxicillin 500 mg tds"
+    confidences = sure(line)
+    confidences[line.index("500") + 1] = 0.3
+    assert F.flag_line(line, confidences, lexicon) == []
+    confidences[line.index("500") + 1] = F.DEFAULT_THRESHOLD / 2
+    assert kinds(F.flag_line(line, confidences, lexicon)) == [F.UNSURE_CHARACTER]
 
 
 def test_the_threshold_decides_what_is_unsure(lexicon):
@@ -43,7 +52,7 @@ def test_the_threshold_decides_what_is_unsure(lexicon):
 def test_an_unsure_letter_in_a_listed_name_offers_names_like_it(lexicon):
     line = "Hydralazine 25 mg bd"
     confidences = sure(line)
-    confidences[3] = 0.3
+    confidences[3] = 0.005
     [flag] = F.flag_line(line, confidences, lexicon)
     assert (flag.kind, flag.start, flag.end) == (F.UNSURE_CHARACTER, 0, len("Hydralazine"))
     assert flag.suggestions and "hydralazine" not in flag.suggestions
@@ -87,6 +96,41 @@ def test_strengths_are_compared_across_mass_units(lexicon):
         F.UNUSUAL_STRENGTH]
 
 
+@pytest.mark.parametrize("line", ["Amoxicillin 250 mg tds", "Amoxicillin 1 g tds", "Amoxicillin 1000mg tds",
+                                  "Digoxin 0.125 mg od", "Salbutamol 2.5 mg nebs qds", "Warfarin 3.5 mg od",
+                                  "Insulin 37 units mane", "Levothyroxine 175 mcg od"])
+def test_a_common_dose_is_not_flagged(lexicon, line):
+    assert F.flag_line(line, sure(line), lexicon) == []
+
+
+@pytest.mark.parametrize("line, strength", [("Amoxicillin 300 mg tds", "300 mg"), ("Flucloxacillin 1.5 g qds", "1.5 g"),
+                                            ("Atorvastatin 30 mg nocte", "30 mg"), ("Warfarin 3.7 mg od", "3.7 mg"),
+                                            ("Methotrexate 12 mg weekly", "12 mg")])
+def test_a_strength_in_range_but_no_common_dose_is_flagged(lexicon, line, strength):
+    [flag] = F.flag_line(line, sure(line), lexicon)
+    assert flag.kind == F.UNCOMMON_DOSE and line[flag.start:flag.end] == strength
+    assert "check each digit" in flag.reason and flag.suggestions == ()
+
+
+def test_an_uncommon_dose_names_the_common_ones_in_the_drugs_unit(lexicon):
+    [flag] = F.flag_line("Amoxicillin 300 mg tds", sure("Amoxicillin 300 mg tds"), lexicon)
+    assert "(125, 250, 500, 1000 mg)" in flag.reason
+    [flag] = F.flag_line("Warfarin 3.7 mg od", sure("Warfarin 3.7 mg od"), lexicon)
+    assert "0.5 to 10 mg in steps of 0.5 mg" in flag.reason
+
+
+def test_one_digit_changed_in_a_common_dose_is_flagged_inside_the_usual_range(lexicon):
+    line = "Amoxicillin 500 mg tds"
+    for digit in "2346789":  # 200 to 900 mg: all inside amoxicillin's usual 125-1000 mg
+        changed = line.replace("500", digit + "00")
+        assert kinds(F.flag_line(changed, sure(changed), lexicon)) == [F.UNCOMMON_DOSE], changed
+
+
+def test_a_common_dose_with_a_digit_too_many_in_front_is_flagged(lexicon):
+    assert kinds(F.flag_line("Amoxicillin 0500 mg tds", sure("Amoxicillin 0500 mg tds"), lexicon)) == [
+        F.UNROUND_STRENGTH]
+
+
 def test_a_unit_of_the_wrong_kind_is_flagged(lexicon):
     line = "Insulin glargine 10 mg nocte"
     [flag] = F.flag_line(line, sure(line), lexicon)
@@ -107,7 +151,7 @@ def test_missing_and_unreadable_strengths_are_flagged(lexicon):
 def test_a_prediction_is_flagged_with_its_own_confidences(lexicon):
     text = "Warfarin 5 mg od"
     confidences = sure(text)
-    confidences[text.index("5")] = 0.2
+    confidences[text.index("5")] = 0.005
     flags = F.flag_prediction(LinePrediction(text, confidences), lexicon)
     assert [(f.kind, text[f.start:f.end]) for f in flags] == [(F.UNSURE_CHARACTER, "5")]
 
